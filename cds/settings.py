@@ -1,0 +1,65 @@
+"""Service settings, read from ``CDS_*`` environment variables (pydantic-settings).
+
+Settings are built once at start-up and injected (``create_app(settings)``); nothing reads the
+environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TrustedClient(BaseModel):
+    """An EHR allowed to call us (CDS Hooks 2.0 JWT bearer auth, l.944-1110)."""
+
+    iss: str
+    jwks: dict[str, Any] | None = None  # inline JWK Set
+    jwks_url: str | None = None
+    jku: list[str] = Field(default_factory=list)  # allowed jku header values
+    tenant: str | None = None
+    fhir_servers: list[str] = Field(default_factory=list)  # FHIR base URLs this client may name
+    algorithms: list[str] = Field(default_factory=lambda: ["ES384", "RS384"])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CDS_", env_file=None, extra="ignore")
+
+    # --- storage -------------------------------------------------------------------------
+    database_url: str = "sqlite:///./var/cds.sqlite3"
+
+    # --- security ------------------------------------------------------------------------
+    auth: Literal["on", "off"] = "on"
+    trusted_clients: list[TrustedClient] = Field(default_factory=list)
+    fhir_allowlist: list[str] = Field(default_factory=list)  # FHIR base URLs when auth is off
+    public_url: str | None = None  # externally visible base URL, for the JWT `aud` check
+    jwt_leeway_seconds: int = 60
+    jwt_max_lifetime_seconds: int = 3600
+    jwks_cache_seconds: int = 300
+    cors_origins: list[str] = Field(default_factory=list)
+    cors_allow_credentials: bool = False
+
+    # --- limits --------------------------------------------------------------------------
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_prefetch_entries: int = 5000
+    max_pages: int = 10  # searchset `next` pages followed per query
+    fhir_timeout_seconds: float = 2.0  # per HTTP call to the EHR's FHIR server
+    fetch_deadline_seconds: float = 4.0  # total time for all fallback fetches of one request
+
+    # --- clinical options (see ../shared/CLINICAL.md) ---------------------------------------
+    wells_version: Literal["2003", "1997"] = "2003"
+    age_adjusted_ddimer: bool = False  # CLINICAL.md §1.3 item 7: a setting, off by default
+    recent_symptom_days: int = 14  # window for "current" leg symptoms
+    surgery_window_weeks: int = 12  # Wells 2003 / NG158 (S2); 1997 uses 4 weeks
+    cancer_treatment_months: int = 6  # Wells "treatment within previous 6 months" (S2)
+    episode_days: int = 14  # D-dimer older than this, or than the episode, does not count
+    lab_recent_days: int = 30  # an electrolyte result older than this is not "recent"
+    local_codes_file: Path | None = None  # a site's own codes (CSV, same columns as codelists)
+    include_unverified_codes: bool = False
+
+    # --- service -------------------------------------------------------------------------
+    source_url: str = "https://www.nice.org.uk/guidance/ng158"
+    log_level: str = "INFO"

@@ -1,0 +1,1 @@
+"""Persistence: feedback and the JWT ``jti`` replay cache (SQLite by default, PostgreSQL in production)."""
