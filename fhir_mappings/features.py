@@ -144,7 +144,8 @@ class DraftOrder:
 
     reference: str  # "ServiceRequest/abc"
     resource_type: str
-    kind: str  # "physiotherapy" | "massage" | "compression" | "nsaid" | "ddimer" | "ultrasound" | "other"
+    # "physiotherapy" | "massage" | "compression" | "nsaid" | "ddimer" | "ultrasound" | "other"
+    kind: str
     concept: Coding | None
     selected: bool  # in context.selections (order-select) / always True for order-sign
     resource: dict[str, object] = field(default_factory=dict, compare=False, hash=False)

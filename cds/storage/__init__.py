@@ -1,1 +1,1 @@
-"""Persistence: feedback and the JWT ``jti`` replay cache (SQLite by default, PostgreSQL in production)."""
+"""Persistence: feedback and the JWT ``jti`` replay cache (SQLite; PostgreSQL in production)."""
