@@ -179,6 +179,10 @@ class FeatureSet:
     # Which data sets were actually available (e.g. "Condition", "Observation", "Procedure",
     # "MedicationRequest"); a record-based criterion can only be ABSENT if its data set is here.
     available: frozenset[str] = frozenset()
+    # Leg findings per leg: FeatureName value -> Laterality -> Feature. ``features`` holds the
+    # summary across legs (its ``laterality`` says which leg or legs); the two legs are never
+    # merged, so the triage can score the more symptomatic leg (CLINICAL.md 1.1).
+    legs: dict[str, dict[Laterality, Feature]] = field(default_factory=dict)
 
     def get(self, name: str) -> Feature:
         """The feature, or UNKNOWN with a reason when the mapping produced nothing for it."""

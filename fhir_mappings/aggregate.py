@@ -1,0 +1,226 @@
+"""Findings -> Features: newest statement wins, legs apart, record-based absences explained.
+
+Rules (docs/fhir-conventions.md):
+- a PRESENT finding stands unless a documented negative is newer; ties go to PRESENT (safer);
+- findings outside their window or not current never decide a state, but they explain an
+  UNKNOWN ("only older records") and travel as evidence;
+- leg findings are decided per leg (bilateral evidence counts for both legs); the summary
+  feature says which leg(s) through its laterality;
+- record-based Wells criteria are ABSENT only when their data set was retrieved with no match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from fhir_mappings.catalog import FINDING_LISTS, LEG_FEATURES, RECORD_BASED, RECORD_LABEL
+from fhir_mappings.collect import Collector, Finding, Measurement
+from fhir_mappings.features import Evidence, Feature, FeatureName, Laterality, Quantity, State
+from fhir_mappings.semantics import merge_laterality
+
+F = FeatureName
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+NO_CODE = "no verified code; site may add a local code"
+_LEGS = (Laterality.LEFT, Laterality.RIGHT, Laterality.UNSPECIFIED)
+
+
+def _key(when: datetime | None) -> datetime:
+    return when or _OLDEST
+
+
+def _dedupe(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    seen: dict[tuple[str, str | None], Evidence] = {}
+    for ev in evidence:
+        seen.setdefault((ev.reference, ev.note), ev)
+    return tuple(sorted(seen.values(), key=lambda e: _key(e.time), reverse=True))
+
+
+def decide(name: str, findings: Sequence[Finding], laterality: Laterality | None = None) -> Feature:
+    eligible = [f for f in findings if f.eligible]
+    if not eligible:
+        reasons = sorted({f.reason for f in findings if f.reason})
+        return Feature(
+            name,
+            State.UNKNOWN,
+            _dedupe(f.evidence for f in findings),
+            laterality=laterality,
+            reason=("only " + "; ".join(reasons)) if reasons else "not documented",
+        )
+    absents = [f for f in eligible if f.state is State.ABSENT]
+    newest_absent = max((_key(f.recency) for f in absents), default=None)
+    presents = [
+        f
+        for f in eligible
+        if f.state is State.PRESENT
+        and (newest_absent is None or f.recency is None or f.recency >= newest_absent)
+    ]
+    if presents:
+        quantity = next((f.quantity for f in presents if f.quantity), None)
+        return Feature(
+            name, State.PRESENT, _dedupe(f.evidence for f in presents), quantity, laterality
+        )
+    if absents:
+        return Feature(
+            name,
+            State.ABSENT,
+            _dedupe(f.evidence for f in absents),
+            laterality=laterality,
+            reason="documented negative",
+        )
+    unknowns = [f for f in eligible if f.state is State.UNKNOWN]
+    reasons = sorted({f.reason for f in unknowns if f.reason})
+    return Feature(
+        name,
+        State.UNKNOWN,
+        _dedupe(f.evidence for f in unknowns),
+        laterality=laterality,
+        reason="; ".join(reasons) or "not documented",
+    )
+
+
+def decide_leg_feature(
+    name: str, findings: Sequence[Finding]
+) -> tuple[Feature, dict[Laterality, Feature]]:
+    groups: dict[Laterality, list[Finding]] = {}
+    for finding in findings:
+        side = finding.laterality
+        targets = (Laterality.LEFT, Laterality.RIGHT) if side is Laterality.BILATERAL else (side,)
+        for target in targets:
+            groups.setdefault(target, []).append(finding)
+    per_leg = {side: decide(name, groups[side], side) for side in _LEGS if side in groups}
+    return summarise(name, per_leg), per_leg
+
+
+def summarise(name: str, per_leg: dict[Laterality, Feature]) -> Feature:
+    for state in (State.PRESENT, State.ABSENT):
+        chosen = {side: f for side, f in per_leg.items() if f.state is state}
+        if chosen:
+            sides = set(chosen) - {Laterality.UNSPECIFIED} or {Laterality.UNSPECIFIED}
+            quantity = next((f.quantity for f in chosen.values() if f.quantity), None)
+            reason = next((f.reason for f in chosen.values() if f.reason), None)
+            return Feature(
+                name,
+                state,
+                _dedupe(e for f in chosen.values() for e in f.evidence),
+                quantity,
+                merge_laterality(sides),
+                reason,
+            )
+    if not per_leg:
+        return Feature(name, State.UNKNOWN, reason="not documented")
+    reasons = sorted({f.reason for f in per_leg.values() if f.reason})
+    return Feature(
+        name,
+        State.UNKNOWN,
+        _dedupe(e for f in per_leg.values() for e in f.evidence),
+        reason="; ".join(reasons) or "not documented",
+    )
+
+
+def measured(
+    col: Collector,
+    name: str,
+    items: Sequence[Measurement],
+    unit: str,
+    laterality: Laterality | None = None,
+) -> Feature:
+    """Newest usable measurement in the recent window: PRESENT with its quantity."""
+    ordered = sorted(items, key=lambda m: _key(m.time), reverse=True)
+    usable = [m for m in ordered if m.value is not None and col.recent(m.time)]
+    if usable:
+        best = usable[0]
+        return Feature(
+            name,
+            State.PRESENT,
+            (best.evidence,),
+            Quantity(best.value or 0.0, unit),
+            laterality or best.evidence.laterality,
+        )
+    if not ordered:
+        return Feature(name, State.UNKNOWN, reason="not measured")
+    newest = ordered[0]
+    reason = newest.reason or (
+        f"last measured {newest.time:%Y-%m-%d}, older than {col.options.recent_symptom_days} days"
+        if newest.time
+        else "undated measurement"
+    )
+    return Feature(name, State.UNKNOWN, (newest.evidence,), reason=reason)
+
+
+def calf_difference(col: Collector) -> Feature:
+    name = F.CALF_DIFFERENCE
+    diffs = [m for m in col.measurements if m.feature == "calf_circumference_difference"]
+    direct = measured(col, name, diffs, "cm")
+    if direct.present:
+        return direct
+    newest: dict[Laterality, Measurement] = {}
+    for m in sorted(col.calf_legs, key=lambda m: _key(m.time)):
+        side = m.evidence.laterality
+        if side is not None and m.value is not None and col.recent(m.time):
+            newest[side] = m
+    left, right = newest.get(Laterality.LEFT), newest.get(Laterality.RIGHT)
+    if left is None or right is None or left.value is None or right.value is None:
+        return (
+            direct
+            if diffs
+            else Feature(
+                name,
+                State.UNKNOWN,
+                tuple(m.evidence for m in col.calf_legs),
+                reason="no difference and no recent left and right calf circumference",
+            )
+        )
+    larger = Laterality.LEFT if left.value > right.value else Laterality.RIGHT
+    if left.value == right.value:
+        larger = Laterality.BILATERAL
+    value = round(abs(left.value - right.value), 3)
+    return Feature(
+        name,
+        State.PRESENT,
+        (left.evidence, right.evidence),
+        Quantity(value, "cm"),
+        larger,
+        reason="difference of the two legs' newest circumferences",
+    )
+
+
+def record_based(col: Collector, feature: Feature, available: frozenset[str]) -> Feature:
+    """ABSENT "by record" when the data set was retrieved and nothing current matched."""
+    reason = feature.reason or ""
+    undecided = feature.state is State.UNKNOWN and (
+        reason.startswith("only") or reason == "not documented"
+    )
+    if not undecided:
+        return feature  # decided, or eligible but undecidable (surgery without anaesthesia)
+    dataset = RECORD_BASED[feature.name]
+    label = RECORD_LABEL[feature.name]
+    if dataset not in available:
+        return Feature(
+            feature.name,
+            State.UNKNOWN,
+            feature.evidence,
+            reason=f"{dataset} data not available; {label} unknown",
+        )
+    count = col.counts.get(dataset, 0)
+    text = f"no {label}: not recorded in {count} {dataset}s retrieved"
+    if reason.startswith("only"):
+        text += f" ({reason})"
+    return Feature(
+        feature.name,
+        State.ABSENT,
+        (Evidence(reference="", note=text), *feature.evidence),
+        reason=text,
+    )
+
+
+def feature_lists() -> dict[str, list[str]]:
+    """Feature -> the code lists that feed it (for "no verified code" reasons)."""
+    fed: dict[str, list[str]] = {}
+    for list_name, (feature, _) in FINDING_LISTS.items():
+        fed.setdefault(feature, []).append(list_name)
+    return fed
+
+
+def is_leg(name: str) -> bool:
+    return name in LEG_FEATURES

@@ -1,0 +1,183 @@
+"""Collector -> FeatureSet: every FeatureName gets a Feature with a state and a reason.
+
+Derived features live here: bilateral leg swelling / neurology from per-leg findings, symptom
+duration from the episode start, and the "no verified code" reason for features whose code lists
+are empty (CLINICAL.md marks their codes UNVERIFIED; a site can add a local code).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from fhir_mappings.aggregate import (
+    NO_CODE,
+    calf_difference,
+    decide,
+    decide_leg_feature,
+    feature_lists,
+    measured,
+    record_based,
+)
+from fhir_mappings.catalog import LEG_FEATURES, RECORD_BASED, VITAL_LISTS
+from fhir_mappings.collect import Collector, Finding
+from fhir_mappings.features import (
+    Evidence,
+    Feature,
+    FeatureName,
+    FeatureSet,
+    Laterality,
+    Quantity,
+    State,
+)
+
+F = FeatureName
+_DERIVED = frozenset({F.CALF_DIFFERENCE, F.SYMPTOM_DURATION_DAYS, *VITAL_LISTS})
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _age(birth: date | None, now: datetime) -> int | None:
+    if birth is None:
+        return None
+    today = now.date()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def _both_legs(fs: FeatureSet, *names: str) -> Feature | None:
+    sides: set[Laterality] = set()
+    evidence: list[Evidence] = []
+    for name in names:
+        for side, feature in fs.legs.get(name, {}).items():
+            if feature.present and side in (Laterality.LEFT, Laterality.RIGHT):
+                sides.add(side)
+                evidence.extend(feature.evidence)
+    if sides == {Laterality.LEFT, Laterality.RIGHT}:
+        return Feature(
+            names[0],
+            State.PRESENT,
+            tuple(evidence),
+            laterality=Laterality.BILATERAL,
+            reason="present on both legs",
+        )
+    return None
+
+
+def _episode_start(col: Collector) -> datetime | None:
+    times = [
+        f.evidence.time
+        for f in col.findings
+        if f.feature in LEG_FEATURES and f.eligible and f.state is State.PRESENT and f.evidence.time
+    ]
+    return min(times) if times else None
+
+
+def assemble(col: Collector, available: frozenset[str]) -> FeatureSet:
+    fs = FeatureSet(
+        now=col.now,
+        patient_ref=f"Patient/{col.patient_id}",
+        birth_date=col.birth_date if isinstance(col.birth_date, date) else None,
+        sex=col.sex,
+        available=available,
+    )
+    fs.age_years = _age(fs.birth_date, col.now)
+    fed = feature_lists()
+    by_feature: dict[str, list[Finding]] = {}
+    for finding in col.findings:
+        by_feature.setdefault(finding.feature, []).append(finding)
+    for name in F:
+        if name in _DERIVED:
+            continue
+        findings = by_feature.get(name, [])
+        if name in LEG_FEATURES:
+            feature, per_leg = decide_leg_feature(name, findings)
+            if per_leg:
+                fs.legs[name] = per_leg
+        elif findings:
+            feature = decide(name, findings)
+        else:
+            feature = Feature(name, State.UNKNOWN, reason="not documented")
+        derived_only = name == F.BILATERAL_LEG_NEURO
+        if (
+            not findings
+            and not derived_only
+            and not any(col.index.has_codes(lst) for lst in fed.get(name, []))
+        ):
+            feature = Feature(name, State.UNKNOWN, reason=NO_CODE)
+        if name in RECORD_BASED and feature.reason != NO_CODE:
+            feature = record_based(col, feature, available)
+        fs.features[name] = feature
+    for vital, unit in VITAL_LISTS.items():
+        fs.features[vital] = measured(
+            col, vital, [m for m in col.measurements if m.feature == vital], unit
+        )
+    calf = calf_difference(col)
+    fs.features[F.CALF_DIFFERENCE] = calf
+    if calf.laterality in (Laterality.LEFT, Laterality.RIGHT):
+        fs.legs[F.CALF_DIFFERENCE] = {calf.laterality: calf}
+    for derived, sources in (
+        (F.BILATERAL_LEG_SWELLING, (F.LEG_SWELLING,)),
+        (F.BILATERAL_LEG_NEURO, (F.SCIATICA, F.RADICULAR_SYMPTOMS)),
+    ):
+        if not fs.features[derived].present:
+            both = _both_legs(fs, *sources)
+            if both is not None:
+                fs.features[derived] = Feature(
+                    derived,
+                    State.PRESENT,
+                    both.evidence,
+                    laterality=Laterality.BILATERAL,
+                    reason=both.reason,
+                )
+    temperature = fs.features[F.TEMPERATURE]
+    if fs.features[F.FEVER].unknown and temperature.present and temperature.quantity:
+        fs.features[F.FEVER] = Feature(
+            F.FEVER,
+            State.UNKNOWN,
+            temperature.evidence,
+            temperature.quantity,
+            reason="no fever finding coded; body temperature measured (see temperature)",
+        )
+    fs.episode_start = _episode_start(col)
+    if fs.episode_start is not None:
+        days = (col.now - fs.episode_start).total_seconds() / 86400
+        fs.features[F.SYMPTOM_DURATION_DAYS] = Feature(
+            F.SYMPTOM_DURATION_DAYS,
+            State.PRESENT,
+            quantity=Quantity(round(days, 2), "d"),
+            reason="from the earliest onset of the current leg complaint",
+        )
+    else:
+        fs.features[F.SYMPTOM_DURATION_DAYS] = Feature(
+            F.SYMPTOM_DURATION_DAYS,
+            State.UNKNOWN,
+            reason="onset of the leg complaint not documented",
+        )
+    fs.ddimers = sorted(col.ddimers, key=lambda d: d.time or _OLDEST, reverse=True)
+    fs.labs = {
+        k: sorted(v, key=lambda r: r.time or _OLDEST, reverse=True) for k, v in col.labs.items()
+    }
+    fs.alternatives = list(col.alternatives)
+    fs.draft_orders = list(col.drafts)
+    fs.anticoagulation_started = min(col.anticoagulant_starts, default=None)
+    fs.skipped = list(col.skipped)
+    return fs
+
+
+def more_symptomatic_leg(fs: FeatureSet) -> Laterality | None:
+    """The leg with more PRESENT Wells leg signs (CLINICAL.md 1.1); None on a tie or none."""
+    wells = (
+        F.CALF_PAIN,
+        F.LEG_SWELLING,
+        F.ENTIRE_LEG_SWOLLEN,
+        F.PITTING_OEDEMA,
+        F.DEEP_VEIN_TENDERNESS,
+        F.COLLATERAL_VEINS,
+        F.CALF_DIFFERENCE,
+    )
+    score = {Laterality.LEFT: 0, Laterality.RIGHT: 0}
+    for name in wells:
+        for side, feature in fs.legs.get(name, {}).items():
+            if side in score and feature.present:
+                score[side] += 1
+    if score[Laterality.LEFT] == score[Laterality.RIGHT]:
+        return None
+    return max(score, key=lambda side: score[side])

@@ -1,0 +1,87 @@
+"""What the mappers accumulate for one request before features are decided.
+
+Mappers turn one resource into Findings/Measurements; deciding a feature needs all of them (the
+newest negative can supersede an older positive, left and right stay apart), so the decision is
+made once at the end (aggregate.py) from this collector.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from fhir_mappings.features import (
+    AlternativeDiagnosis,
+    DDimerResult,
+    DraftOrder,
+    Evidence,
+    LabResult,
+    Laterality,
+    Quantity,
+    Skipped,
+    State,
+)
+
+if TYPE_CHECKING:
+    from fhir_mappings.codelists import CodeIndex
+    from fhir_mappings.extract import MappingOptions
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One resource's statement about one feature."""
+
+    feature: str
+    state: State
+    evidence: Evidence
+    eligible: bool  # inside the feature's window and current; else only explains an UNKNOWN
+    recency: datetime | None  # time used for windows and for "newest wins"
+    reason: str | None = None  # for UNKNOWN findings, or why it is not eligible
+    quantity: Quantity | None = None
+
+    @property
+    def laterality(self) -> Laterality:
+        return self.evidence.laterality or Laterality.UNSPECIFIED
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """A numeric Observation in the feature's canonical unit (value None: unusable, see reason)."""
+
+    feature: str
+    value: float | None
+    unit: str
+    evidence: Evidence
+    time: datetime | None
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class Collector:
+    now: datetime
+    options: MappingOptions
+    index: CodeIndex
+    patient_id: str
+    findings: list[Finding] = field(default_factory=list)
+    measurements: list[Measurement] = field(default_factory=list)
+    calf_legs: list[Measurement] = field(default_factory=list)  # per-leg circumferences (cm)
+    ddimers: list[DDimerResult] = field(default_factory=list)
+    labs: dict[str, list[LabResult]] = field(default_factory=dict)
+    alternatives: list[AlternativeDiagnosis] = field(default_factory=list)
+    drafts: list[DraftOrder] = field(default_factory=list)
+    anticoagulant_starts: list[datetime] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    birth_date: object | None = None
+    sex: str | None = None
+
+    def skip(self, reference: str, reason: str) -> None:
+        self.skipped.append(Skipped(reference=reference, reason=reason))
+
+    def since(self, *, days: int = 0, weeks: int = 0) -> datetime:
+        return self.now - timedelta(days=days, weeks=weeks)
+
+    def recent(self, when: datetime | None) -> bool:
+        return when is not None and when >= self.since(days=self.options.recent_symptom_days)

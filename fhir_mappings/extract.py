@@ -1,0 +1,199 @@
+"""extract_features: raw FHIR JSON in, a FeatureSet out, never an exception.
+
+Flow: flatten Bundles -> reject junk and other patients' resources -> select candidates by
+resourceType and code on the raw JSON (compiled code index) -> validate only those with R4B ->
+map to findings / measurements -> decide features (aggregate.py). Anything unusable lands in
+``FeatureSet.skipped`` with its reason; no patient data is logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from fhir_mappings.assemble import assemble
+from fhir_mappings.catalog import (
+    CALF_LISTS,
+    DDIMER_LISTS,
+    LAB_LISTS,
+    MEDICATION_LISTS,
+    VITAL_LISTS,
+)
+from fhir_mappings.codelists import CodeEntry, load_index
+from fhir_mappings.collect import Collector
+from fhir_mappings.features import FeatureSet
+from fhir_mappings.findings import condition_findings, observation_findings
+from fhir_mappings.measurements import numeric_observation
+from fhir_mappings.orders import draft_orders as map_draft_orders
+from fhir_mappings.records import SURGERY_LIST, medication_findings, procedure_findings
+from fhir_mappings.resources import InvalidResource, validate
+from fhir_mappings.semantics import observation_ignored, raw_codings, reference_of, to_datetime
+
+NUMERIC_LISTS = frozenset({*VITAL_LISTS, *LAB_LISTS, *DDIMER_LISTS, *CALF_LISTS})
+_MAX_BUNDLE_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class MappingOptions:
+    """Windows and code-list options (defaults: docs/fhir-conventions.md, CLINICAL.md)."""
+
+    recent_symptom_days: int = 14  # CDS_RECENT_SYMPTOM_DAYS; CES "recent (< 14 days)" S14a
+    surgery_window_weeks: int = 12  # Wells 2003 / NICE NG158 (S2); 1997's 4 weeks via time
+    cancer_treatment_months: int = 6  # Wells criterion 1 "within previous 6 months" (S2)
+    episode_days: int = 14  # current leg-complaint episode (alternative diagnoses, DVT history)
+    lab_recent_days: int = 30  # D-dimer and electrolytes older than this are not used
+    local_codes_file: Path | None = None
+    include_unverified_codes: bool = False
+
+
+def _flatten(items: Any, depth: int = 0) -> Iterator[Any]:
+    if isinstance(items, Mapping):
+        items = [items]
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        yield items
+        return
+    for item in items:
+        if isinstance(item, Mapping) and item.get("resourceType") == "Bundle":
+            entries = item.get("entry")
+            if depth < _MAX_BUNDLE_DEPTH and isinstance(entries, list):
+                yield from _flatten(
+                    [e.get("resource") for e in entries if isinstance(e, Mapping)], depth + 1
+                )
+            continue
+        yield item
+
+
+def _matches(col: Collector, pairs: Iterable[tuple[str, str]]) -> tuple[CodeEntry, ...]:
+    found: list[CodeEntry] = []
+    for system, code in pairs:
+        found.extend(col.index.match(system, code))
+    return tuple(found)
+
+
+def _candidates(
+    col: Collector, resource_type: str, raw: Mapping[str, Any]
+) -> tuple[CodeEntry, ...]:
+    if resource_type in ("Condition", "Observation"):
+        return _matches(col, raw_codings(raw.get("code")))
+    if resource_type == "Procedure":
+        category = raw.get("category")
+        cats = category if isinstance(category, list) else [category]
+        pairs = [p for c in cats for p in raw_codings(c)] + raw_codings(raw.get("code"))
+        return tuple(e for e in _matches(col, pairs) if e.list_name == SURGERY_LIST)
+    if resource_type == "MedicationRequest":
+        entries = _matches(col, raw_codings(raw.get("medicationCodeableConcept")))
+        return tuple(e for e in entries if e.list_name in MEDICATION_LISTS)
+    return ()
+
+
+def _map_one(col: Collector, raw: Any, position: int) -> None:
+    if not isinstance(raw, Mapping):
+        col.skip(f"#{position}", "not a JSON object")
+        return
+    resource_type = raw.get("resourceType")
+    if not isinstance(resource_type, str) or not resource_type:
+        col.skip(f"#{position}", "no resourceType")
+        return
+    rid = raw.get("id")
+    ref = (
+        f"{resource_type}/{rid}" if isinstance(rid, str) and rid else f"{resource_type}/#{position}"
+    )
+    if resource_type == "Patient":
+        if rid != col.patient_id:
+            col.skip(ref, "other patient")
+            return
+        try:
+            model = validate(raw)
+        except InvalidResource as exc:
+            col.skip(ref, str(exc))
+            return
+        birth = to_datetime(model.birthDate)
+        if birth is not None and len(str(model.birthDate)) >= 10:
+            col.birth_date = birth.date()
+        elif isinstance(model.birthDate, date):
+            col.birth_date = model.birthDate
+        col.sex = model.gender
+        return
+    if resource_type not in ("Condition", "Observation", "Procedure", "MedicationRequest"):
+        return  # not read by any feature
+    owner = reference_of(raw.get("subject")) or reference_of(raw.get("patient"))
+    if owner is None:
+        col.skip(ref, "no subject reference")
+        return
+    if owner != f"Patient/{col.patient_id}":
+        col.skip(ref, "other patient")
+        return
+    col.counts[resource_type] += 1
+    entries = _candidates(col, resource_type, raw)
+    if not entries:
+        return
+    try:
+        model = validate(raw)
+    except InvalidResource as exc:
+        col.skip(ref, str(exc))
+        return
+    if resource_type == "Condition":
+        condition_findings(col, ref, model, entries)
+    elif resource_type == "Procedure":
+        procedure_findings(col, ref, model)
+    elif resource_type == "MedicationRequest":
+        medication_findings(col, ref, model, entries)
+    else:
+        _observation(col, ref, model, entries)
+
+
+def _observation(col: Collector, ref: str, model: Any, entries: tuple[CodeEntry, ...]) -> None:
+    ignored = observation_ignored(model.status)
+    if ignored:
+        col.skip(ref, ignored)
+        return
+    note = "preliminary" if model.status == "preliminary" else None
+    numeric = {e.list_name: e for e in entries if e.list_name in NUMERIC_LISTS}
+    for entry in numeric.values():
+        numeric_observation(col, ref, model, entry, note)
+    findings = tuple(e for e in entries if e.list_name not in NUMERIC_LISTS)
+    if findings:
+        observation_findings(col, ref, model, findings, note)
+
+
+def extract_features(
+    resources: Iterable[Mapping[str, Any]],
+    *,
+    patient_id: str,
+    now: datetime,
+    options: MappingOptions,
+    available: Iterable[str] = (),
+    draft_orders: Sequence[Mapping[str, Any]] = (),
+    selections: Sequence[str] | None = None,
+) -> FeatureSet:
+    """Map one patient's FHIR resources to features; unusable input goes to ``skipped``."""
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    local = str(options.local_codes_file) if options.local_codes_file else None
+    col = Collector(
+        now=now,
+        options=options,
+        index=load_index(local, options.include_unverified_codes),
+        patient_id=str(patient_id),
+    )
+    try:
+        sets = frozenset(a for a in available if isinstance(a, str))
+    except TypeError:
+        sets = frozenset()
+    try:
+        items = list(_flatten(resources))
+    except Exception:  # an exotic iterable failing mid-way: map nothing rather than raise
+        items = []
+        col.skip("(request)", "resources could not be read")
+    for position, raw in enumerate(items):
+        try:
+            _map_one(col, raw, position)
+        except Exception as exc:  # contract: never raise; report instead
+            col.skip(f"#{position}", f"could not map ({type(exc).__name__})")
+    try:
+        map_draft_orders(col, draft_orders, selections)
+    except Exception as exc:
+        col.skip("draftOrders", f"could not map ({type(exc).__name__})")
+    return assemble(col, sets)

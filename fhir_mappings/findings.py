@@ -1,0 +1,271 @@
+"""Coded Conditions and Observations -> Findings (one per matched feature) and alternatives.
+
+A Condition speaks through clinicalStatus / verificationStatus, an Observation through status,
+value, interpretation and dataAbsentReason (semantics.py). Which window applies comes from
+catalog.py; Wells history criteria (cancer, DVT, PE) have their own rules here because "history
+of" and "active" codes must never be confused (CLINICAL.md 2.4: Z85 / 266987004 are history).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fhir_mappings.catalog import (
+    ALTERNATIVE_PREFIX,
+    FINDING_LISTS,
+    LEG_FEATURES,
+    LEG_SITE_CODES,
+    Window,
+)
+from fhir_mappings.codelists import CodeEntry
+from fhir_mappings.codes import LATERALITY_CODES, SNOMED
+from fhir_mappings.collect import Collector, Finding
+from fhir_mappings.features import (
+    AlternativeDiagnosis,
+    Certainty,
+    Coding,
+    Evidence,
+    FeatureName,
+    State,
+)
+from fhir_mappings.semantics import (
+    codings_of,
+    condition_state,
+    first_code,
+    laterality_of,
+    observation_polarity,
+    reference_of,
+    to_datetime,
+)
+
+_CLINICIAN_ASSERTED = frozenset({"confirmed", "provisional"})
+
+
+def _onset(model: Any) -> datetime | None:
+    period = getattr(model, "onsetPeriod", None)
+    return to_datetime(getattr(model, "onsetDateTime", None)) or to_datetime(
+        getattr(period, "start", None)
+    )
+
+
+def _abatement(model: Any) -> datetime | None:
+    period = getattr(model, "abatementPeriod", None)
+    return to_datetime(getattr(model, "abatementDateTime", None)) or to_datetime(
+        getattr(period, "end", None)
+    )
+
+
+def observation_time(model: Any) -> datetime | None:
+    period = getattr(model, "effectivePeriod", None)
+    return (
+        to_datetime(getattr(model, "effectiveDateTime", None))
+        or to_datetime(getattr(period, "start", None))
+        or to_datetime(getattr(model, "effectiveInstant", None))
+        or to_datetime(getattr(model, "issued", None))
+    )
+
+
+def _matched_coding(model: Any, entries: tuple[CodeEntry, ...]) -> Coding | None:
+    wanted = {(e.system, e.list_name) for e in entries}
+    systems = {system for system, _ in wanted}
+    for coding in codings_of(getattr(model, "code", None)):
+        if coding.system in systems:
+            return coding
+    return None
+
+
+def _leg_site_documented(model: Any) -> bool:
+    sites = getattr(model, "bodySite", None)
+    site_list = sites if isinstance(sites, list) else [sites] if sites else []
+    for coding in codings_of(site_list):
+        if coding.system == SNOMED and (
+            coding.code in LEG_SITE_CODES or coding.code in LATERALITY_CODES
+        ):
+            return True
+    return False
+
+
+def _by_list(entries: tuple[CodeEntry, ...]) -> dict[str, CodeEntry]:
+    return {e.list_name: e for e in entries}
+
+
+def condition_findings(
+    col: Collector, ref: str, model: Any, entries: tuple[CodeEntry, ...]
+) -> None:
+    state = condition_state(model)
+    if state.ignored:
+        col.skip(ref, state.ignored)
+        return
+    onset, recorded = _onset(model), to_datetime(getattr(model, "recordedDate", None))
+    times = [t for t in (onset, recorded) if t is not None]
+    recency = max(times) if times else None
+    concept = _matched_coding(model, entries)
+    sites = getattr(model, "bodySite", None) or []
+    asserter = reference_of(getattr(model, "asserter", None)) or reference_of(
+        getattr(model, "recorder", None)
+    )
+    notes = [n for n in (state.note,) if n]
+    if not state.current:
+        notes.append("clinicalStatus " + (first_code(model.clinicalStatus, "") or "inactive"))
+
+    def evidence(feature: str, extra: str | None = None) -> Evidence:
+        leg = feature in LEG_FEATURES
+        return Evidence(
+            reference=ref,
+            concept=concept,
+            time=onset or recorded,
+            laterality=laterality_of(sites, codings_of(model.code)) if leg else None,
+            certainty=state.certainty,
+            asserter=asserter,
+            encounter=reference_of(getattr(model, "encounter", None)),
+            note="; ".join([*notes, extra] if extra else notes) or None,
+        )
+
+    for list_name in _by_list(entries):
+        if list_name.startswith(ALTERNATIVE_PREFIX):
+            _alternative(col, list_name, model, evidence(FeatureName.CALF_PAIN), recorded, onset)
+            continue
+        target = FINDING_LISTS.get(list_name)
+        if target is None:
+            continue
+        feature, window = target
+        if feature == FeatureName.DEEP_VEIN_TENDERNESS and not _leg_site_documented(model):
+            continue
+        if window is Window.SPECIAL:
+            _history_finding(col, list_name, state.current, recency, _abatement(model), evidence)
+            continue
+        eligible, why = _eligible(col, window, state.current, recency)
+        finding_state = State.PRESENT
+        reason = why
+        if feature == FeatureName.RECENT_MAJOR_SURGERY:
+            finding_state = State.UNKNOWN
+            reason = why or "surgery recorded; general or regional anaesthesia not recorded"
+        col.findings.append(
+            Finding(feature, finding_state, evidence(feature), eligible, recency, reason)
+        )
+
+
+def _eligible(
+    col: Collector, window: Window, current: bool, when: datetime | None
+) -> tuple[bool, str | None]:
+    if not current:
+        return False, "not current (clinicalStatus)"
+    if window is Window.RECENT and when is not None and not col.recent(when):
+        return False, f"older than {col.options.recent_symptom_days} days"
+    if window is Window.SURGERY:
+        if when is None:
+            return False, "undated"
+        if when < col.since(weeks=col.options.surgery_window_weeks):
+            return False, f"older than {col.options.surgery_window_weeks} weeks"
+    return True, None
+
+
+def _history_finding(
+    col: Collector,
+    list_name: str,
+    current: bool,
+    when: datetime | None,
+    abated: datetime | None,
+    evidence: Any,
+) -> None:
+    F = FeatureName
+    add = col.findings.append
+    if list_name == "cancer_history":
+        history = "history of cancer, not active cancer"
+        add(
+            Finding(F.ACTIVE_CANCER, State.PRESENT, evidence(F.ACTIVE_CANCER), False, when, history)
+        )
+    elif list_name == F.ACTIVE_CANCER:
+        months = col.options.cancer_treatment_months
+        treated = abated is not None and abated >= col.now - timedelta(days=30.4 * months)
+        note = None if current else f"abated within {months} months"
+        eligible = current or treated
+        reason: str | None = None
+        if not eligible:
+            reason = f"not active and not abated within {months} months"
+        add(
+            Finding(
+                F.ACTIVE_CANCER,
+                State.PRESENT,
+                evidence(F.ACTIVE_CANCER, note),
+                eligible,
+                when,
+                reason,
+            )
+        )
+    elif list_name in ("dvt", "pe"):
+        episode_start = col.since(days=col.options.episode_days)
+        earlier = (not current) or (when is not None and when < episode_start)
+        if list_name == "dvt" and current:
+            add(Finding(F.CURRENT_DVT, State.PRESENT, evidence(F.CURRENT_DVT), True, when))
+        previous = F.PREVIOUS_DVT if list_name == "dvt" else F.PREVIOUS_PE
+        why: str | None = None if earlier else "within the current episode"
+        add(Finding(previous, State.PRESENT, evidence(previous), earlier, when, why))
+    else:  # previous_dvt / previous_pe history codes: history whatever the clinicalStatus
+        add(Finding(list_name, State.PRESENT, evidence(list_name), True, when))
+
+
+def _alternative(
+    col: Collector,
+    list_name: str,
+    model: Any,
+    evidence: Evidence,
+    recorded: datetime | None,
+    onset: datetime | None,
+) -> None:
+    if not condition_state(model).current:
+        return
+    asserted_at = recorded or onset
+    verification = first_code(getattr(model, "verificationStatus", None), "")
+    col.alternatives.append(
+        AlternativeDiagnosis(
+            kind=list_name.removeprefix(ALTERNATIVE_PREFIX),
+            evidence=evidence,
+            current_episode=asserted_at is not None
+            and asserted_at >= col.since(days=col.options.episode_days),
+            clinician_asserted=verification in _CLINICIAN_ASSERTED,
+        )
+    )
+
+
+def observation_findings(
+    col: Collector, ref: str, model: Any, entries: tuple[CodeEntry, ...], note: str | None
+) -> None:
+    """Coded finding Observations; ``note`` marks preliminary results."""
+    when = observation_time(model)
+    polarity, value, reason = observation_polarity(model)
+    concept = _matched_coding(model, entries)
+    performer = getattr(model, "performer", None) or []
+    certainty = Certainty.PROVISIONAL if note else Certainty.CONFIRMED
+    for list_name in _by_list(entries):
+        target = FINDING_LISTS.get(list_name)
+        if target is None:
+            continue
+        feature, window = target
+        if window is Window.SPECIAL:
+            if list_name == "cancer_history":
+                continue
+            if list_name == "dvt":
+                feature = FeatureName.CURRENT_DVT if col.recent(when) else FeatureName.PREVIOUS_DVT
+            elif list_name == "pe":
+                if col.recent(when):
+                    continue
+                feature = FeatureName.PREVIOUS_PE
+            window = Window.CURRENT
+        if feature == FeatureName.DEEP_VEIN_TENDERNESS and not _leg_site_documented(model):
+            continue
+        eligible, why = _eligible(col, window, True, when)
+        leg = feature in LEG_FEATURES
+        ev = Evidence(
+            reference=ref,
+            concept=concept,
+            value=value,
+            time=when,
+            laterality=laterality_of([model.bodySite] if model.bodySite else []) if leg else None,
+            certainty=certainty,
+            asserter=reference_of(performer[0]) if performer else None,
+            encounter=reference_of(getattr(model, "encounter", None)),
+            note=note,
+        )
+        col.findings.append(Finding(feature, polarity, ev, eligible, when, reason or why))

@@ -1,0 +1,110 @@
+"""Procedures (recent surgery) and MedicationRequests (anticoagulant, hormonal contraception).
+
+Surgery: a completed Procedure categorised "Surgical procedure" (SNOMED 387713003, FHIR R4
+procedure-category) within ``surgery_window_weeks``. Wells 2003 needs general or regional
+anaesthesia, which records rarely carry, so surgery in the window is UNKNOWN with its evidence
+(CLINICAL.md 2.4); the time stays on the evidence so the triage can apply 1997's 4 weeks.
+
+Medications: MedicationRequest active / on-hold, or completed and authored within the recent
+window (an interim anticoagulant dose still matters for a D-dimer, CLINICAL.md 1.3 item 3).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fhir_mappings.codelists import CodeEntry
+from fhir_mappings.collect import Collector, Finding
+from fhir_mappings.features import Coding, Evidence, FeatureName, State
+from fhir_mappings.semantics import codings_of, reference_of, to_datetime
+
+SURGERY_LIST = "recent_major_surgery"
+_DONE = "completed"
+_IGNORED_PROCEDURE = frozenset({"entered-in-error", "not-done"})
+_CURRENT_MED = frozenset({"active", "on-hold"})
+_ORDER_INTENTS = frozenset(
+    {"order", "original-order", "reflex-order", "filler-order", "instance-order", "plan"}
+)
+
+
+def _performed(model: Any) -> datetime | None:
+    period = getattr(model, "performedPeriod", None)
+    return (
+        to_datetime(getattr(model, "performedDateTime", None))
+        or to_datetime(getattr(period, "end", None))
+        or to_datetime(getattr(period, "start", None))
+    )
+
+
+def procedure_findings(col: Collector, ref: str, model: Any) -> None:
+    status = getattr(model, "status", None)
+    if status in _IGNORED_PROCEDURE:
+        col.skip(ref, f"status {status}")
+        return
+    concept = None
+    for coding in codings_of([*((model.category and [model.category]) or []), model.code]):
+        if col.index.match(coding.system, coding.code):
+            concept = coding
+            break
+    when = _performed(model)
+    weeks = col.options.surgery_window_weeks
+    in_window = when is not None and when >= col.since(weeks=weeks) and when <= col.now
+    eligible = status == _DONE and in_window
+    if status != _DONE:
+        reason = f"procedure status {status}"
+    elif when is None:
+        reason = "surgery without a performed date"
+    elif not in_window:
+        reason = f"surgery older than {weeks} weeks"
+    else:
+        reason = f"surgery within {weeks} weeks; general or regional anaesthesia not recorded"
+    ev = Evidence(
+        reference=ref,
+        concept=concept,
+        value=next((c.display for c in codings_of(model.code) if c.display), None),
+        time=when,
+        asserter=reference_of(getattr(model, "asserter", None))
+        or reference_of(getattr(model, "recorder", None)),
+        encounter=reference_of(getattr(model, "encounter", None)),
+    )
+    col.findings.append(
+        Finding(FeatureName.RECENT_MAJOR_SURGERY, State.UNKNOWN, ev, eligible, when, reason)
+    )
+
+
+def _start(model: Any) -> datetime | None:
+    starts = [to_datetime(getattr(model, "authoredOn", None))]
+    for dosage in getattr(model, "dosageInstruction", None) or []:
+        repeat = getattr(getattr(dosage, "timing", None), "repeat", None)
+        bounds = getattr(repeat, "boundsPeriod", None)
+        starts.append(to_datetime(getattr(bounds, "start", None)))
+    found = [s for s in starts if s is not None]
+    return min(found) if found else None
+
+
+def medication_findings(
+    col: Collector, ref: str, model: Any, entries: tuple[CodeEntry, ...]
+) -> None:
+    status, intent = getattr(model, "status", None), getattr(model, "intent", None)
+    start = _start(model)
+    authored = to_datetime(getattr(model, "authoredOn", None))
+    current = status in _CURRENT_MED or (status == "completed" and col.recent(authored))
+    eligible = current and intent in _ORDER_INTENTS
+    reason = None if eligible else f"MedicationRequest status {status}, intent {intent}"
+    codings = codings_of(getattr(model, "medicationCodeableConcept", None))
+    for entry in {e.list_name: e for e in entries}.values():
+        if entry.list_name not in (FeatureName.ANTICOAGULANT, FeatureName.HORMONAL_CONTRACEPTION):
+            continue
+        concept = next((c for c in codings if c.system == entry.system), None)
+        ev = Evidence(
+            reference=ref,
+            concept=concept or Coding(entry.system, entry.code, entry.display),
+            value=f"status {status}",
+            time=start,
+            asserter=reference_of(getattr(model, "requester", None)),
+            encounter=reference_of(getattr(model, "encounter", None)),
+        )
+        col.findings.append(Finding(entry.list_name, State.PRESENT, ev, eligible, start, reason))
+        if entry.list_name == FeatureName.ANTICOAGULANT and eligible and start is not None:
+            col.anticoagulant_starts.append(start)

@@ -1,0 +1,192 @@
+"""FHIR resource semantics shared by the mappers: statuses, times, laterality, value polarity.
+
+Rules from docs/fhir-conventions.md. Kept in one module so a reviewer can check, in one screen,
+what counts as present, absent, ignored or unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fhir_mappings.codes import ICD10CM, LATERALITY_CODES, SNOMED, icd_laterality
+from fhir_mappings.features import Certainty, Coding, Laterality, State
+
+CURRENT_CLINICAL = frozenset({"active", "recurrence", "relapse"})
+PAST_CLINICAL = frozenset({"inactive", "remission", "resolved"})
+IGNORED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+RESULT_STATUSES = frozenset({"final", "amended", "corrected", "preliminary"})
+IGNORED_OBSERVATION = frozenset({"entered-in-error", "cancelled"})
+POSITIVE_INTERPRETATION = frozenset({"POS", "DET"})
+NEGATIVE_INTERPRETATION = frozenset({"NEG", "ND"})
+
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """A FHIR date/dateTime/instant (model value or string, partial allowed) as aware UTC.
+
+    Partial dates ("2024", "2024-05") take their first instant; a naive time is read as UTC.
+    """
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        match = _PARTIAL.match(text)
+        if match:
+            year, month, day = match.groups()
+            try:
+                return datetime(int(year), int(month or 1), int(day or 1), tzinfo=UTC)
+            except ValueError:
+                return None
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def codings_of(concept: Any) -> list[Coding]:
+    """Codings of a CodeableConcept model (or a list of them) with system and code set."""
+    concepts = concept if isinstance(concept, list) else [concept]
+    found: list[Coding] = []
+    for item in concepts:
+        for coding in getattr(item, "coding", None) or ():
+            system, code = getattr(coding, "system", None), getattr(coding, "code", None)
+            if system and code:
+                found.append(Coding(str(system), str(code), getattr(coding, "display", None)))
+    return found
+
+
+def concept_text(concept: Any) -> str:
+    text = getattr(concept, "text", None)
+    if text:
+        return str(text)
+    codings = codings_of(concept)
+    return (codings[0].display or codings[0].code) if codings else ""
+
+
+def raw_codings(raw: Any) -> list[tuple[str, str]]:
+    """(system, code) pairs from a raw CodeableConcept dict; junk yields nothing."""
+    if not isinstance(raw, Mapping):
+        return []
+    pairs: list[tuple[str, str]] = []
+    codings = raw.get("coding")
+    for coding in codings if isinstance(codings, list) else ():
+        if isinstance(coding, Mapping):
+            system, code = coding.get("system"), coding.get("code")
+            if isinstance(system, str) and isinstance(code, str):
+                pairs.append((system, code))
+    return pairs
+
+
+def reference_of(value: Any) -> str | None:
+    """ "Type/id" from a Reference (model or raw), dropping a base URL and _history."""
+    ref = getattr(value, "reference", None)
+    if ref is None and isinstance(value, Mapping):
+        ref = value.get("reference")
+    if not isinstance(ref, str) or "/" not in ref:
+        return None
+    parts = ref.split("/_history/")[0].rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 else None
+
+
+def laterality_of(body_sites: Iterable[Any], codings: Iterable[Coding] = ()) -> Laterality | None:
+    """From bodySite SNOMED qualifiers (left/right/bilateral), else ICD-10-CM code laterality."""
+    found: set[Laterality] = set()
+    for coding in codings_of(list(body_sites)):
+        if coding.system == SNOMED and coding.code in LATERALITY_CODES:
+            found.add(LATERALITY_CODES[coding.code])
+    if not found:
+        for coding in codings:
+            if coding.system == ICD10CM:
+                lat = icd_laterality(coding.code)
+                if lat is not None:
+                    found.add(lat)
+    return merge_laterality(found)
+
+
+def merge_laterality(found: Iterable[Laterality | None]) -> Laterality | None:
+    sides = {lat for lat in found if lat is not None}
+    if Laterality.BILATERAL in sides or {Laterality.LEFT, Laterality.RIGHT} <= sides:
+        return Laterality.BILATERAL
+    if Laterality.LEFT in sides:
+        return Laterality.LEFT
+    if Laterality.RIGHT in sides:
+        return Laterality.RIGHT
+    return Laterality.UNSPECIFIED if sides else None
+
+
+def first_code(concept: Any, system: str) -> str | None:
+    for coding in codings_of(concept):
+        if coding.system == system:
+            return coding.code
+    codes = [c.code for c in codings_of(concept)]
+    return codes[0] if codes else None
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionState:
+    ignored: str | None  # reason when the Condition must not be used at all
+    current: bool  # clinicalStatus active / recurrence / relapse (or missing)
+    certainty: Certainty
+    note: str | None
+
+
+def condition_state(model: Any) -> ConditionState:
+    clinical = first_code(getattr(model, "clinicalStatus", None), "")
+    verification = first_code(getattr(model, "verificationStatus", None), "")
+    if verification in IGNORED_VERIFICATION:
+        return ConditionState(
+            f"verificationStatus {verification}", False, Certainty.CONFIRMED, None
+        )
+    certainty = {
+        "provisional": Certainty.PROVISIONAL,
+        "differential": Certainty.DIFFERENTIAL,
+        "unconfirmed": Certainty.UNCONFIRMED,
+    }.get(verification or "", Certainty.CONFIRMED)
+    note = verification if certainty is not Certainty.CONFIRMED else None
+    if clinical is None:
+        return ConditionState(None, True, certainty, "clinicalStatus missing")
+    return ConditionState(None, clinical in CURRENT_CLINICAL, certainty, note)
+
+
+def observation_ignored(status: str | None) -> str | None:
+    if status in IGNORED_OBSERVATION:
+        return f"status {status}"
+    if status not in RESULT_STATUSES:
+        return f"status {status or 'missing'} is not a result"
+    return None
+
+
+def interpretation_codes(model: Any) -> set[str]:
+    return {c.code for c in codings_of(getattr(model, "interpretation", None) or [])}
+
+
+def observation_polarity(model: Any) -> tuple[State, str | None, str | None]:
+    """(state, value text, reason) for a coded finding Observation.
+
+    Present: valueBoolean true, interpretation POS/DET, or no value (the finding was recorded).
+    Absent: valueBoolean false or interpretation NEG/ND. dataAbsentReason: unknown.
+    """
+    absent = getattr(model, "dataAbsentReason", None)
+    if absent is not None:
+        return State.UNKNOWN, None, f"data absent: {concept_text(absent) or 'no reason given'}"
+    interp = interpretation_codes(model)
+    boolean = getattr(model, "valueBoolean", None)
+    if boolean is False or interp & NEGATIVE_INTERPRETATION:
+        return State.ABSENT, "false" if boolean is False else "NEG", None
+    if boolean is True or interp & POSITIVE_INTERPRETATION:
+        return State.PRESENT, "true" if boolean is True else "POS", None
+    for attr in ("valueCodeableConcept", "valueString", "valueInteger", "valueQuantity"):
+        value = getattr(model, attr, None)
+        if value is not None:
+            shown = concept_text(value) if attr == "valueCodeableConcept" else value
+            return State.PRESENT, str(shown)[:80], None
+    return State.PRESENT, None, None

@@ -1,0 +1,115 @@
+"""UCUM units to canonical units, through pint, with an explicit UCUM -> pint table.
+
+Why a table: pint does not parse UCUM (``Cel``, ``[degF]``, ``/min``, ``{FEU}`` annotations), and
+guessing would let an unknown unit through. A unit not in the table makes the value unknown,
+never a guess (docs/fhir-conventions.md). Conversion factors are computed once per unit pair and
+cached, so a request does not pay pint's parsing cost.
+
+Molar masses turn mg/dL into mmol/L for magnesium and calcium; CLINICAL.md 1.9 gives the same
+arithmetic (Mg mg/dL = mmol/L x 2.43, Ca mg/dL = mmol/L x 4.008; IUPAC standard atomic weights
+Mg 24.305, Ca 40.078 g/mol).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import pint
+
+# UCUM code (annotation stripped) -> pint expression. Keep small and explicit.
+UCUM_TO_PINT: dict[str, str] = {
+    "ng/mL": "ng/mL",
+    "ug/mL": "microgram/mL",
+    "mg/L": "mg/L",
+    "ug/L": "microgram/L",
+    "ng/L": "ng/L",
+    "mmol/L": "mmol/L",
+    "mg/dL": "mg/dL",
+    "Cel": "degC",
+    "[degF]": "degF",
+    "/min": "1/min",
+    "{beats}/min": "1/min",
+    "{breaths}/min": "1/min",
+    "%": "percent",
+    "U/L": "enzyme_unit/L",
+    "cm": "cm",
+    "mm": "mm",
+    "[in_i]": "inch",
+    "d": "day",
+}
+
+MOLAR_MASS_G_PER_MOL: dict[str, float] = {"magnesium": 24.305, "calcium": 40.078}
+
+_ANNOTATION = re.compile(r"\{([^}]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    value: float | None
+    unit: str
+    annotation: str | None = None  # e.g. "FEU" from "ng/mL{FEU}"
+    reason: str | None = None  # why value is None
+
+
+@lru_cache(maxsize=1)
+def _registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
+    return pint.UnitRegistry()
+
+
+@lru_cache(maxsize=256)
+def _affine(source: str, target: str) -> tuple[float, float] | None:
+    """(scale, offset) so that target = scale * source + offset; None if not convertible."""
+    reg = _registry()
+    try:
+        zero = reg.Quantity(0.0, source).to(target).magnitude
+        one = reg.Quantity(1.0, source).to(target).magnitude
+    except (pint.errors.PintError, ValueError, TypeError):
+        return None
+    return float(one - zero), float(zero)
+
+
+def split_annotation(ucum: str) -> tuple[str, str | None]:
+    """``"ng/mL{FEU}"`` -> ("ng/mL", "FEU"); ``"{beats}/min"`` stays whole (a known UCUM code)."""
+    text = ucum.strip()
+    if text in UCUM_TO_PINT:
+        return text, None
+    notes = _ANNOTATION.findall(text)
+    return _ANNOTATION.sub("", text).strip(), (notes[0].strip() or None) if notes else None
+
+
+def quantity_unit(quantity: Any) -> str | None:
+    """The UCUM code of a Quantity (code, else unit when the system is UCUM or absent)."""
+    if quantity is None:
+        return None
+    code = getattr(quantity, "code", None)
+    system = getattr(quantity, "system", None)
+    if code and (system is None or system == "http://unitsofmeasure.org"):
+        return str(code)
+    unit = getattr(quantity, "unit", None)
+    return str(unit) if unit else (str(code) if code and system is None else None)
+
+
+def convert(value: Any, ucum: str | None, target_ucum: str, *, analyte: str = "") -> Converted:
+    """Convert a value in a UCUM unit to ``target_ucum``; unknown units give value None."""
+    if value is None:
+        return Converted(None, target_ucum, reason="no value")
+    if not ucum:
+        return Converted(None, target_ucum, reason="unit missing")
+    base, annotation = split_annotation(ucum)
+    source = UCUM_TO_PINT.get(base)
+    target = UCUM_TO_PINT[target_ucum]
+    if source is None:
+        return Converted(None, target_ucum, annotation, reason=f"unit {ucum!r} not recognised")
+    number = float(value)
+    factor = _affine(source, target)
+    if factor is None and analyte in MOLAR_MASS_G_PER_MOL and target_ucum == "mmol/L":
+        mass = _affine(source, "mg/L")  # mg/L divided by g/mol gives mmol/L
+        if mass is not None:
+            molar = MOLAR_MASS_G_PER_MOL[analyte]
+            factor = (mass[0] / molar, mass[1] / molar)
+    if factor is None:
+        return Converted(None, target_ucum, annotation, reason=f"unit {ucum!r} not {target_ucum}")
+    return Converted(round(number * factor[0] + factor[1], 6), target_ucum, annotation)
