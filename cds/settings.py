@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = 60
     jwt_max_lifetime_seconds: int = 3600
     jwks_cache_seconds: int = 300
+    jwks_timeout_seconds: float = 2.0  # one JWKS fetch (no redirects, bounded body)
+    jwks_refresh_min_seconds: int = 30  # unknown-kid refetches at most this often per URL
     cors_origins: list[str] = Field(default_factory=list)
     cors_allow_credentials: bool = False
 

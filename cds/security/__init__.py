@@ -1,0 +1,56 @@
+"""Security layer: who may call us (JWT), whom we may call (SSRF guard), what leaves.
+
+Wiring, all in ``create_app``: build one ``JwtVerifier`` (with ``SqlReplayCache`` on the shared
+engine) when ``CDS_AUTH=on``; ``add_security_middleware`` installs ``AuthenticationMiddleware``
+(JWT checked before the body is read) and every route also depends on ``authenticate_request``
+(same verification, cached in the ASGI scope). Call ``check_fhir_server`` before any outbound
+FHIR request and ``check_next_link`` before following a page; ``warn_if_auth_off`` at start-up;
+``install_log_redaction`` once.
+"""
+
+from cds.security.jwks import JwksCache
+from cds.security.outbound import allowed_fhir_bases, check_fhir_server, check_next_link
+from cds.security.redaction import RedactingFilter, install_log_redaction, redact
+from cds.security.replay import MemoryReplayCache, ReplayCache, SqlReplayCache
+from cds.security.urls import UnsafeUrl, audience_for, same_origin, url_within
+from cds.security.verifier import (
+    ASYMMETRIC_ALGORITHMS,
+    JwtVerifier,
+    VerifiedClient,
+    validate_trusted_clients,
+)
+from cds.security.web import (
+    CALLER_KEY,
+    AuthenticationMiddleware,
+    SecurityHeadersMiddleware,
+    add_security_middleware,
+    authenticate_request,
+    warn_if_auth_off,
+)
+
+__all__ = [
+    "ASYMMETRIC_ALGORITHMS",
+    "CALLER_KEY",
+    "AuthenticationMiddleware",
+    "JwksCache",
+    "JwtVerifier",
+    "MemoryReplayCache",
+    "RedactingFilter",
+    "ReplayCache",
+    "SecurityHeadersMiddleware",
+    "SqlReplayCache",
+    "UnsafeUrl",
+    "VerifiedClient",
+    "add_security_middleware",
+    "allowed_fhir_bases",
+    "audience_for",
+    "authenticate_request",
+    "check_fhir_server",
+    "check_next_link",
+    "install_log_redaction",
+    "redact",
+    "same_origin",
+    "url_within",
+    "validate_trusted_clients",
+    "warn_if_auth_off",
+]
