@@ -1,0 +1,127 @@
+"""Building the CDS Hooks request a real EHR would send for a fixture.
+
+- ``hookInstance`` is a uuid5 of the fixture name and hook, so the service's card uuids (derived
+  from it) and therefore the golden files are stable.
+- ``context`` comes from the bundle: its Patient (and Encounter, Practitioner as the user) and,
+  for the order hooks, the draft orders (``order-select`` also lists the selected ones).
+- ``prefetch`` is built from the discovery response: every template the service advertises is
+  rendered with the context and evaluated against the bundle (``fhir_query``), so the keys are
+  exactly the ones asked for. Nothing is hard-coded.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from cds.replay.fhir_query import evaluate
+from cds.replay.fixture import Fixture, ReplayInputError
+
+NAMESPACE = uuid.UUID("5b0c9e41-7d1f-5c6a-9a3e-0f1e2d3c4b5a")
+DEFAULT_FHIR_BASE = "https://ehr.example.org/fhir"
+_TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
+_USER_TOKENS = {
+    "userPractitionerId": "Practitioner",
+    "userPractitionerRoleId": "PractitionerRole",
+    "userPatientId": "Patient",
+    "userRelatedPersonId": "RelatedPerson",
+}
+
+
+def hook_instance(fixture: Fixture) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{fixture.name}/{fixture.hook}"))
+
+
+def build_context(fixture: Fixture) -> dict[str, Any]:
+    context: dict[str, Any] = {"userId": fixture.user_id, "patientId": fixture.patient_id}
+    if fixture.encounter_id:
+        context["encounterId"] = fixture.encounter_id
+    if fixture.hook in {"order-select", "order-sign"}:
+        drafts = fixture.draft_orders
+        if not drafts:
+            raise ReplayInputError(
+                f"{fixture.path or fixture.name}: hook {fixture.hook} needs draft orders "
+                "(entries with status 'draft')"
+            )
+        context["draftOrders"] = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": r} for r in drafts],
+        }
+        if fixture.hook == "order-select":
+            context["selections"] = fixture.selections
+    return context
+
+
+def render(template: str, context: Mapping[str, Any]) -> str | None:
+    """Fill the template's tokens; ``None`` when a token has no value in this context."""
+    missing = False
+
+    def fill(match: re.Match[str]) -> str:
+        nonlocal missing
+        token = match.group(1)
+        value: object = None
+        if token.startswith("context."):
+            value = context.get(token.removeprefix("context."))
+        elif token in _USER_TOKENS:
+            kind, _, ident = str(context.get("userId", "")).partition("/")
+            value = ident if kind == _USER_TOKENS[token] else None
+        if not isinstance(value, str) or not value:
+            missing = True
+            return ""
+        return quote(value, safe="")
+
+    rendered = _TOKEN.sub(fill, template)
+    return None if missing else rendered
+
+
+def build_prefetch(
+    fixture: Fixture,
+    templates: Mapping[str, str],
+    context: Mapping[str, Any],
+    base: str = DEFAULT_FHIR_BASE,
+) -> dict[str, Any]:
+    """Each template evaluated against the bundle's record (a template we cannot fill is left
+    out, which tells the service to fetch it itself)."""
+    prefetch: dict[str, Any] = {}
+    for key, template in templates.items():
+        query = render(template, context)
+        if query is not None:
+            prefetch[key] = evaluate(fixture.record, query, base)
+    return prefetch
+
+
+def build_request(
+    fixture: Fixture,
+    templates: Mapping[str, str] | None,
+    *,
+    fhir_server: str | None = None,
+    access_token: str | None = None,
+) -> dict[str, Any]:
+    """The request body; ``templates=None`` sends no prefetch (the service must fetch)."""
+    context = build_context(fixture)
+    body: dict[str, Any] = {
+        "hook": fixture.hook,
+        "hookInstance": hook_instance(fixture),
+        "context": context,
+    }
+    if fhir_server:
+        body["fhirServer"] = fhir_server
+        if access_token:
+            body["fhirAuthorization"] = {
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "scope": "patient/Patient.read patient/Observation.read patient/Condition.read "
+                "patient/Procedure.read patient/MedicationRequest.read",
+                "subject": "calf-triage-cds",
+                "patient": fixture.patient_id,
+            }
+    if templates is not None:
+        body["prefetch"] = build_prefetch(
+            fixture, templates, context, fhir_server or DEFAULT_FHIR_BASE
+        )
+    return body

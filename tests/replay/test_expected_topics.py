@@ -1,0 +1,102 @@
+"""What a clinician expects each fixture to produce (card topics), against its golden file.
+
+The golden files record what the service answers; this table records what it *should* answer.
+Rows marked ``WRONG`` are cases where the current golden is not clinically right (reported to
+the mapping / triage owners); they are strict xfails, so the day the logic is fixed the test
+turns red and the golden must be regenerated with ``cds-triage replay --update`` and reviewed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cds.replay.golden import topics
+from tests.replay.helpers import CASES, FIXTURES, TOPICS, case_id, golden
+
+PITTING = "pitting oedema (SNOMED 284521000) is an unverified code, so it is never counted"
+EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
+    "alt-diagnosis-bakers-cyst-differential": (frozenset({"dvt-likely"}), PITTING),
+    "calf-difference-3cm-wells1997": (frozenset({"dvt-ddimer"}), None),
+    "calf-difference-3cm-wells2003": (frozenset({"dvt-likely"}), None),
+    "cauda-equina-sciatica-saddle-numbness": (
+        frozenset({"cauda-equina"}),
+        "saddle numbness (numbness + perineum bodySite) and urinary retention R33.9 not mapped",
+    ),
+    "compartment-syndrome-tibial-fracture": (
+        frozenset({"compartment-syndrome", "pe-emergency", "dvt-ddimer"}),
+        None,
+    ),
+    "cramp-exercise-no-labs": (frozenset({"cramp"}), None),
+    "cramp-hypokalaemia-diuretic": (frozenset({"cramp"}), None),
+    "dvt-ddimer-after-anticoagulation": (frozenset({"dvt-ddimer"}), None),
+    "dvt-ddimer-age-50-adjusted": (frozenset({"dvt-ddimer"}), None),
+    "dvt-ddimer-age-72-default": (frozenset({"dvt-ddimer"}), None),
+    "dvt-ddimer-asserted-alternative": (frozenset({"dvt-ddimer"}), None),
+    "dvt-ddimer-ddu-positive": (frozenset({"dvt-ddimer"}), None),
+    "dvt-ddimer-entered-in-error": (frozenset({"dvt-ddimer"}), None),
+    "dvt-ddimer-history-of-cancer": (frozenset({"dvt-ddimer"}), None),
+    "dvt-ddimer-needed-wells-0": (frozenset({"dvt-ddimer"}), None),
+    "dvt-ddimer-old-negative-ddimer": (frozenset({"dvt-ddimer"}), None),
+    "dvt-ddimer-positive-feu": (frozenset({"dvt-ddimer"}), None),
+    "dvt-ddimer-refuted-dvt": (frozenset({"dvt-ddimer"}), None),
+    "dvt-likely-active-cancer": (frozenset({"dvt-likely"}), None),
+    "dvt-likely-cellulitis-other-leg": (frozenset({"dvt-likely"}), PITTING),
+    "dvt-likely-ddimer-ordered": (frozenset({"dvt-order-check"}), None),
+    "dvt-likely-resolved-previous-dvt": (frozenset({"dvt-likely"}), PITTING),
+    "dvt-likely-wells-2-bedridden": (frozenset({"dvt-likely"}), None),
+    "dvt-likely-wells-8-every-criterion": (frozenset({"dvt-likely"}), None),
+    "dvt-outside-pathway-pregnancy": (frozenset({"dvt-outside-pathway"}), None),
+    "dvt-outside-pathway-under-18": (frozenset({"dvt-outside-pathway"}), None),
+    "dvt-unlikely-age-72-adjusted": (
+        frozenset(),
+        PITTING + ", so the age-adjusted cut-off is never used",
+    ),
+    "dvt-unlikely-wells-1-ddimer-negative": (frozenset(), PITTING),
+    "heart-failure-bilateral-swelling": (frozenset(), None),
+    "missing-data-wells-range": (frozenset({"dvt-ddimer"}), None),
+    "muscle-strain-physio-referral": (frozenset({"muscle-strain", "physio-referral"}), None),
+    "muscle-strain-wells-minus-2": (frozenset({"muscle-strain"}), None),
+    "no-cards-old-calf-strain": (frozenset(), None),
+    "no-leg-complaint-urti": (frozenset(), None),
+    "nsaid-order-select-dvt-not-excluded": (frozenset({"dvt-order-check"}), None),
+    "pe-emergency-dyspnoea-tachycardia": (frozenset({"pe-emergency", "dvt-ddimer"}), None),
+    "pe-emergency-haemoptysis-order-sign": (
+        frozenset({"pe-emergency", "dvt-order-check"}),
+        None,
+    ),
+    "physio-order-select-dvt-likely": (frozenset({"dvt-order-check"}), None),
+    "physio-order-sign-dvt-excluded": (frozenset(), None),
+    "physio-order-sign-dvt-likely": (frozenset({"dvt-order-check"}), None),
+    "sciatica-radicular-right": (frozenset({"sciatica", "physio-referral"}), None),
+}
+EXCLUSIVE = {"dvt-likely", "dvt-ddimer", "pe-emergency", "cauda-equina", "compartment-syndrome"}
+
+
+def test_every_fixture_has_an_expectation_and_every_topic_is_expected() -> None:
+    assert {case_id(p) for p in CASES} == set(EXPECTED)
+    expected_topics = set().union(*(t for t, _ in EXPECTED.values()))
+    assert set(TOPICS) <= expected_topics
+    assert any(not t for t, _ in EXPECTED.values()), "a no-card case is expected"
+
+
+def _params() -> list[object]:
+    params: list[object] = []
+    for name, (_, wrong) in sorted(EXPECTED.items()):
+        marks = [pytest.mark.xfail(strict=True, reason=f"WRONG: {wrong}")] if wrong else []
+        params.append(pytest.param(name, marks=marks, id=name))
+    return params
+
+
+@pytest.mark.parametrize("name", _params())
+def test_golden_topics_are_what_a_clinician_expects(name: str) -> None:
+    found = golden(FIXTURES / f"{name}.json")
+    assert found is not None
+    assert frozenset(topics(found)) == EXPECTED[name][0]
+
+
+@pytest.mark.parametrize("path", CASES, ids=case_id)
+def test_no_physio_referral_beside_dvt_or_critical_cards(path: object) -> None:
+    found = golden(path)  # type: ignore[arg-type]
+    assert found is not None
+    seen = set(topics(found))
+    assert not ("physio-referral" in seen and seen & EXCLUSIVE)
