@@ -8,7 +8,8 @@
     ├── NotFound                    404  unknown service id
     ├── PayloadTooLarge             413  body over CDS_MAX_BODY_BYTES
     ├── PreconditionFailed          412  required data neither prefetched nor retrievable
-    └── LimitExceeded               422  too many prefetch entries and similar input limits
+    ├── LimitExceeded               422  too many prefetch entries and similar input limits
+    └── ServiceUnavailable          503  the app is not started (lifespan not run) or stopping
 
 Routes raise these; a single exception handler renders them. ``FhirFetchError`` is raised by the
 FHIR client (httpx errors never escape it) and turned into ``PreconditionFailed`` by the caller.
@@ -94,6 +95,11 @@ class PreconditionFailed(CdsError):
 class LimitExceeded(CdsError):
     status_code = 422
     issue_code = "too-costly"
+
+
+class ServiceUnavailable(CdsError):
+    status_code = 503
+    issue_code = "transient"
 
 
 class FhirFetchError(Exception):

@@ -1,0 +1,107 @@
+"""The FastAPI application: ``create_app(settings)`` and what lives as long as the app.
+
+Settings are injected, never read at import time; ``app_from_env`` is the uvicorn factory used
+by ``cds-triage serve`` (each worker process builds its own app). The lifespan owns the shared
+``httpx.AsyncClient``, the database engine (migrated to the Alembic head on start) and the JWT
+verifier; routes reach them through ``AppState`` (``cds.state``).
+
+``clock`` is injectable so that fixture replays and tests get a fixed "now"; it is the only
+source of the current time for the clinical logic, the feedback store and the JWT checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from cds import __name__ as _package
+from cds.engine import Engine
+from cds.fhir_client import FhirClient, make_http_client
+from cds.handlers import OrjsonResponse, install_error_handlers
+from cds.logging import configure_logging, quiet_url_loggers
+from cds.middleware import BodyLimitMiddleware, RequestLogMiddleware
+from cds.routes import open_router, router
+from cds.security import (
+    JwtVerifier,
+    SqlReplayCache,
+    add_security_middleware,
+    install_log_redaction,
+    warn_if_auth_off,
+)
+from cds.services import build_services
+from cds.settings import Settings
+from cds.state import AppState, Clock
+from cds.storage.db import create_db_engine, migrate
+from cds.storage.feedback import FeedbackStore
+
+logger = logging.getLogger(_package)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """Build the app; nothing is connected until the lifespan starts."""
+    now = clock or _utcnow
+    services = build_services()
+    install_log_redaction()
+    quiet_url_loggers()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warn_if_auth_off(settings, logger)
+        db = create_db_engine(settings.database_url)
+        http = make_http_client(settings)
+        try:
+            await asyncio.to_thread(migrate, db)
+            store = FeedbackStore(db, clock=now)
+            verifier = None
+            if settings.auth == "on":
+                verifier = JwtVerifier(settings, http, SqlReplayCache(db, clock=now), clock=now)
+            app.state.cds = AppState(
+                settings=settings,
+                services=services,
+                clock=now,
+                http=http,
+                db=db,
+                store=store,
+                engine=Engine(settings, fhir=FhirClient(http, settings), store=store, clock=now),
+                verifier=verifier,
+            )
+            yield
+        finally:
+            app.state.cds = None
+            await http.aclose()
+            db.dispose()
+
+    app = FastAPI(
+        title="Calf pain triage CDS service",
+        version="0.1.0",
+        summary="CDS Hooks 2.0 service: calf-pain triage (Wells DVT + D-dimer, red flags, MSK).",
+        lifespan=lifespan,
+        default_response_class=OrjsonResponse,
+    )
+    app.state.cds = None
+    app.state.services = services
+    install_error_handlers(app)
+    app.include_router(open_router)
+    app.include_router(router)
+    # add_middleware: the last added runs first. Body limit innermost of ours, then security
+    # headers and CORS (so 413 answers carry them), then the log line / catch-all outermost.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    add_security_middleware(app, settings)
+    app.add_middleware(RequestLogMiddleware)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory (``cds.app:app_from_env``): settings from ``CDS_*`` variables."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

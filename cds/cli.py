@@ -1,0 +1,107 @@
+"""The ``cds-triage`` command: ``serve``, ``migrate``, ``feedback-summary`` (and ``replay``).
+
+``serve`` migrates the database once in the parent process, then starts uvicorn with the
+``cds.app:app_from_env`` factory, so each of ``--workers N`` processes builds its own app from
+the same ``CDS_*`` settings and they share nothing but the database. uvicorn's access log is off:
+our own request line (``cds.logging``) says the same without risking a patient id in a URL.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Annotated
+
+import orjson
+import typer
+
+from cds.logging import configure_logging
+from cds.settings import Settings
+from cds.storage.db import create_db_engine, migrate
+from cds.storage.feedback import FeedbackStore
+
+cli = typer.Typer(
+    name="cds-triage",
+    help="Calf pain triage CDS Hooks service.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Run the service (settings from CDS_* environment variables)."""
+    import uvicorn
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    _migrate(settings)
+    uvicorn.run(
+        "cds.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@cli.command("migrate")
+def migrate_command() -> None:
+    """Bring the database (CDS_DATABASE_URL) to the latest schema."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    _migrate(settings)
+
+
+@cli.command("feedback-summary")
+def feedback_summary(
+    service: Annotated[
+        str | None, typer.Option(help="Only this service id (default: all services).")
+    ] = None,
+) -> None:
+    """Print accepted / overridden counts and override reasons per card topic, as JSON."""
+    settings = Settings()
+    engine = create_db_engine(settings.database_url)
+    try:
+        migrate(engine)
+        summary = FeedbackStore(engine).summary_sync(service)
+    finally:
+        engine.dispose()
+    typer.echo(
+        orjson.dumps(
+            summary.model_dump(mode="json", exclude_none=True), option=orjson.OPT_INDENT_2
+        ).decode()
+    )
+
+
+def _migrate(settings: Settings) -> None:
+    engine = create_db_engine(settings.database_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def _register_optional_commands(app: typer.Typer) -> None:
+    """``replay`` comes from ``cds.replay`` (the fixtures' module) when it is installed."""
+    if importlib.util.find_spec("cds.replay") is None:
+        return
+    module = importlib.import_module("cds.replay")
+    register = getattr(module, "register", None)
+    if callable(register):
+        register(app)
+
+
+_register_optional_commands(cli)
+
+
+def main() -> None:
+    cli()

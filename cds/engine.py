@@ -1,0 +1,174 @@
+"""One service call, start to finish: request -> resources -> features -> cards -> response.
+
+The engine is the only place the three layers meet: ``cds.prefetch`` gathers checked FHIR
+resources, ``fhir_mappings.extract`` turns them into a ``FeatureSet`` (never raising; what it could
+not read is in ``FeatureSet.skipped``), ``cds.triage`` turns features into cards. Every card gets
+a uuid (feedback needs it) and its topic is recorded so feedback can be summarised per topic.
+
+Left-out resources are counted in the response ``extension`` (l.1111-1156) so the EHR and the
+clinician can tell an answer from a partial record; the triage also sees them in the FeatureSet.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cards.models import Card, CdsResponse
+from cds import triage
+from cds.fhir_client import FhirClient, FhirServer
+from cds.hooks import HookRequest, OrderSelectRequest, OrderSignRequest
+from cds.prefetch import PrefetchCollector, check_belongs
+from cds.security import VerifiedClient, check_fhir_server
+from cds.services import CdsService
+from cds.settings import Settings
+from cds.storage.feedback import FeedbackStore, IssuedCard
+from fhir_mappings.extract import MappingOptions, extract_features
+from fhir_mappings.features import Skipped
+
+SKIPPED_EXTENSION = "org.example.calf-triage.skipped-resources"
+
+
+@dataclass(slots=True)
+class CallSummary:
+    """What the request log line may say about a call (no patient data, no clinical values)."""
+
+    cards: int = 0
+    topics: list[str] = field(default_factory=list)
+    skipped: int = 0
+    fetched: list[str] = field(default_factory=list)
+
+
+def mapping_options(settings: Settings) -> MappingOptions:
+    return MappingOptions(
+        recent_symptom_days=settings.recent_symptom_days,
+        surgery_window_weeks=settings.surgery_window_weeks,
+        cancer_treatment_months=settings.cancer_treatment_months,
+        episode_days=settings.episode_days,
+        lab_recent_days=settings.lab_recent_days,
+        local_codes_file=settings.local_codes_file,
+        include_unverified_codes=settings.include_unverified_codes,
+    )
+
+
+def triage_options(settings: Settings) -> triage.TriageOptions:
+    return triage.TriageOptions(
+        wells_version=settings.wells_version,
+        age_adjusted_ddimer=settings.age_adjusted_ddimer,
+        episode_days=settings.episode_days,
+        lab_recent_days=settings.lab_recent_days,
+        source_url=settings.source_url,
+    )
+
+
+class Engine:
+    """Built once per app; ``handle`` is called per request and keeps no state between calls."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        fhir: FhirClient | None,
+        store: FeedbackStore | None,
+        clock: Callable[[], datetime] | None = None,
+        new_uuid: Callable[[], str] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._new_uuid = new_uuid or (lambda: str(uuid.uuid4()))
+        self._collector = PrefetchCollector(
+            fhir,
+            max_entries=settings.max_prefetch_entries,
+            deadline_seconds=settings.fetch_deadline_seconds,
+        )
+        self._mapping = mapping_options(settings)
+        self._triage = triage_options(settings)
+
+    async def handle(
+        self,
+        service: CdsService,
+        request: HookRequest,
+        caller: VerifiedClient | None,
+        summary: CallSummary,
+    ) -> CdsResponse:
+        """Cards for one call; raises ``CdsError`` subclasses (412, 403, 422) for the handler."""
+        server: FhirServer | None = None
+        if request.fhirServer is not None:
+            # SSRF guard first, even when everything was prefetched (issue 6).
+            check_fhir_server(request.fhirServer, caller, self._settings)
+            token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
+            server = FhirServer(request.fhirServer, token.get_secret_value() if token else None)
+        context = request.context
+        collected = await self._collector.collect(
+            service.searches,
+            context=context.model_dump(exclude_none=True),
+            prefetch=request.prefetch,
+            server=server,
+        )
+        summary.fetched = collected.fetched_keys
+        draft_orders, draft_skipped = _draft_orders(request)
+        selections: list[str] | None = None
+        if isinstance(request, OrderSelectRequest):
+            selections = list(request.context.selections)
+        features = extract_features(
+            collected.resources,
+            patient_id=context.patientId,
+            now=self._clock(),
+            options=self._mapping,
+            available=frozenset(collected.available),
+            draft_orders=draft_orders,
+            selections=selections,
+        )
+        features.skipped.extend(collected.skipped)
+        features.skipped.extend(draft_skipped)
+        hook_instance = str(request.hookInstance)
+        cards = [
+            card if card.uuid else card.model_copy(update={"uuid": self._new_uuid()})
+            for card in triage.evaluate(
+                features, hook=service.hook, options=self._triage, hook_instance=hook_instance
+            )
+        ]
+        issued = [IssuedCard(card.uuid or "", _topic(card)) for card in cards]
+        if self._store is not None:
+            await self._store.record_issued(service.id, hook_instance, issued)
+        summary.cards = len(cards)
+        summary.topics = [card.topic for card in issued]
+        summary.skipped = len(features.skipped)
+        return CdsResponse(cards=cards, extension=_skipped_extension(features.skipped))
+
+
+def _topic(card: Card) -> str:
+    return triage.card_topic(card) or "unknown"
+
+
+def _draft_orders(request: HookRequest) -> tuple[list[dict[str, Any]], list[Skipped]]:
+    """Draft order resources from context, each re-checked to belong to this patient."""
+    if not isinstance(request, OrderSelectRequest | OrderSignRequest):
+        return [], []
+    orders: list[dict[str, Any]] = []
+    skipped: list[Skipped] = []
+    for entry in request.context.draftOrders.entry:
+        resource = entry.get("resource")
+        why = check_belongs(resource, request.context.patientId, None)
+        if why is None and isinstance(resource, dict):
+            orders.append(resource)
+        else:
+            ref = (
+                f"{resource.get('resourceType', '?')}/{resource.get('id', '?')}"
+                if isinstance(resource, dict)
+                else "?"
+            )
+            skipped.append(Skipped(reference=ref, reason=f"draft order: {why}"))
+    return orders, skipped
+
+
+def _skipped_extension(skipped: list[Skipped]) -> dict[str, Any] | None:
+    if not skipped:
+        return None
+    by_type = Counter(item.reference.split("/", 1)[0] for item in skipped)
+    return {SKIPPED_EXTENSION: {"count": len(skipped), "byResourceType": dict(by_type)}}

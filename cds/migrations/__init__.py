@@ -1,0 +1,1 @@
+"""Alembic migrations for ``cds.storage.tables`` (run by ``cds.storage.db.migrate``)."""

@@ -1,0 +1,94 @@
+"""The services we offer (one per hook) and their discovery entries.
+
+Prefetch templates are derived, never hand-kept: each hook's triage declares the features it reads
+(``cds.triage.required_features``) and the mapping layer says which FHIR searches produce them
+(``fhir_mappings.sources.search_specs_for``). Discovery, the prefetch check and the fallback fetch
+all use the same ``SearchSpec`` list, so what we advertise cannot drift from what we read (the CDS
+Hooks sandbox's hand-written service list is the counter-example).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cds import triage
+from cds.errors import NotFound
+from cds.hooks import HOOKS, CdsServiceDescriptor, HookName
+from fhir_mappings.sources import SearchSpec, search_specs_for
+
+SERVICE_PREFIX = "calf-pain"
+
+_TITLES: dict[HookName, str] = {
+    "patient-view": "Calf pain triage (chart open)",
+    "order-select": "Calf pain triage (order entry)",
+    "order-sign": "Calf pain triage (order signing)",
+}
+
+_DESCRIPTIONS: dict[HookName, str] = {
+    "patient-view": (
+        "For a patient with calf pain: Wells DVT score and D-dimer pathway (NICE NG158), red "
+        "flags for pulmonary embolism, cauda equina and compartment syndrome, and guidance for "
+        "muscle strain, cramp and sciatica. Says what was not documented."
+    ),
+    "order-select": (
+        "While orders are chosen for a patient with calf pain: checks the selected orders "
+        "(physiotherapy, massage, compression, NSAIDs, D-dimer, ultrasound) against the DVT "
+        "pathway (NICE NG158) and red flags."
+    ),
+    "order-sign": (
+        "Before orders are signed for a patient with calf pain: checks the draft orders against "
+        "the DVT pathway (NICE NG158) and red flags."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CdsService:
+    """One service: its id, hook and the FHIR searches (prefetch templates) it needs."""
+
+    id: str
+    hook: HookName
+    title: str
+    description: str
+    searches: tuple[SearchSpec, ...]
+
+    @property
+    def prefetch(self) -> dict[str, str]:
+        return {spec.key: spec.template for spec in self.searches}
+
+    def descriptor(self) -> CdsServiceDescriptor:
+        return CdsServiceDescriptor(
+            hook=self.hook,
+            title=self.title,
+            description=self.description,
+            id=self.id,
+            prefetch=self.prefetch,
+        )
+
+
+def service_id_for(hook: HookName) -> str:
+    return f"{SERVICE_PREFIX}-{hook}"
+
+
+def build_services() -> dict[str, CdsService]:
+    """Every service by id, built from the triage's declared needs (called once per app)."""
+    services: dict[str, CdsService] = {}
+    for hook in HOOKS:
+        specs = tuple(search_specs_for(triage.required_features(hook)))
+        service = CdsService(
+            id=service_id_for(hook),
+            hook=hook,
+            title=_TITLES[hook],
+            description=_DESCRIPTIONS[hook],
+            searches=specs,
+        )
+        services[service.id] = service
+    return services
+
+
+def get_service(services: Mapping[str, CdsService], service_id: str) -> CdsService:
+    service = services.get(service_id)
+    if service is None:
+        raise NotFound(f"no CDS service with id '{service_id[:100]}'")
+    return service

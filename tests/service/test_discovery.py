@@ -1,0 +1,98 @@
+"""Discovery, health and the OpenAPI document.
+
+Discovery lists one service per hook; its prefetch templates must be exactly those derived from
+the triage's declared features (``search_specs_for(required_features(hook))``), so they cannot
+drift from the logic.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from cds import triage
+from cds.hooks import DiscoveryResponse
+from fhir_mappings.sources import search_specs_for
+
+HOOKS = {
+    "calf-pain-patient-view": "patient-view",
+    "calf-pain-order-select": "order-select",
+    "calf-pain-order-sign": "order-sign",
+}
+
+
+async def test_discovery_lists_one_service_per_hook(client: httpx.AsyncClient) -> None:
+    response = await client.get("/cds-services")
+    assert response.status_code == 200
+    body = response.json()
+    DiscoveryResponse.model_validate(body)
+    services = {s["id"]: s for s in body["services"]}
+    assert {sid: s["hook"] for sid, s in services.items()} == HOOKS
+    for service in services.values():
+        assert service["title"] and service["description"]
+        assert "usageRequirements" not in service  # absent optional fields are omitted
+        assert None not in service.values()
+
+
+@pytest.mark.parametrize(("service_id", "hook"), sorted(HOOKS.items()))
+async def test_prefetch_templates_derive_from_the_triage(
+    client: httpx.AsyncClient, service_id: str, hook: str
+) -> None:
+    body = (await client.get("/cds-services")).json()
+    prefetch = next(s["prefetch"] for s in body["services"] if s["id"] == service_id)
+    expected = {s.key: s.template for s in search_specs_for(triage.required_features(hook))}
+    assert prefetch == expected
+    assert prefetch["patient"] == "Patient/{{context.patientId}}"
+    kinds = {template.split("?")[0].split("/")[0] for template in prefetch.values()}
+    assert {"Patient", "Condition", "Observation"} <= kinds
+    for template in prefetch.values():
+        # only first-level primitive context tokens (CDS Hooks l.284-322)
+        assert set(re.findall(r"\{\{([^}]*)\}\}", template)) <= {"context.patientId"}
+
+
+async def test_health(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+async def test_openapi_shows_the_real_models(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    components = set(schema["components"]["schemas"])
+    assert {
+        "PatientViewRequest",
+        "OrderSelectRequest",
+        "OrderSignRequest",
+        "PatientViewContext",
+        "OrderSelectContext",
+        "FhirAuthorization",
+        "CdsResponse",
+        "Card",
+        "Suggestion",
+        "Action",
+        "Link",
+        "FeedbackRequest",
+        "OperationOutcomeModel",
+    } <= components
+    paths = schema["paths"]
+    for service_id in HOOKS:
+        responses = paths[f"/cds-services/{service_id}"]["post"]["responses"]
+        assert {"200", "412", "413", "422"} <= set(responses)
+    assert "/cds-services/{service_id}/feedback" in paths
+    docs = await client.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
+
+
+async def test_app_not_started_answers_503(tmp_path: object) -> None:
+    from cds.app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(tmp_path))  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+        response = await client.get("/cds-services")
+    assert response.status_code == 503
+    assert response.json()["resourceType"] == "OperationOutcome"
