@@ -140,3 +140,13 @@ RECORD_LABEL: dict[str, str] = {
 # Body sites that place tenderness on the leg (CLINICAL.md 2.1, BE): lower limb, lower leg,
 # knee, thigh. Tenderness elsewhere is not "along the deep veins".
 LEG_SITE_CODES = frozenset({"61685007", "30021000", "72696002", "68367000"})
+
+# Saddle-region body sites (CLINICAL.md 1.6: perianal, perineal, genital numbness is a cauda equina
+# red flag). A numbness / paraesthesia / anaesthesia finding (saddle_numbness.csv) on one of these
+# sites is saddle numbness, not leg numbness. Sources (codelists/SOURCES.md): DICOM CID 4 "Anatomic
+# Region" (46862004 Buttock, 38864007 Perineum, 18911002 Penis, 20233005 Scrotum, 45292006 Vulva);
+# BE (18911002 Penile, 20233005 Scrotal, 45292006 Vulval structure); 3P, two agreeing (397158004
+# Perianal region).
+SADDLE_SITE_CODES = frozenset(
+    {"46862004", "38864007", "397158004", "18911002", "20233005", "45292006"}
+)

@@ -16,6 +16,7 @@ from fhir_mappings.catalog import (
     FINDING_LISTS,
     LEG_FEATURES,
     LEG_SITE_CODES,
+    SADDLE_SITE_CODES,
     Window,
 )
 from fhir_mappings.codelists import CodeEntry
@@ -75,15 +76,35 @@ def _matched_coding(model: Any, entries: tuple[CodeEntry, ...]) -> Coding | None
     return None
 
 
-def _leg_site_documented(model: Any) -> bool:
+def _site_codes(model: Any) -> set[str]:
+    """SNOMED codes of bodySite (a list on Condition, a single concept on Observation)."""
     sites = getattr(model, "bodySite", None)
     site_list = sites if isinstance(sites, list) else [sites] if sites else []
-    for coding in codings_of(site_list):
-        if coding.system == SNOMED and (
-            coding.code in LEG_SITE_CODES or coding.code in LATERALITY_CODES
-        ):
-            return True
-    return False
+    return {c.code for c in codings_of(site_list) if c.system == SNOMED}
+
+
+def _leg_site_documented(model: Any) -> bool:
+    return bool(_site_codes(model) & (LEG_SITE_CODES | LATERALITY_CODES.keys()))
+
+
+def _site_rule(feature: str, model: Any) -> bool:
+    """Whether a body-site-dependent finding applies to this resource's bodySite.
+
+    Tenderness counts only on the leg (Wells: along the deep veins). Numbness, paraesthesia or
+    anaesthesia of skin on a saddle-region site (perineum, perianal, genital, buttock) is saddle
+    numbness, a cauda equina red flag (CLINICAL.md 1.6), and not a leg radicular symptom; the
+    same codes without a saddle site stay leg / radicular findings.
+    """
+    if feature == FeatureName.DEEP_VEIN_TENDERNESS:
+        return _leg_site_documented(model)
+    sites = _site_codes(model)
+    saddle = bool(sites & SADDLE_SITE_CODES)
+    if feature == FeatureName.SADDLE_NUMBNESS:
+        return saddle
+    if feature == FeatureName.RADICULAR_SYMPTOMS and saddle:
+        # "left buttock" carries a laterality qualifier but is not a leg site
+        return bool(sites & LEG_SITE_CODES)
+    return True
 
 
 def _by_list(entries: tuple[CodeEntry, ...]) -> dict[str, CodeEntry]:
@@ -130,7 +151,7 @@ def condition_findings(
         if target is None:
             continue
         feature, window = target
-        if feature == FeatureName.DEEP_VEIN_TENDERNESS and not _leg_site_documented(model):
+        if not _site_rule(feature, model):
             continue
         if window is Window.SPECIAL:
             _history_finding(col, list_name, state.current, recency, _abatement(model), evidence)
@@ -179,7 +200,7 @@ def _history_finding(
     elif list_name == F.ACTIVE_CANCER:
         months = col.options.cancer_treatment_months
         treated = abated is not None and abated >= col.now - timedelta(days=30.4 * months)
-        note = None if current else f"abated within {months} months"
+        note = None if current else _abatement_note(abated, treated, months)
         eligible = current or treated
         reason: str | None = None
         if not eligible:
@@ -204,6 +225,14 @@ def _history_finding(
         add(Finding(previous, State.PRESENT, evidence(previous), earlier, when, why))
     else:  # previous_dvt / previous_pe history codes: history whatever the clinicalStatus
         add(Finding(list_name, State.PRESENT, evidence(list_name), True, when))
+
+
+def _abatement_note(abated: datetime | None, treated: bool, months: int) -> str:
+    """What the evidence says about a non-current cancer: only "within" when it really is."""
+    if abated is None:
+        return "abatement date not recorded"
+    since = f"within the last {months} months" if treated else f"more than {months} months ago"
+    return f"abated {abated:%Y-%m-%d}, {since}"
 
 
 def _alternative(
@@ -253,7 +282,7 @@ def observation_findings(
                     continue
                 feature = FeatureName.PREVIOUS_PE
             window = Window.CURRENT
-        if feature == FeatureName.DEEP_VEIN_TENDERNESS and not _leg_site_documented(model):
+        if not _site_rule(feature, model):
             continue
         eligible, why = _eligible(col, window, True, when)
         leg = feature in LEG_FEATURES

@@ -11,7 +11,9 @@ tabular that CLINICAL.md cites as [CMS]); LOINC from §2.3; ATC classes from the
 (B01A anticoagulants, G03A hormonal contraceptives, M01A NSAIDs; WHO ATC index for the
 substance-level codes); Procedure 80146002 Appendectomy (HL7 FHIR R4 Procedure example),
 609588000 Total knee replacement ([3P]) and 308447003 Referral to physiotherapist (the
-mapping layer's orders_physiotherapy list, VSAC), 38864007 Perineal structure ([3P]).
+mapping layer's orders_physiotherapy list, VSAC), 38864007 Perineal structure (DICOM CID 4, see
+fhir_mappings/codelists/SOURCES.md). Pitting oedema and collateral superficial veins use our local
+code system (``LOCAL``), as docs/fhir-conventions.md tells an EHR integration to map them.
 """
 
 from __future__ import annotations
@@ -245,14 +247,6 @@ class Chart:
         resource["valueBoolean"] = present
         if side is not None or site != "lower_leg":
             resource["bodySite"] = body_site(side, site, site_text)
-        return self.add(resource)
-
-    def text_finding(self, text: str, present: bool, side: str | None) -> Resource:
-        """An examination finding with no code (e.g. collateral veins: no verified code)."""
-        resource = self._observation({"text": text}, "exam", self.ago(minutes=25))
-        resource["valueBoolean"] = present
-        if side is not None:
-            resource["bodySite"] = body_site(side)
         return self.add(resource)
 
     def quantity(

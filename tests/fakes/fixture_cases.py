@@ -5,8 +5,9 @@ Each case is a
 realistic outpatient / ED chart: demographics, problem list, today's examination with documented
 negatives, vital signs, labs with reference ranges, procedures, medications and, for order hooks,
 draft orders. A case that should end as "DVT unlikely" documents every Wells examination
-criterion (collateral superficial veins only as uncoded text: CLINICAL.md §2.1 has no verified
-code, so it stays unknown and every score is a range of at most +1).
+criterion (positive or negative), so its score is a single value. Pitting oedema and collateral
+superficial veins have no verified SNOMED CT code (CLINICAL.md §2.1), so, as an EHR integration
+would, the charts send our local codes for them (docs/fhir-conventions.md, local-observations).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from tests.fakes.fixture_builders import ICD, SCT, Chart, Resource
+from tests.fakes.fixture_builders import ICD, LOCAL, SCT, Chart, Resource
 
 NOW = datetime(2025, 3, 14, 10, 0, tzinfo=UTC)
 CET = timezone(timedelta(hours=1))
@@ -29,7 +30,9 @@ PAIN_LEG = {
 SWELL_LOWER_LEG = (SCT, "449615005", "Swelling of lower leg (finding)")
 SWELL_LIMB = (SCT, "449614009", "Swelling of lower limb (finding)")
 SWELL_BILAT = (SCT, "762898005", "Swelling of bilateral lower limbs")
-PITTING = (SCT, "284521000", "Pitting edema (finding)")
+# Wells examination items without a verified standard code: our local code system
+PITTING = (LOCAL, "pitting-oedema", "Pitting oedema")
+COLLATERAL_VEINS = (LOCAL, "collateral-superficial-veins", "Collateral superficial veins")
 TENDER = (SCT, "247348008", "Tenderness")
 ERYTHEMA = (SCT, "247441003", "Erythema")
 DYSPNOEA = (SCT, "267036007", "Dyspnea (finding)")
@@ -183,7 +186,12 @@ def exam(
         c.finding(ERYTHEMA, erythema, side, text=f"Erythema, {side} calf")
     if calf is not None:
         c.calf(calf[0], calf[1], side)
-    c.text_finding("Collateral superficial veins (non-varicose)", False, side)
+    c.finding(
+        COLLATERAL_VEINS,
+        False,
+        side,
+        text=f"Collateral superficial veins (non-varicose), {side} leg",
+    )
 
 
 def no_pe_symptoms(c: Chart) -> None:

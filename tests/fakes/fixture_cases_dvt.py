@@ -115,7 +115,7 @@ def dvt_likely_wells_8_every_criterion() -> Resource:
     c.vitals(hr=92, spo2=96, rr=16, temp=37.3)
     return c.bundle(
         "62-year-old man with colon cancer, post-stroke leg paresis, bedbound, previous DVT, "
-        "entire left leg swollen, calf +4.2 cm, tender, pitting: Wells 8 (9 if collateral veins).",
+        "entire left leg swollen, calf +4.2 cm, tender, pitting, no collateral veins: Wells 8.",
         "patient-view",
     )
 

@@ -147,6 +147,8 @@ def test_ddimers_newest_first_and_preliminary_marked() -> None:
     [
         ("potassium", "2823-3", 3.1, "mmol/L", 3.1, "mmol/L"),
         ("magnesium", "19123-9", 1.8, "mg/dL", 0.7406, "mmol/L"),
+        ("magnesium", "2601-3", 0.6, "mmol/L", 0.6, "mmol/L"),  # verified: unit decides
+        ("magnesium", "2601-3", 1.8, "mg/dL", 0.7406, "mmol/L"),
         ("calcium", "17861-6", 9.0, "mg/dL", 2.2456, "mmol/L"),
         ("calcium", "2000-8", 2.3, "mmol/L", 2.3, "mmol/L"),
         ("creatine_kinase", "2157-6", 950, "U/L", 950.0, "U/L"),

@@ -61,6 +61,20 @@ def test_active_cancer_vs_history(code: str, changes: dict[str, Any], state: Sta
     assert run([condition(ICD, code, **changes)]).get(F.ACTIVE_CANCER).state is state
 
 
+@pytest.mark.parametrize(
+    ("changes", "note"),
+    [
+        ({"abated_days": 400}, "abated 2024-04-27, more than 6 months ago"),
+        ({"abated_days": 60}, "abated 2025-04-02, within the last 6 months"),
+        ({}, "abatement date not recorded"),
+    ],
+)
+def test_resolved_cancer_evidence_says_when_it_abated(changes: dict[str, Any], note: str) -> None:
+    got = run([condition(ICD, "C50.911", clinical="resolved", **changes)]).get(F.ACTIVE_CANCER)
+    notes = [e.note or "" for e in got.evidence if e.reference == "Condition/c1"]
+    assert notes == [f"clinicalStatus resolved; {note}"]
+
+
 def test_snomed_history_of_cancer_is_not_active() -> None:
     got = run([condition(SCT, "266987004")]).get(F.ACTIVE_CANCER)
     assert got.state is State.ABSENT and "history of cancer" in (got.reason or "")
@@ -186,6 +200,7 @@ def test_resolved_alternative_is_not_listed() -> None:
     ("resource_type", "field", "system", "code", "kind"),
     [
         ("ServiceRequest", "code", SCT, "308447003", "physiotherapy"),
+        ("ServiceRequest", "code", SCT, "91251008", "physiotherapy"),  # BE-REF
         ("ServiceRequest", "code", SCT, "103700007", "massage"),
         ("ServiceRequest", "code", SCT, "348681001", "compression"),
         ("MedicationRequest", "medicationCodeableConcept", ATC, "M01AE01", "nsaid"),
