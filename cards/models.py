@@ -69,7 +69,7 @@ class Suggestion(_Model):
 
 class Card(_Model):
     uuid: str | None = None
-    summary: str = Field(max_length=140)
+    summary: str = Field(max_length=139)  # spec: "one-sentence, <140-character" summary
     detail: str | None = None
     indicator: Indicator
     source: Source

@@ -1,0 +1,58 @@
+"""Override reasons offered on our cards (CDS Hooks 2.0 ``overrideReasons``: display REQUIRED).
+
+Where the CDS Hooks 3.0 non-adherence reason codes (HL7, FHIR-48319; copied in
+``../shared/spec/cds-hooks/hl7-cds-hooks-main/CodeSystem-non-adherence-reason-codes.json``) say what
+we mean, we use them with their published display; the DVT-specific reasons a clinician needs
+("DVT already excluded", "patient already anticoagulated") are in our own code system.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from cards.models import OverrideReason
+
+OVERRIDE_SYSTEM: Final = "https://calf-triage.example.org/fhir/CodeSystem/override-reason"
+NON_ADHERENCE_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
+
+DVT_ALREADY_EXCLUDED: Final = OverrideReason(
+    system=OVERRIDE_SYSTEM, code="dvt-already-excluded", display="DVT already excluded"
+)
+ALREADY_ANTICOAGULATED: Final = OverrideReason(
+    system=OVERRIDE_SYSTEM, code="already-anticoagulated", display="Patient already anticoagulated"
+)
+ALREADY_REFERRED: Final = OverrideReason(
+    system=OVERRIDE_SYSTEM,
+    code="already-referred-emergency",
+    display="Already assessed or referred as an emergency",
+)
+ALTERNATIVE_CONFIRMED: Final = OverrideReason(
+    system=OVERRIDE_SYSTEM,
+    code="alternative-diagnosis-confirmed",
+    display="Alternative diagnosis confirmed by examination or imaging",
+)
+PATIENT_DECLINED: Final = OverrideReason(
+    system=NON_ADHERENCE_SYSTEM,
+    code="patient-refuses",
+    display="Patient refuses/declines (no context given)*",
+)
+ORDER_EXISTS: Final = OverrideReason(
+    system=NON_ADHERENCE_SYSTEM,
+    code="indication-order-exists",
+    display="Patient has indication/order for intended action",
+)
+NOT_APPLICABLE: Final = OverrideReason(
+    system=NON_ADHERENCE_SYSTEM,
+    code="cds-not-applicable",
+    display="PC CDS does not apply to patient",
+)
+
+DVT_REASONS: Final = (DVT_ALREADY_EXCLUDED, ALREADY_ANTICOAGULATED, ORDER_EXISTS, PATIENT_DECLINED)
+EMERGENCY_REASONS: Final = (ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED)
+MSK_REASONS: Final = (NOT_APPLICABLE, ORDER_EXISTS, PATIENT_DECLINED)
+ORDER_CHECK_REASONS: Final = (
+    DVT_ALREADY_EXCLUDED,
+    ALREADY_ANTICOAGULATED,
+    ALTERNATIVE_CONFIRMED,
+    PATIENT_DECLINED,
+)

@@ -1,0 +1,222 @@
+"""Small, pure readers over a FeatureSet shared by the rules.
+
+They keep the three-valued logic honest in one place: a feature is "present" only when a resource
+said so, and "recent" only when its evidence falls in the window (or carries no time at all,
+which we do not hold against it: the mapping layer already applied its own recent window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+from cds.triage.thresholds import CALF_DIFFERENCE_CM, CALF_DIFFERENCE_DECIMALS
+from fhir_mappings.features import Evidence, Feature, FeatureName, FeatureSet, Laterality, State
+
+# Leg findings that make DVT a possibility and so trigger the Wells assessment (CLINICAL.md §1.1:
+# apply Wells only when history/examination make VTE a possibility, S8; §1.4: pain on
+# dorsiflexion is non-specific calf pain that may trigger an assessment; §1.7: a calf strain is
+# hard to tell from DVT on examination, S16a).
+DVT_TRIGGERS: Final = (
+    FeatureName.CALF_PAIN,
+    FeatureName.PAIN_ON_DORSIFLEXION,
+    FeatureName.LEG_SWELLING,
+    FeatureName.ENTIRE_LEG_SWOLLEN,
+    FeatureName.PITTING_OEDEMA,
+    FeatureName.DEEP_VEIN_TENDERNESS,
+    FeatureName.SUDDEN_SEVERE_SWELLING,
+    FeatureName.THROBBING_PAIN_AT_REST,
+    FeatureName.MUSCLE_STRAIN,
+)
+SWELLING_TRIGGERS: Final = frozenset(
+    {
+        FeatureName.LEG_SWELLING,
+        FeatureName.ENTIRE_LEG_SWOLLEN,
+        FeatureName.PITTING_OEDEMA,
+    }
+)
+# Any current leg complaint: without one of these the service stays silent (issue 4).
+LEG_TRIGGERS: Final = (
+    *DVT_TRIGGERS,
+    FeatureName.CRAMP,
+    FeatureName.SCIATICA,
+    FeatureName.RADICULAR_SYMPTOMS,
+    FeatureName.ACHILLES_RUPTURE,
+    FeatureName.PAIN_OUT_OF_PROPORTION,
+)
+
+READABLE: Final[dict[str, str]] = {
+    FeatureName.CALF_PAIN: "calf pain",
+    FeatureName.PAIN_ON_DORSIFLEXION: "pain on dorsiflexion (Homans' sign)",
+    FeatureName.LEG_SWELLING: "leg swelling",
+    FeatureName.ENTIRE_LEG_SWOLLEN: "entire leg swollen",
+    FeatureName.PITTING_OEDEMA: "pitting oedema",
+    FeatureName.DEEP_VEIN_TENDERNESS: "tenderness along the deep veins",
+    FeatureName.SUDDEN_SEVERE_SWELLING: "sudden severe unilateral swelling",
+    FeatureName.THROBBING_PAIN_AT_REST: "throbbing pain unchanged by rest",
+    FeatureName.MUSCLE_STRAIN: "calf muscle strain",
+    FeatureName.CRAMP: "cramp",
+    FeatureName.SCIATICA: "sciatica",
+    FeatureName.RADICULAR_SYMPTOMS: "radicular symptoms (tingling, numbness, shooting pain)",
+    FeatureName.ACHILLES_RUPTURE: "possible Achilles rupture",
+    FeatureName.PAIN_OUT_OF_PROPORTION: "pain out of proportion / on passive stretch",
+    FeatureName.DYSPNOEA: "breathlessness",
+    FeatureName.CHEST_PAIN: "chest pain",
+    FeatureName.HAEMOPTYSIS: "haemoptysis",
+    FeatureName.SYNCOPE: "syncope",
+    FeatureName.SADDLE_NUMBNESS: "saddle numbness",
+    FeatureName.BLADDER_BOWEL_DISTURBANCE: "bladder or bowel disturbance",
+    FeatureName.BILATERAL_LEG_NEURO: "bilateral leg neurological symptoms",
+    FeatureName.CAUDA_EQUINA: "cauda equina syndrome recorded",
+    FeatureName.RECENT_FRACTURE_OR_CRUSH: "recent fracture, crush injury or tight cast",
+    FeatureName.COMPARTMENT_SYNDROME: "compartment syndrome recorded",
+    FeatureName.CURRENT_DVT: "current DVT",
+    FeatureName.PREGNANCY: "pregnancy or postpartum",
+}
+
+
+# Short words for summaries, which must stay under 140 characters with their action.
+SHORT: Final[dict[str, str]] = {
+    FeatureName.RECENT_FRACTURE_OR_CRUSH: "recent fracture/crush/cast",
+    FeatureName.RADICULAR_SYMPTOMS: "paraesthesia",
+    FeatureName.PAIN_OUT_OF_PROPORTION: "pain out of proportion",
+    FeatureName.COMPARTMENT_SYNDROME: "compartment syndrome recorded",
+    FeatureName.BLADDER_BOWEL_DISTURBANCE: "bladder/bowel disturbance",
+    FeatureName.BILATERAL_LEG_NEURO: "bilateral leg symptoms",
+    FeatureName.CAUDA_EQUINA: "CES recorded",
+    FeatureName.SUDDEN_SEVERE_SWELLING: "sudden severe leg swelling",
+    FeatureName.THROBBING_PAIN_AT_REST: "throbbing pain unchanged by rest",
+}
+
+
+def short(name: str) -> str:
+    return SHORT.get(name) or readable(name)
+
+
+def readable(name: str) -> str:
+    return READABLE.get(name, name.replace("_", " "))
+
+
+def is_recent(feature: Feature, now: datetime, days: float) -> bool:
+    """Present, and at least one piece of evidence is within ``days`` (or carries no time)."""
+    if not feature.present:
+        return False
+    times = [ev.time for ev in feature.evidence if ev.time is not None]
+    if not times:
+        return True
+    horizon = now - timedelta(days=days)
+    return any(_aware(t, now) >= horizon for t in times)
+
+
+def _aware(moment: datetime, like: datetime) -> datetime:
+    """Compare naive and aware datetimes safely (a naive time is read in ``like``'s zone)."""
+    if (moment.tzinfo is None) == (like.tzinfo is None):
+        return moment
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=like.tzinfo)
+    return moment.replace(tzinfo=None)
+
+
+def after(moment: datetime, reference: datetime) -> bool:
+    return _aware(moment, reference) >= reference
+
+
+def days_between(earlier: datetime, later: datetime) -> float:
+    return (later - _aware(earlier, later)).total_seconds() / 86400.0
+
+
+def recent_present(fs: FeatureSet, names: Iterable[str], days: int) -> list[Feature]:
+    return [fs.get(name) for name in names if is_recent(fs.get(name), fs.now, days)]
+
+
+def dvt_triggers(fs: FeatureSet, days: int) -> list[Feature]:
+    """Current leg findings that make DVT a possibility.
+
+    Symmetrical swelling of both legs (heart failure, drug or venous oedema, CLINICAL.md §1.7,
+    S16b) is not by itself a DVT picture: a swelling-type finding recorded only as bilateral
+    counts when the calves differ by the Wells asymmetry boundary (>= 3 cm, S2).
+    """
+    found = recent_present(fs, DVT_TRIGGERS, days)
+    difference = fs.get(FeatureName.CALF_DIFFERENCE).quantity
+    asymmetric = (
+        difference is not None
+        and difference.unit == "cm"
+        and round(difference.value, CALF_DIFFERENCE_DECIMALS) >= CALF_DIFFERENCE_CM
+    )
+    if asymmetric:
+        return found
+    return [f for f in found if not (f.name in SWELLING_TRIGGERS and only_bilateral(f))]
+
+
+def leg_complaints(fs: FeatureSet, days: int) -> list[Feature]:
+    """Any current leg complaint; without one the service stays silent."""
+    others = [name for name in LEG_TRIGGERS if name not in DVT_TRIGGERS]
+    return dvt_triggers(fs, days) + recent_present(fs, others, days)
+
+
+def only_bilateral(feature: Feature) -> bool:
+    """Recorded on both legs (or as bilateral), so it does not single out one leg."""
+    if feature.laterality is Laterality.BILATERAL:
+        return True
+    lats = {ev.laterality for ev in feature.evidence}
+    return lats == {Laterality.BILATERAL}
+
+
+def present(fs: FeatureSet, names: Iterable[str]) -> list[Feature]:
+    return [fs.get(name) for name in names if fs.get(name).present]
+
+
+def sides(feature: Feature) -> frozenset[Laterality]:
+    """Which legs a finding is on; unspecified counts for either leg."""
+    found = {feature.laterality} | {ev.laterality for ev in feature.evidence}
+    found.discard(None)
+    legs: set[Laterality] = set()
+    for lat in found:
+        if lat in (Laterality.LEFT, Laterality.RIGHT):
+            legs.add(lat)
+        else:
+            legs.update((Laterality.LEFT, Laterality.RIGHT))
+    return frozenset(legs or (Laterality.LEFT, Laterality.RIGHT))
+
+
+def explicitly_bilateral(feature: Feature) -> bool:
+    lats = {feature.laterality} | {ev.laterality for ev in feature.evidence}
+    return Laterality.BILATERAL in lats or {Laterality.LEFT, Laterality.RIGHT} <= lats
+
+
+def evidence_text(evidence: Sequence[Evidence], limit: int = 3) -> str:
+    """'Observation/1 (3.2 cm, 2026-11-24)'; references only, never patient identifiers."""
+    parts: list[str] = []
+    for ev in evidence[:limit]:
+        bits = [b for b in (ev.value, ev.time.date().isoformat() if ev.time else None) if b]
+        if ev.certainty.value != "confirmed":
+            bits.append(ev.certainty.value)
+        if ev.note:
+            bits.append(ev.note)
+        ref = ev.reference or "record"
+        parts.append(f"{ref} ({', '.join(bits)})" if bits else ref)
+    if len(evidence) > limit:
+        parts.append(f"+{len(evidence) - limit} more")
+    return "; ".join(parts)
+
+
+def feature_evidence(feature: Feature) -> str:
+    """Evidence for a card: resource references, or the reason for unknown / absent-by-record."""
+    if feature.state is State.UNKNOWN:
+        return feature.reason or "not documented"
+    real = tuple(ev for ev in feature.evidence if ev.reference)
+    if not real:
+        notes = [ev.note for ev in feature.evidence if ev.note]
+        default = "documented absent" if feature.state is State.ABSENT else "recorded"
+        return feature.reason or (notes[0] if notes else default)
+    return evidence_text(real)
+
+
+def references(features: Iterable[Feature]) -> list[str]:
+    refs: list[str] = []
+    for feature in features:
+        for ev in feature.evidence:
+            if ev.reference and ev.reference not in refs:
+                refs.append(ev.reference)
+    return refs

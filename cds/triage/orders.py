@@ -1,0 +1,176 @@
+"""Order-entry prompts (order-select, order-sign): catch orders that do harm while DVT is live.
+
+- Physiotherapy, massage, compression or an NSAID for calf pain while DVT is likely or not yet
+  excluded: warn and offer the NG158 test instead (delete the draft and create the test), or the
+  test alongside the order.
+- A D-dimer for a patient whose Wells score says "likely": NG158 sends them to ultrasound (the
+  D-dimer only matters if the scan is negative or delayed), so suggest adding the scan.
+
+order-select looks at the selected drafts only (context.selections); order-sign at all drafts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from cards import markdown as md
+from cards import summaries
+from cards.builders import build_card, create_action, delete_action, suggestion
+from cards.fhir_orders import OrderKind
+from cards.models import Action, Card, Link, Suggestion
+from cards.overrides import ORDER_CHECK_REASONS
+from cards.topics import Topic
+from cds.triage.context import Context
+from cds.triage.dvt_cards import NG158_SOURCES
+from cds.triage.features_view import readable, references
+from cds.triage.options import Hook
+from cds.triage.pathway import DvtStatus
+from cds.triage.thresholds import DDIMER_WITHIN_HOURS, SCAN_WITHIN_HOURS
+from fhir_mappings.features import DraftOrder
+
+RISKY_KINDS: Final = {
+    "physiotherapy": "Physiotherapy",
+    "massage": "Massage",
+    "compression": "Compression",
+    "nsaid": "NSAID",
+}
+TEST_WORDS: Final = {
+    OrderKind.ULTRASOUND: "proximal leg vein ultrasound",
+    OrderKind.DDIMER: "D-dimer",
+}
+
+Problem = Literal["not-excluded", "ddimer-when-likely"]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFinding:
+    order: DraftOrder
+    problem: Problem
+    test: OrderKind | None  # the NG158 test to do first, if the pathway names one
+
+
+def active_orders(orders: list[DraftOrder], hook: Hook) -> list[DraftOrder]:
+    if hook == "order-sign":
+        return list(orders)
+    if hook == "order-select":
+        return [o for o in orders if o.selected]
+    return []
+
+
+def check_orders(orders: list[DraftOrder], hook: Hook, status: DvtStatus) -> list[OrderFinding]:
+    """Pure: which draft orders need a prompt, given where the patient is on the pathway."""
+    findings: list[OrderFinding] = []
+    drafts = active_orders(orders, hook)
+    all_kinds = {o.kind for o in orders}
+    likely = (
+        status.in_pathway
+        and status.wells is not None
+        and (status.wells.decision == "likely" or bool(status.urgent_flags))
+    )
+    for order in drafts:
+        if order.kind in RISKY_KINDS and status.not_excluded:
+            findings.append(OrderFinding(order, "not-excluded", status.next_test))
+        elif order.kind == "ddimer" and likely and "ultrasound" not in all_kinds:
+            findings.append(OrderFinding(order, "ddimer-when-likely", OrderKind.ULTRASOUND))
+    return findings
+
+
+def _test_action(ctx: Context, finding: OrderFinding, status: DvtStatus) -> Action | None:
+    if finding.test is None:
+        return None
+    if finding.test.value in {o.kind for o in ctx.fs.draft_orders}:
+        return None  # already being ordered
+    refs = references(status.triggers)
+    leg = status.wells.leg.value if status.wells is not None and status.wells.leg else None
+    within = SCAN_WITHIN_HOURS if finding.test is OrderKind.ULTRASOUND else DDIMER_WITHIN_HOURS
+    resource = ctx.order(
+        finding.test,
+        refs,
+        role="order-check",  # the same test resource across cards
+        priority="stat",
+        laterality=leg if finding.test is OrderKind.ULTRASOUND else None,
+        note=f"Result needed within {within} h (NICE NG158).",
+        reason_text="Suspected DVT (NICE NG158)",
+    )
+    return create_action(f"Create a draft {TEST_WORDS[finding.test]} order", resource)
+
+
+def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: int) -> Card:
+    order = finding.order
+    test_action = _test_action(ctx, finding, status)
+    score = status.wells.score_text if status.wells is not None else "not scored"
+    topic = Topic.DVT_ORDER_CHECK
+    suggestions: list[Suggestion] = []
+    if finding.problem == "ddimer-when-likely":
+        summary = summaries.ddimer_order_when_likely(score)
+        why = (
+            f"Wells {score} means DVT likely: NG158 asks for a proximal leg vein ultrasound with "
+            f"the result within {SCAN_WITHIN_HOURS} h; the D-dimer is for a negative scan or "
+            "when the scan is delayed (then before interim anticoagulation)."
+        )
+        if test_action is not None:
+            suggestions.append(
+                suggestion(
+                    ctx.hook_instance,
+                    topic,
+                    index,
+                    0,
+                    "Add a proximal leg vein ultrasound (keep the D-dimer)",
+                    [test_action],
+                    recommended=True,
+                )
+            )
+    else:
+        kind = RISKY_KINDS[order.kind]
+        if finding.test is not None:
+            action_words = TEST_WORDS[finding.test]
+        elif status.outside_reasons:
+            action_words = "specialist assessment"
+        elif status.known_dvt is not None:
+            action_words = "treatment of the DVT"
+        else:
+            action_words = "completing the Wells score"
+        summary = summaries.order_while_not_excluded(kind, action_words)
+        why = (
+            f"{kind} for calf pain can harm a patient with an undiagnosed DVT; NICE NG158 asks "
+            f"for {action_words} first."
+        )
+        delete = delete_action(f"Remove the draft {kind.lower()} order", order.reference)
+        replace = [delete, test_action] if test_action is not None else [delete]
+        label = f"Replace with {action_words}" if test_action is not None else "Remove the order"
+        suggestions.append(
+            suggestion(ctx.hook_instance, topic, index, 0, label, replace, recommended=True)
+        )
+        if test_action is not None:
+            suggestions.append(
+                suggestion(
+                    ctx.hook_instance,
+                    topic,
+                    index,
+                    1,
+                    f"Keep the order and add {action_words}",
+                    [test_action],
+                )
+            )
+    concept = order.concept.display if order.concept and order.concept.display else order.kind
+    findings = ", ".join(readable(f.name) for f in status.triggers) or "current DVT"
+    detail = md.join_sections(
+        f"Draft order: {concept} ({order.reference}).",
+        f"Leg findings: {findings}. Wells: {score}.",
+        why,
+        md.sources(NG158_SOURCES[:1]),
+    )
+    return build_card(
+        hook_instance=ctx.hook_instance,
+        topic=topic,
+        indicator="warning",
+        summary=summary,
+        detail=detail,
+        source_url=ctx.options.source_url,
+        index=index,
+        suggestions=suggestions,
+        selection_behavior="at-most-one",
+        override_reasons=ORDER_CHECK_REASONS,
+        links=[Link(label="NICE NG158", url=NG158_SOURCES[0][1], type="absolute")],
+    )

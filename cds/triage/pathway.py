@@ -1,0 +1,144 @@
+"""Where the patient stands on the NICE NG158 DVT pathway (CLINICAL.md §1.3), as pure data.
+
+The pathway answers three questions the rest of the triage depends on:
+- is DVT a possibility now (a current leg trigger)?
+- is it excluded (Wells decisively unlikely AND a final negative D-dimer that counts)?
+- what is the next test (ultrasound, D-dimer, or documenting the missing Wells criteria)?
+
+Pregnancy/postpartum and age < 18 are outside NG158 (S3b): no Wells decision is made there. A
+confirmed current DVT needs no diagnostic pathway, but DVT is then obviously not excluded.
+Sudden severe unilateral swelling or throbbing pain unchanged by rest (source article red
+flags, §1.5) sends the patient for same-day assessment whatever the score.
+
+Decision table (Wells as a range: documented minimum .. possible maximum, see ``wells``):
+
+| Wells range | D-dimer that counts | Card (topic) | Next test |
+|---|---|---|---|
+| min >= 2 (likely) | any | dvt-likely | ultrasound within 4 h (D-dimer if scan delayed) |
+| max <= 1 (unlikely) | none | dvt-ddimer | D-dimer within 4 h |
+| max <= 1 | positive | dvt-ddimer | ultrasound within 4 h |
+| max <= 1 | final negative | none: DVT excluded, MSK guidance may follow | — |
+| straddles 2 (min <= 1 < max) | none | dvt-ddimer "Wells a–b so far" | D-dimer; scan if >= 2 |
+| straddles 2 | positive | dvt-ddimer | ultrasound within 4 h |
+| straddles 2 | negative | dvt-ddimer "document the criteria" | none until documented |
+
+A straddling range is never "excluded": if the undocumented criteria turn out present, NG158
+sends the patient to ultrasound whatever the D-dimer, so physiotherapy, massage and compression
+stay blocked. On anticoagulation (started, or current without a start time) a new D-dimer
+cannot rule DVT out, so the next test is the ultrasound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cards.fhir_orders import OrderKind
+from cds.triage.ddimer import DDimerAssessment, assess
+from cds.triage.features_view import after, dvt_triggers, recent_present
+from cds.triage.options import TriageOptions
+from cds.triage.thresholds import NG158_MIN_AGE, PREGNANCY_REMINDER_MAX_AGE
+from cds.triage.wells import REQUIRES as WELLS_REQUIRES
+from cds.triage.wells import WellsResult, WellsRule
+from fhir_mappings.features import Certainty, Feature, FeatureName, FeatureSet
+
+URGENT_LEG_FLAGS = (FeatureName.SUDDEN_SEVERE_SWELLING, FeatureName.THROBBING_PAIN_AT_REST)
+
+
+@dataclass(frozen=True, slots=True)
+class DvtStatus:
+    triggers: tuple[Feature, ...]  # current leg findings that make DVT a possibility
+    outside_reasons: tuple[str, ...]  # "pregnancy" | "age" when outside NG158
+    known_dvt: Feature | None  # a confirmed current DVT
+    wells: WellsResult | None
+    ddimer: DDimerAssessment | None
+    urgent_flags: tuple[Feature, ...]  # sudden severe swelling / throbbing pain at rest
+    pregnancy_unknown: bool = False
+    anticoagulated: bool = False  # a D-dimer taken now would read falsely low (S3)
+
+    @property
+    def triggered(self) -> bool:
+        return bool(self.triggers)
+
+    @property
+    def in_pathway(self) -> bool:
+        return self.triggered and not self.outside_reasons and self.known_dvt is None
+
+    @property
+    def excluded(self) -> bool:
+        """DVT made unlikely by NG158: Wells decisively <= 1 and a final negative D-dimer."""
+        return (
+            self.in_pathway
+            and not self.urgent_flags
+            and self.wells is not None
+            and self.wells.decision == "unlikely"
+            and self.ddimer is not None
+            and self.ddimer.rules_out
+        )
+
+    @property
+    def not_excluded(self) -> bool:
+        """DVT is a live possibility (physiotherapy, massage, compression must wait)."""
+        return self.known_dvt is not None or (self.triggered and not self.excluded)
+
+    @property
+    def next_test(self) -> OrderKind | None:
+        """The test NG158 asks for next, or None (outside pathway, known DVT, or excluded)."""
+        if not self.in_pathway or self.wells is None or self.ddimer is None or self.excluded:
+            return None
+        if self.urgent_flags or self.wells.decision == "likely" or self.ddimer.positive:
+            return OrderKind.ULTRASOUND
+        if self.ddimer.status in ("none", "negative-preliminary"):
+            # On anticoagulation a new D-dimer cannot rule DVT out: image instead.
+            return OrderKind.ULTRASOUND if self.anticoagulated else OrderKind.DDIMER
+        return None  # undetermined Wells with a negative D-dimer: document the criteria first
+
+
+@dataclass(frozen=True)
+class DvtPathwayRule:
+    """Evaluates triggers, scope, Wells and the D-dimer for one FeatureSet."""
+
+    options: TriageOptions
+    requires: frozenset[str] = frozenset(
+        {
+            *WELLS_REQUIRES,
+            FeatureName.PREGNANCY,
+            FeatureName.CURRENT_DVT,
+            FeatureName.ANTICOAGULANT,
+        }
+    )
+
+    def evaluate(self, fs: FeatureSet) -> DvtStatus:
+        triggers = tuple(dvt_triggers(fs, self.options.episode_days))
+        outside: list[str] = []
+        if fs.get(FeatureName.PREGNANCY).present:
+            outside.append("pregnancy")
+        if fs.age_years is not None and fs.age_years < NG158_MIN_AGE:
+            outside.append("age")
+        current = fs.get(FeatureName.CURRENT_DVT)
+        known = (
+            current
+            if current.present
+            and any(ev.certainty is Certainty.CONFIRMED for ev in current.evidence)
+            else None
+        )
+        urgent = tuple(recent_present(fs, URGENT_LEG_FLAGS, self.options.episode_days))
+        wells: WellsResult | None = None
+        ddimer: DDimerAssessment | None = None
+        if triggers and not outside and known is None:
+            wells = WellsRule(self.options.wells_version).evaluate(fs)
+            ddimer = assess(fs, self.options, wells.decision)
+        return DvtStatus(
+            triggers=triggers,
+            outside_reasons=tuple(outside),
+            known_dvt=known,
+            wells=wells,
+            ddimer=ddimer,
+            urgent_flags=urgent,
+            pregnancy_unknown=fs.get(FeatureName.PREGNANCY).unknown
+            and (fs.sex or "").lower() == "female"
+            and (fs.age_years is None or fs.age_years <= PREGNANCY_REMINDER_MAX_AGE),
+            anticoagulated=fs.get(FeatureName.ANTICOAGULANT).present
+            or (
+                fs.anticoagulation_started is not None and after(fs.now, fs.anticoagulation_started)
+            ),
+        )

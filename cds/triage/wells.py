@@ -1,0 +1,397 @@
+"""Wells DVT score, versioned (2003 NICE default, 1997 selectable), three-valued and per leg.
+
+Why a range and not a number: a criterion nobody documented is not absent (CLINICAL.md §1.10).
+The documented minimum counts only PRESENT criteria; the possible maximum adds every UNKNOWN one.
+The decision is "likely" only when even the minimum is >= 2, "unlikely" only when even the
+maximum is <= 1, and otherwise "undetermined" (treated as not excluded by the pathway).
+
+The -2 for an alternative diagnosis is a clinician's judgement (S2, §1.7): it counts only when a
+clinician asserted that diagnosis for the current episode. Otherwise both values are reported and
+a flip from likely to unlikely is flagged. Pain on dorsiflexion (Homans' sign) is never scored
+(§1.4). Both legs with symptoms: the more symptomatic leg is scored (§1.1, S1b).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from cds.triage.features_view import (
+    DVT_TRIGGERS,
+    days_between,
+    explicitly_bilateral,
+    feature_evidence,
+    sides,
+)
+from cds.triage.thresholds import (
+    BEDRIDDEN_DAYS,
+    CALF_DIFFERENCE_CM,
+    CALF_DIFFERENCE_DECIMALS,
+    SURGERY_WEEKS,
+    WELLS_HIGH_MIN,
+    WELLS_LIKELY_MIN,
+    WELLS_MODERATE_MIN,
+    WELLS_POINTS,
+    WellsVersion,
+)
+from fhir_mappings.features import (
+    AlternativeDiagnosis,
+    Evidence,
+    Feature,
+    FeatureName,
+    FeatureSet,
+    Laterality,
+    State,
+)
+
+Decision = Literal["likely", "unlikely", "undetermined"]
+
+LABELS: Final[dict[str, str]] = {
+    "active_cancer": "Active cancer (treatment ongoing, within 6 months, or palliative)",
+    "paralysis": "Paralysis, paresis or recent plaster immobilisation of the leg",
+    "bedridden_or_surgery": "Bedridden {bed} or major surgery within {weeks} weeks",
+    "deep_vein_tenderness": "Localised tenderness along the deep venous system",
+    "entire_leg_swollen": "Entire leg swollen",
+    "calf_swelling": "Calf swelling {op} 3 cm vs the other leg (10 cm below tibial tuberosity)",
+    "pitting_oedema": "Pitting oedema {where}",
+    "collateral_veins": "Collateral superficial veins (non-varicose)",
+    "previous_dvt": "Previously documented DVT",
+    "alternative_diagnosis": "Alternative diagnosis at least as likely as DVT",
+}
+RECORD_CRITERIA: Final[dict[str, FeatureName]] = {
+    "active_cancer": FeatureName.ACTIVE_CANCER,
+    "paralysis": FeatureName.PARALYSIS_OR_PLASTER,
+    "previous_dvt": FeatureName.PREVIOUS_DVT,
+}
+LEG_CRITERIA: Final[dict[str, FeatureName]] = {
+    "deep_vein_tenderness": FeatureName.DEEP_VEIN_TENDERNESS,
+    "entire_leg_swollen": FeatureName.ENTIRE_LEG_SWOLLEN,
+    "pitting_oedema": FeatureName.PITTING_OEDEMA,
+    "collateral_veins": FeatureName.COLLATERAL_VEINS,
+}
+REQUIRES: Final = frozenset(
+    {
+        *RECORD_CRITERIA.values(),
+        *LEG_CRITERIA.values(),
+        FeatureName.BEDRIDDEN,
+        FeatureName.RECENT_MAJOR_SURGERY,
+        FeatureName.CALF_DIFFERENCE,
+        FeatureName.PAIN_ON_DORSIFLEXION,
+        *DVT_TRIGGERS,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    key: str
+    label: str
+    points: int
+    state: State
+    evidence: tuple[Evidence, ...] = ()
+    note: str = ""
+
+    @property
+    def scored(self) -> int | None:
+        if self.state is State.UNKNOWN:
+            return None
+        return self.points if self.state is State.PRESENT else 0
+
+
+@dataclass(frozen=True, slots=True)
+class WellsResult:
+    version: WellsVersion
+    leg: Laterality | None  # the scored leg; None when laterality is not documented
+    criteria: tuple[CriterionResult, ...]  # every criterion except the alternative diagnosis
+    alternative_applied: tuple[AlternativeDiagnosis, ...]  # clinician-asserted, current episode
+    alternative_candidates: tuple[AlternativeDiagnosis, ...]  # recorded but not asserted
+    alternative_other_leg: tuple[AlternativeDiagnosis, ...]  # on the other leg: never applied
+    homans: Feature | None  # pain on dorsiflexion when recorded (never scored)
+
+    @property
+    def alternative_points(self) -> int:
+        return (
+            WELLS_POINTS[self.version]["alternative_diagnosis"] if self.alternative_applied else 0
+        )
+
+    @property
+    def minimum(self) -> int:
+        """Documented score: present criteria only (plus an asserted alternative diagnosis)."""
+        return sum(c.points for c in self.criteria if c.state is State.PRESENT) + (
+            self.alternative_points
+        )
+
+    @property
+    def maximum(self) -> int:
+        """Possible score if every undocumented criterion turned out present."""
+        return self.minimum + sum(c.points for c in self.unknown)
+
+    @property
+    def unknown(self) -> tuple[CriterionResult, ...]:
+        return tuple(c for c in self.criteria if c.state is State.UNKNOWN)
+
+    @property
+    def decision(self) -> Decision:
+        return decide(self.minimum, self.maximum)
+
+    @property
+    def score_text(self) -> str:
+        return score_text(self.minimum, self.maximum)
+
+    @property
+    def decision_if_alternative(self) -> Decision | None:
+        """The decision if a clinician judged the recorded alternative at least as likely."""
+        if self.alternative_applied or not self.alternative_candidates:
+            return None
+        minus = WELLS_POINTS[self.version]["alternative_diagnosis"]
+        return decide(self.minimum + minus, self.maximum + minus)
+
+    @property
+    def score_text_if_alternative(self) -> str | None:
+        if self.decision_if_alternative is None:
+            return None
+        minus = WELLS_POINTS[self.version]["alternative_diagnosis"]
+        return score_text(self.minimum + minus, self.maximum + minus)
+
+    @property
+    def alternative_flips(self) -> bool:
+        """True when the -2 (not applied) would turn "likely" into "unlikely"."""
+        return self.decision == "likely" and self.decision_if_alternative == "unlikely"
+
+    @property
+    def unknown_could_change(self) -> bool:
+        """Whether documenting the unknown criteria could change likely/unlikely."""
+        return self.decision == "undetermined"
+
+    @property
+    def three_level(self) -> str:
+        """1997 three-level category of the documented score (S1b, S1c), for information."""
+        if self.minimum >= WELLS_HIGH_MIN:
+            return "high"
+        return "moderate" if self.minimum >= WELLS_MODERATE_MIN else "low"
+
+
+def decide(minimum: int, maximum: int) -> Decision:
+    if minimum >= WELLS_LIKELY_MIN:
+        return "likely"
+    if maximum < WELLS_LIKELY_MIN:
+        return "unlikely"
+    return "undetermined"
+
+
+def score_text(minimum: int, maximum: int) -> str:
+    """ "3", "0–4", or "-1 to 1" (a dash between negative numbers would read as a minus)."""
+    if minimum == maximum:
+        return str(minimum)
+    return f"{minimum} to {maximum}" if minimum < 0 else f"{minimum}–{maximum}"
+
+
+def _label(key: str, version: WellsVersion) -> str:
+    text = LABELS[key]
+    if key == "bedridden_or_surgery":
+        bed = f"{BEDRIDDEN_DAYS} days or more" if version == "2003" else f"> {BEDRIDDEN_DAYS} days"
+        text = text.format(bed=bed, weeks=SURGERY_WEEKS[version])
+        if version == "2003":
+            text += " (general or regional anaesthesia)"
+    elif key == "calf_swelling":
+        text = text.format(op="≥" if version == "2003" else ">")
+    elif key == "pitting_oedema":
+        where = "confined to the symptomatic leg" if version == "2003" else "greater in the leg"
+        text = text.format(where=where)
+    return text
+
+
+def _criterion(
+    key: str, version: WellsVersion, feature: Feature, note: str = ""
+) -> CriterionResult:
+    state = feature.state
+    return CriterionResult(
+        key=key,
+        label=_label(key, version),
+        points=WELLS_POINTS[version][key],
+        state=state,
+        evidence=feature.evidence,
+        note=note or feature_evidence(feature),
+    )
+
+
+def _bedridden_or_surgery(fs: FeatureSet, version: WellsVersion) -> CriterionResult:
+    bed = fs.get(FeatureName.BEDRIDDEN)
+    surgery = fs.get(FeatureName.RECENT_MAJOR_SURGERY)
+    states: list[tuple[State, str]] = []
+    bed_state = bed.state
+    bed_note = feature_evidence(bed)
+    if bed.present and bed.quantity is not None and bed.quantity.unit in ("d", "day", "days"):
+        days = bed.quantity.value
+        ok = days >= BEDRIDDEN_DAYS if version == "2003" else days > BEDRIDDEN_DAYS
+        bed_state = State.PRESENT if ok else State.ABSENT
+        bed_note = f"bedridden {days:g} days: {bed_note}"
+    states.append((bed_state, f"bedridden: {bed_note}"))
+    surgery_state = surgery.state
+    surgery_note = feature_evidence(surgery)
+    if surgery.present:
+        times = [ev.time for ev in surgery.evidence if ev.time is not None]
+        if times:
+            weeks = days_between(max(times), fs.now) / 7.0
+            if weeks > SURGERY_WEEKS[version]:
+                surgery_state = State.ABSENT
+                surgery_note = f"surgery {weeks:.0f} weeks ago, outside the window: {surgery_note}"
+    states.append((surgery_state, f"surgery: {surgery_note}"))
+    evidence = (*bed.evidence, *surgery.evidence)
+    found = [s for s, _ in states]
+    if State.PRESENT in found:
+        state = State.PRESENT
+    elif all(s is State.ABSENT for s in found):
+        state = State.ABSENT
+    else:
+        state = State.UNKNOWN
+    return CriterionResult(
+        key="bedridden_or_surgery",
+        label=_label("bedridden_or_surgery", version),
+        points=WELLS_POINTS[version]["bedridden_or_surgery"],
+        state=state,
+        evidence=evidence,
+        note="; ".join(n for _, n in states),
+    )
+
+
+def _calf_swelling(
+    fs: FeatureSet, version: WellsVersion, leg: Laterality | None
+) -> CriterionResult:
+    feature = fs.get(FeatureName.CALF_DIFFERENCE)
+    key = "calf_swelling"
+    if feature.state is State.ABSENT:
+        return _criterion(key, version, feature)
+    quantity = feature.quantity
+    if quantity is None or quantity.unit not in ("cm", "mm"):
+        why = "difference not measured" if quantity is None else f"unit {quantity.unit!r}"
+        return _criterion(
+            key,
+            version,
+            Feature(feature.name, State.UNKNOWN, feature.evidence, reason=feature.reason or why),
+        )
+    value = quantity.value / 10.0 if quantity.unit == "mm" else quantity.value
+    value = round(value, CALF_DIFFERENCE_DECIMALS)
+    if version == "2003":
+        meets = value >= CALF_DIFFERENCE_CM
+    else:
+        meets = value > CALF_DIFFERENCE_CM
+    if leg is not None and feature.laterality in (Laterality.LEFT, Laterality.RIGHT):
+        meets = meets and feature.laterality is leg
+    state = State.PRESENT if meets else State.ABSENT
+    note = f"difference {value:g} cm; {feature_evidence(feature)}"
+    return CriterionResult(
+        key, _label(key, version), WELLS_POINTS[version][key], state, feature.evidence, note
+    )
+
+
+def leg_feature(fs: FeatureSet, name: str, leg: Laterality) -> Feature | None:
+    """The finding on one leg from the mapping's per-leg view (``fs.legs``), or None if absent.
+
+    A finding recorded without a side counts for either leg when present (the safer reading).
+    """
+    per_leg = fs.legs.get(name)
+    if not per_leg:
+        return None
+    on_leg = per_leg.get(leg)
+    no_side = per_leg.get(Laterality.UNSPECIFIED)
+    for candidate in (on_leg, no_side):
+        if candidate is not None and candidate.present:
+            return candidate
+    if on_leg is not None:
+        return on_leg
+    if no_side is not None:
+        return no_side
+    return Feature(name, State.UNKNOWN, reason=f"not documented for the {leg.value} leg")
+
+
+def _leg_criterion(
+    fs: FeatureSet, version: WellsVersion, key: str, leg: Laterality | None
+) -> CriterionResult:
+    feature = fs.get(LEG_CRITERIA[key])
+    if leg is None:
+        return _criterion(key, version, feature)
+    if key == "pitting_oedema" and feature.present and explicitly_bilateral(feature):
+        # 2003: "confined to the symptomatic leg" (S2) -> bilateral oedema does not score;
+        # 1997: "greater in the symptomatic leg" (S1c) -> cannot tell from laterality alone.
+        state = State.ABSENT if version == "2003" else State.UNKNOWN
+        note = f"bilateral pitting oedema: {feature_evidence(feature)}"
+        return CriterionResult(
+            key, _label(key, version), WELLS_POINTS[version][key], state, feature.evidence, note
+        )
+    per_leg = leg_feature(fs, LEG_CRITERIA[key], leg)
+    if per_leg is not None:
+        return _criterion(key, version, per_leg)
+    if not feature.present or leg in sides(feature):
+        return _criterion(key, version, feature)
+    other = "right" if leg is Laterality.LEFT else "left"
+    note = f"documented on the {other} leg only: {feature_evidence(feature)}"
+    return CriterionResult(
+        key, _label(key, version), WELLS_POINTS[version][key], State.UNKNOWN, feature.evidence, note
+    )
+
+
+def _on_leg(alternative: AlternativeDiagnosis, leg: Laterality | None) -> bool:
+    """An alternative diagnosis on the other leg does not explain this leg (e.g. left cellulitis,
+    right calf pain): it is never applied to this leg's score."""
+    side = alternative.evidence.laterality
+    if leg is None or side in (None, Laterality.UNSPECIFIED, Laterality.BILATERAL):
+        return True
+    return side is leg
+
+
+def symptomatic_legs(fs: FeatureSet) -> list[Laterality | None]:
+    """The legs to score: those with a present leg finding; [None] when laterality is unknown."""
+    legs: set[Laterality] = set()
+    lateral_known = False
+    for name in DVT_TRIGGERS:
+        feature = fs.get(name)
+        if not feature.present:
+            continue
+        lats = {feature.laterality} | {ev.laterality for ev in feature.evidence}
+        if lats & {Laterality.LEFT, Laterality.RIGHT, Laterality.BILATERAL}:
+            lateral_known = True
+        legs |= sides(feature)
+    if not lateral_known:
+        return [None]
+    return [leg for leg in (Laterality.LEFT, Laterality.RIGHT) if leg in legs]
+
+
+def score_leg(fs: FeatureSet, version: WellsVersion, leg: Laterality | None) -> WellsResult:
+    criteria: list[CriterionResult] = []
+    for key in WELLS_POINTS[version]:
+        if key == "alternative_diagnosis":
+            continue
+        if key in RECORD_CRITERIA:
+            criteria.append(_criterion(key, version, fs.get(RECORD_CRITERIA[key])))
+        elif key in LEG_CRITERIA:
+            criteria.append(_leg_criterion(fs, version, key, leg))
+        elif key == "bedridden_or_surgery":
+            criteria.append(_bedridden_or_surgery(fs, version))
+        elif key == "calf_swelling":
+            criteria.append(_calf_swelling(fs, version, leg))
+    this_leg = tuple(a for a in fs.alternatives if _on_leg(a, leg))
+    applied = tuple(a for a in this_leg if a.current_episode and a.clinician_asserted)
+    candidates = tuple(a for a in this_leg if a not in applied)
+    homans = fs.get(FeatureName.PAIN_ON_DORSIFLEXION)
+    return WellsResult(
+        version=version,
+        leg=leg,
+        criteria=tuple(criteria),
+        alternative_applied=applied,
+        alternative_candidates=candidates,
+        alternative_other_leg=tuple(a for a in fs.alternatives if a not in this_leg),
+        homans=homans if homans.state is not State.UNKNOWN else None,
+    )
+
+
+@dataclass(frozen=True)
+class WellsRule:
+    """Scores every symptomatic leg and keeps the more symptomatic one (highest score)."""
+
+    version: WellsVersion = "2003"
+    requires: frozenset[str] = REQUIRES
+
+    def evaluate(self, fs: FeatureSet) -> WellsResult:
+        results = [score_leg(fs, self.version, leg) for leg in symptomatic_legs(fs)]
+        return max(results, key=lambda r: (r.minimum, r.maximum))
