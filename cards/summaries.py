@@ -43,9 +43,11 @@ def criteria(count: int) -> str:
 
 
 def ddimer_needed_undetermined(score: str, undocumented: int) -> str:
+    # Wells is applied after history and examination, never the D-dimer first (S8, MDCalc
+    # quoting Dr Wells): the undocumented criteria come first, then the test the score asks for.
     return (
-        f"Wells {score} so far ({criteria(undocumented)} undocumented): D-dimer now; "
-        "ultrasound if Wells reaches 2"
+        f"Wells {score} so far ({criteria(undocumented)} undocumented): examine and document, "
+        "then D-dimer if ≤ 1, ultrasound if ≥ 2"
     )
 
 

@@ -95,7 +95,9 @@ def test_likely_with_negative_ddimer_still_needs_the_scan() -> None:
 def test_undocumented_criteria_straddling_the_threshold_are_not_excluded() -> None:
     card = only(run(fs(calf_pain(), all_documented=False)))
     assert topics([card]) == ["dvt-ddimer"]
-    assert card.summary.startswith("Wells 0–9 so far (9 criteria undocumented): D-dimer now")
+    assert card.summary.startswith(
+        "Wells 0–9 so far (9 criteria undocumented): examine and document, then D-dimer"
+    )
     assert "could change" in (card.detail or "")
 
 
