@@ -11,24 +11,16 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
+from cds.prefetch import UnresolvableTemplate, render_template
 from cds.replay.fhir_query import evaluate
 from cds.replay.fixture import Fixture, ReplayInputError
 
 NAMESPACE = uuid.UUID("5b0c9e41-7d1f-5c6a-9a3e-0f1e2d3c4b5a")
 DEFAULT_FHIR_BASE = "https://ehr.example.org/fhir"
-_TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
-_USER_TOKENS = {
-    "userPractitionerId": "Practitioner",
-    "userPractitionerRoleId": "PractitionerRole",
-    "userPatientId": "Patient",
-    "userRelatedPersonId": "RelatedPerson",
-}
 
 
 def hook_instance(fixture: Fixture) -> str:
@@ -57,25 +49,11 @@ def build_context(fixture: Fixture) -> dict[str, Any]:
 
 
 def render(template: str, context: Mapping[str, Any]) -> str | None:
-    """Fill the template's tokens; ``None`` when a token has no value in this context."""
-    missing = False
-
-    def fill(match: re.Match[str]) -> str:
-        nonlocal missing
-        token = match.group(1)
-        value: object = None
-        if token.startswith("context."):
-            value = context.get(token.removeprefix("context."))
-        elif token in _USER_TOKENS:
-            kind, _, ident = str(context.get("userId", "")).partition("/")
-            value = ident if kind == _USER_TOKENS[token] else None
-        if not isinstance(value, str) or not value:
-            missing = True
-            return ""
-        return quote(value, safe="")
-
-    rendered = _TOKEN.sub(fill, template)
-    return None if missing else rendered
+    """Fill the template's tokens exactly as the service does; ``None`` when one has no value."""
+    try:
+        return render_template(template, context)
+    except UnresolvableTemplate:
+        return None
 
 
 def build_prefetch(
