@@ -34,7 +34,9 @@ from bench.make_requests import build_requests  # noqa: E402
 RESULTS = ROOT / "bench" / "results"
 
 
-async def _drive(service_id: str, body: bytes, n: int, profiler: Profiler) -> tuple[float, int]:
+async def _drive(
+    service_id: str, body: bytes, n: int, profiler: Profiler | None
+) -> tuple[float, int]:
     from cds.app import create_app
     from cds.settings import Settings
 
@@ -50,12 +52,14 @@ async def _drive(service_id: str, body: bytes, n: int, profiler: Profiler) -> tu
                     first = await client.post(url, content=body, headers=headers)
                 if first.status_code != 200:
                     raise SystemExit(f"HTTP {first.status_code}: {first.text[:500]}")
-                profiler.start()
+                if profiler is not None:
+                    profiler.start()
                 started = time.perf_counter()
                 for _ in range(n):
                     await client.post(url, content=body, headers=headers)
                 elapsed = time.perf_counter() - started
-                profiler.stop()
+                if profiler is not None:
+                    profiler.stop()
     return elapsed, len(first.json().get("cards", []))
 
 
@@ -64,12 +68,18 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=300, help="requests to profile")
     parser.add_argument("--request", default="typical", choices=["typical", "large", "order-sign"])
     parser.add_argument("--interval", type=float, default=0.0005, help="sampling interval, s")
+    parser.add_argument(
+        "--plain", action="store_true", help="no profiler: only the time per request"
+    )
     args = parser.parse_args()
     os.environ.setdefault("CDS_LOG_LEVEL", "WARNING")
     now = datetime.now(UTC).replace(microsecond=0)
     service_id, body = build_requests(now)[args.request]
-    profiler = Profiler(interval=args.interval, async_mode="enabled")
+    profiler = None if args.plain else Profiler(interval=args.interval, async_mode="enabled")
     elapsed, cards = asyncio.run(_drive(service_id, body, args.n, profiler))
+    if profiler is None:
+        print(f"{args.n} x {args.request}: {1000 * elapsed / args.n:.2f} ms per request")
+        return 0
     text = profiler.output_text(unicode=False, color=False, show_all=False)
     header = (
         f"# profile of {args.n} x {args.request} ({len(body):,} bytes, {cards} cards) in-process: "

@@ -5,6 +5,9 @@ by ``cds-triage serve`` (each worker process builds its own app). The lifespan o
 ``httpx.AsyncClient``, the database engine (migrated to the Alembic head on start) and the JWT
 verifier; routes reach them through ``AppState`` (``cds.state``).
 
+The lifespan ends start-up with a warm-up (``cds.warmup``): one synthetic call per service, so
+code lists, unit factors and schemas are loaded before the first real call, then ``gc.freeze``.
+
 ``clock`` is injectable so that fixture replays and tests get a fixed "now"; it is the only
 source of the current time for the clinical logic, the feedback store and the JWT checks.
 """
@@ -38,6 +41,7 @@ from cds.settings import Settings
 from cds.state import AppState, Clock
 from cds.storage.db import create_db_engine, migrate
 from cds.storage.feedback import FeedbackStore
+from cds.warmup import warm_up
 
 logger = logging.getLogger(_package)
 
@@ -58,6 +62,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         warn_if_auth_off(settings, logger)
         db = create_db_engine(settings.database_url)
         http = make_http_client(settings)
+        store: FeedbackStore | None = None
         try:
             await asyncio.to_thread(migrate, db)
             store = FeedbackStore(db, clock=now)
@@ -74,9 +79,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
                 engine=Engine(settings, fhir=FhirClient(http, settings), store=store, clock=now),
                 verifier=verifier,
             )
+            await warm_up(settings, services, now())  # the first real call is not the slow one
             yield
         finally:
             app.state.cds = None
+            if store is not None:
+                await store.aclose()  # every issued card is written before the engine goes
             await http.aclose()
             db.dispose()
 

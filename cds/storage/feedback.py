@@ -20,6 +20,7 @@ from sqlalchemy import Engine, Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cds.hooks import FeedbackItem, FeedbackSummary, ReasonCount, TopicSummary
+from cds.storage.issued import IssuedCardWriter
 from cds.storage.tables import feedback, issued_cards
 
 UNKNOWN_TOPIC = "unknown"
@@ -54,6 +55,7 @@ class FeedbackStore:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
         self._engine = engine
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._writer = IssuedCardWriter(self._write_issued)
 
     def _insert_ignoring_duplicates(self, table: Any) -> Insert:
         if self._engine.dialect.name == "postgresql":
@@ -64,17 +66,26 @@ class FeedbackStore:
 
     # --- issued cards -----------------------------------------------------------------------
 
+    def issue(self, service_id: str, hook_instance: str, cards: Sequence[IssuedCard]) -> None:
+        """Record issued cards off the request path (``cds.storage.issued``); never blocks."""
+        self._writer.submit(self._issued_rows(service_id, hook_instance, cards))
+
     async def record_issued(
         self, service_id: str, hook_instance: str, cards: Sequence[IssuedCard]
     ) -> None:
-        if cards:
-            await asyncio.to_thread(self._record_issued, service_id, hook_instance, cards)
+        """Record and wait until written."""
+        self.issue(service_id, hook_instance, cards)
+        await self._writer.flush()
 
-    def _record_issued(
+    async def aclose(self) -> None:
+        """Write every queued issued card (normal shutdown)."""
+        await self._writer.aclose()
+
+    def _issued_rows(
         self, service_id: str, hook_instance: str, cards: Sequence[IssuedCard]
-    ) -> None:
+    ) -> list[dict[str, Any]]:
         now = _utc(self._clock())
-        rows = [
+        return [
             {
                 "card_uuid": card.card_uuid,
                 "service_id": service_id,
@@ -84,12 +95,15 @@ class FeedbackStore:
             }
             for card in cards
         ]
+
+    def _write_issued(self, rows: list[dict[str, Any]]) -> None:
         with self._engine.begin() as conn:
             conn.execute(self._insert_ignoring_duplicates(issued_cards), rows)
 
     # --- feedback ---------------------------------------------------------------------------
 
     async def store(self, service_id: str, items: Sequence[FeedbackItem]) -> StoreResult:
+        await self._writer.flush()  # so the topics of cards issued just before are known
         return await asyncio.to_thread(self._store, service_id, items)
 
     def _store(self, service_id: str, items: Sequence[FeedbackItem]) -> StoreResult:
@@ -136,6 +150,7 @@ class FeedbackStore:
     # --- summary ----------------------------------------------------------------------------
 
     async def summary(self, service_id: str | None = None) -> FeedbackSummary:
+        await self._writer.flush()
         return await asyncio.to_thread(self.summary_sync, service_id)
 
     def summary_sync(self, service_id: str | None = None) -> FeedbackSummary:

@@ -1,0 +1,218 @@
+"""Fast, closed models of exactly the Observation / Condition / Patient elements the mappers read.
+
+Why they exist: full R4B validation (fhir.resources) costs ~80 us per Observation, and every
+Observation in a typical request is relevant (the prefetch filters by code), so validating the
+candidates with R4B alone made the service ~10x slower than parsing the JSON. These models are
+compiled pydantic-core schemas of the elements read (~10x cheaper) and are deliberately *stricter*
+than R4B, never looser:
+
+- closed: ``extra="forbid"`` at every level, so an extension, a primitive's ``_element``, an
+  identifier or any other element we do not model is not accepted here;
+- strict types (no coercion: ``"true"`` is not a boolean, ``1`` is not a string), no empty
+  strings (R4B's own rule);
+- the R4B primitive rules that matter for the logic, checked the same way R4B checks them:
+  ``code`` and ``id`` patterns, ``decimal`` (pattern, then ``Decimal(str(float))`` as R4B does),
+  ``dateTime`` / ``instant`` / ``date`` (R4B's patterns; calendar-checked; values become
+  ``datetime`` / ``date`` / partial ``str`` exactly as the R4B models hold them), one value of
+  each choice element (``value[x]``, ``effective[x]``, ``onset[x]``, ``abatement[x]``).
+
+Whatever these models refuse is not rejected: ``resources.validate`` then runs the full R4B model
+(the slow path), which either accepts it (and the mappers read the R4B model) or gives the
+precise reason for the skip. So the fast path can only change speed, never which resources are
+read or what is read from them; ``tests/fhir_mappings/test_validation_paths.py`` checks that the
+two paths produce the same features on every fixture.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
+
+# R4B (fhir_core.types) patterns, verbatim.
+_DATETIME = re.compile(
+    r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|"
+    r"3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|([+\-])((0[0-9]|"
+    r"1[0-3]):[0-5][0-9]|14:00)))?)?)?"
+)
+_DATE = re.compile(
+    r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2]"
+    r"[0-9]|3[0-1]))?)?"
+)
+_DECIMAL = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
+# Our own narrowing: at most microseconds and no leap second (Python's datetime has neither).
+_FULL_TIME = re.compile(r"T\d{2}:\d{2}:[0-5]\d(\.\d{1,6})?(Z|[+\-]\d{2}:\d{2})$")
+
+
+def _date_time(value: str) -> datetime | date | str:
+    """As R4B holds it: aware ``datetime`` with a time, ``date`` for a day, ``str`` if partial."""
+    if not _DATETIME.fullmatch(value):
+        raise ValueError("not a FHIR dateTime")
+    if "T" in value:
+        if not _FULL_TIME.search(value):
+            raise ValueError("dateTime outside the fast subset")
+        return datetime.fromisoformat(value)  # calendar-checked; raises ValueError
+    if len(value) == 10:
+        return date.fromisoformat(value)
+    return value  # "2024" or "2024-05": R4B keeps partial dates as strings
+
+
+def _instant(value: str) -> datetime:
+    parsed = _date_time(value)
+    if not isinstance(parsed, datetime):
+        raise ValueError("an instant needs a time and a time zone")
+    return parsed
+
+
+def _date(value: str) -> date | str:
+    if not _DATE.fullmatch(value):
+        raise ValueError("not a FHIR date")
+    return date.fromisoformat(value) if len(value) == 10 else value
+
+
+def _decimal(value: int | float) -> Decimal:
+    if not _DECIMAL.fullmatch(str(value)):
+        raise ValueError("not a FHIR decimal")
+    return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+Str = Annotated[str, StringConstraints(pattern=r"[ \r\n\t\S]+")]
+Uri = Annotated[str, StringConstraints(min_length=1, pattern=r"^\S+$")]
+Code = Annotated[str, StringConstraints(pattern=r"^[^\s]+(\s[^\s]+)*$")]
+Id = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9\-.]+$")]
+DateTime = Annotated[str, AfterValidator(_date_time)]
+Instant = Annotated[str, AfterValidator(_instant)]
+FhirDate = Annotated[str, AfterValidator(_date)]
+Dec = Annotated[int | float, AfterValidator(_decimal)]
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def one_of(data: Any, prefixes: tuple[str, ...]) -> Any:
+    """R4B's choice-element rule: at most one ``value[x]`` (etc.) is given."""
+    if isinstance(data, dict):
+        for prefix in prefixes:
+            if sum(1 for key in data if key.startswith(prefix)) > 1:
+                raise ValueError(f"more than one {prefix}[x]")
+    return data
+
+
+class Coding(_Closed):
+    system: Uri | None = None
+    version: Str | None = None
+    code: Code | None = None
+    display: Str | None = None
+    userSelected: bool | None = None
+
+
+class CodeableConcept(_Closed):
+    coding: list[Coding] | None = None
+    text: Str | None = None
+
+
+class Quantity(_Closed):
+    value: Dec | None = None
+    comparator: Code | None = None
+    unit: Str | None = None
+    system: Uri | None = None
+    code: Code | None = None
+
+
+class Reference(_Closed):
+    reference: Str | None = None
+    type: Uri | None = None
+    display: Str | None = None
+
+
+class Period(_Closed):
+    start: DateTime | None = None
+    end: DateTime | None = None
+
+
+class ReferenceRange(_Closed):
+    low: Quantity | None = None
+    high: Quantity | None = None
+    type: CodeableConcept | None = None
+    appliesTo: list[CodeableConcept] | None = None
+    text: Str | None = None
+
+
+class ObservationComponent(_Closed):
+    code: CodeableConcept
+    valueQuantity: Quantity | None = None
+    valueCodeableConcept: CodeableConcept | None = None
+    valueString: Str | None = None
+    valueBoolean: bool | None = None
+    valueInteger: int | None = None
+    dataAbsentReason: CodeableConcept | None = None
+    interpretation: list[CodeableConcept] | None = None
+    referenceRange: list[ReferenceRange] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_value(cls, data: Any) -> Any:
+        return one_of(data, ("value",))
+
+
+class Observation(_Closed):
+    resourceType: Literal["Observation"]
+    id: Id | None = None
+    subject: Reference | None = None
+    encounter: Reference | None = None
+    status: Code
+    category: list[CodeableConcept] | None = None
+    code: CodeableConcept
+    bodySite: CodeableConcept | None = None
+    effectiveDateTime: DateTime | None = None
+    effectivePeriod: Period | None = None
+    effectiveInstant: Instant | None = None
+    issued: Instant | None = None
+    performer: list[Reference] | None = None
+    valueQuantity: Quantity | None = None
+    valueBoolean: bool | None = None
+    valueCodeableConcept: CodeableConcept | None = None
+    valueString: Str | None = None
+    valueInteger: int | None = None
+    dataAbsentReason: CodeableConcept | None = None
+    interpretation: list[CodeableConcept] | None = None
+    referenceRange: list[ReferenceRange] | None = None
+    component: list[ObservationComponent] | None = None
+
+
+class Condition(_Closed):
+    resourceType: Literal["Condition"]
+    id: Id | None = None
+    subject: Reference
+    encounter: Reference | None = None
+    clinicalStatus: CodeableConcept | None = None
+    verificationStatus: CodeableConcept | None = None
+    category: list[CodeableConcept] | None = None
+    code: CodeableConcept | None = None
+    bodySite: list[CodeableConcept] | None = None
+    onsetDateTime: DateTime | None = None
+    onsetPeriod: Period | None = None
+    abatementDateTime: DateTime | None = None
+    abatementPeriod: Period | None = None
+    recordedDate: DateTime | None = None
+    recorder: Reference | None = None
+    asserter: Reference | None = None
+
+
+class Patient(_Closed):
+    resourceType: Literal["Patient"]
+    id: Id | None = None
+    birthDate: FhirDate | None = None
+    gender: Code | None = None
+
+
+# resourceType -> (model, choice elements checked by the caller on the top-level dict)
+FAST_MODELS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
+    "Observation": (Observation, ("value", "effective")),
+    "Condition": (Condition, ("onset", "abatement")),
+    "Patient": (Patient, ()),
+}

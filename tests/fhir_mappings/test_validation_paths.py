@@ -1,0 +1,178 @@
+"""The fast element models and full R4B validation must read the same thing from every resource.
+
+``fhir_mappings.read_models`` only decides *how fast* a candidate is validated: what it refuses
+goes to full R4B validation, which accepts it or skips it with a precise reason. These tests map
+the same input twice, once normally and once with the fast path switched off (R4B for every
+candidate), and require identical FeatureSets; then they pin down what the fast path refuses.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fhir_mappings.resources as resources_module
+from bench.make_requests import build_requests
+from fhir_mappings.extract import MappingOptions, extract_features
+from fhir_mappings.features import FeatureName, FeatureSet, State
+from fhir_mappings.resources import InvalidResource, validate, validate_r4b
+
+from .builders import ICD, LNC, NOW, PID, SCT, condition, observation, qty, site
+from .test_robustness import _fhirish, _json, _request_of_54_kb
+
+ROOT = Path(__file__).parents[2]
+SHARED = ROOT / ".." / "shared"
+
+
+def _both_ways(resources: Any, patient_id: str, **kwargs: Any) -> tuple[FeatureSet, FeatureSet]:
+    options = MappingOptions()
+    fast = extract_features(resources, patient_id=patient_id, now=NOW, options=options, **kwargs)
+    resources_module._fast_path_enabled = False
+    try:
+        slow = extract_features(
+            resources, patient_id=patient_id, now=NOW, options=options, **kwargs
+        )
+    finally:
+        resources_module._fast_path_enabled = True
+    return fast, slow
+
+
+def _bundle_cases() -> list[tuple[str, list[Any], str]]:
+    cases = []
+    paths = sorted((ROOT / "fixtures").glob("*.json")) + sorted(
+        (SHARED / "data" / "external").glob("*.json")
+    )
+    for path in paths:
+        if path.name.endswith(".expected.json"):
+            continue
+        data = json.loads(path.read_text())
+        if data.get("resourceType") != "Bundle":
+            continue
+        items = [e.get("resource") for e in data.get("entry", [])]
+        patient = next((r for r in items if r and r.get("resourceType") == "Patient"), None)
+        if patient is not None:
+            cases.append((path.name, items, patient["id"]))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "items", "patient_id"), _bundle_cases())
+def test_fixture_bundles_map_the_same_on_both_paths(
+    name: str, items: list[Any], patient_id: str
+) -> None:
+    fast, slow = _both_ways(items, patient_id)
+    assert fast == slow, name
+
+
+@pytest.mark.parametrize("request_name", ["typical", "order-sign"])
+def test_bench_requests_map_the_same_on_both_paths(request_name: str) -> None:
+    body = json.loads(build_requests(NOW)[request_name][1])
+    items: list[Any] = []
+    for value in body["prefetch"].values():
+        if value.get("resourceType") == "Bundle":
+            items.extend(e["resource"] for e in value.get("entry", []))
+        else:
+            items.append(value)
+    fast, slow = _both_ways(items, body["context"]["patientId"])
+    assert fast == slow
+    assert not fast.skipped
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_fhirish, _json), max_size=6))
+def test_arbitrary_fhir_shaped_json_maps_the_same_on_both_paths(items: list[Any]) -> None:
+    fast, slow = _both_ways(items, PID, available=["Condition", "Observation"])
+    assert fast == slow
+
+
+def test_the_typical_request_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    slow = resources_module._validate_r4b
+
+    def spy(resource_type: str, model: Any, trimmed: dict[str, Any]) -> Any:
+        calls.append(resource_type)
+        return slow(resource_type, model, trimmed)
+
+    monkeypatch.setattr(resources_module, "_validate_r4b", spy)
+    fs = extract_features(_request_of_54_kb(), patient_id=PID, now=NOW, options=MappingOptions())
+    assert fs.features[FeatureName.HEART_RATE].present
+    assert calls == []
+
+
+_EXTENSION = [{"url": "http://example.org/x", "valueString": "local"}]
+
+
+def _extended_coding() -> dict[str, Any]:
+    res = condition(SCT, "300954003")
+    res["code"]["coding"][0]["extension"] = _EXTENSION
+    return res
+
+
+# Valid FHIR the fast models refuse: R4B accepts it, so it is read exactly as before.
+_SLOW_BUT_VALID = [
+    ("extension on a coding", _extended_coding()),
+    (
+        "primitive extension",
+        {**condition(SCT, "300954003"), "code": {"text": "calf pain", "_text": {"id": "t1"}}},
+    ),
+    (
+        "nanosecond dateTime",
+        {**condition(SCT, "300954003"), "onsetDateTime": "2025-05-31T10:00:00.123456789Z"},
+    ),
+    ("boolean as a string, which R4B coerces", observation(SCT, "449615005", valueBoolean="true")),
+    (
+        "id on a Quantity",
+        observation(LNC, "8867-4", valueQuantity={**qty(80, "/min"), "id": "q1"}),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "resource"), _SLOW_BUT_VALID, ids=[c[0] for c in _SLOW_BUT_VALID]
+)
+def test_valid_resources_the_fast_models_refuse_are_read_through_r4b(
+    label: str, resource: dict[str, Any]
+) -> None:
+    model = validate(resource)
+    assert type(model).__module__.startswith("fhir.resources"), label
+    fast, slow = _both_ways([resource], PID)
+    assert fast == slow and not fast.skipped
+
+
+# Invalid FHIR: skipped with R4B's reason (the element named), never fatal, never read.
+_INVALID = [
+    ("impossible date", {**condition(SCT, "300954003"), "onsetDateTime": "2025-02-30"}),
+    ("dateTime without zone", {**condition(SCT, "300954003"), "onsetDateTime": "2025-05-30T10:00"}),
+    ("leading space in code", condition(SCT, " 300954003")),
+    (
+        "two values",
+        observation(SCT, "449615005", valueBoolean=True, valueString="yes"),
+    ),
+    ("empty text", {**condition(ICD, "M79.662"), "code": {**site("300954003"), "text": ""}}),
+]
+
+
+@pytest.mark.parametrize(("label", "resource"), _INVALID, ids=[c[0] for c in _INVALID])
+def test_invalid_candidates_are_skipped_with_the_r4b_reason(
+    label: str, resource: dict[str, Any]
+) -> None:
+    with pytest.raises(InvalidResource) as fast_error:
+        validate(resource)
+    with pytest.raises(InvalidResource) as slow_error:
+        validate_r4b(resource)
+    assert str(fast_error.value) == str(slow_error.value), label
+    fast, slow = _both_ways([resource], PID)
+    assert fast == slow
+    assert [s.reason for s in fast.skipped] == [str(slow_error.value)]
+
+
+def test_an_invalid_red_flag_is_reported_not_silently_dropped() -> None:
+    haemoptysis = condition(SCT, "66857006", rid="haem")  # CLINICAL.md 2.1 haemoptysis
+    haemoptysis["onsetDateTime"] = "2025-05-31T10:00"  # no time zone: invalid dateTime
+    fs = extract_features([haemoptysis], patient_id=PID, now=NOW, options=MappingOptions())
+    assert [s.reference for s in fs.skipped] == ["Condition/haem"]
+    assert fs.features[FeatureName.HAEMOPTYSIS].state is not State.ABSENT

@@ -1,0 +1,61 @@
+"""Issued cards are recorded off the request path, batched, and never lost on a normal shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from cds.storage.feedback import FeedbackStore, IssuedCard
+from cds.storage.issued import IssuedCardWriter
+from cds.storage.tables import issued_cards
+
+from .test_feedback_store import SERVICE, T0, item
+
+
+def issued_rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(issued_cards)).scalar_one())
+
+
+async def test_many_calls_share_few_writes_and_close_writes_everything() -> None:
+    batches: list[int] = []
+    writer = IssuedCardWriter(lambda rows: batches.append(len(rows)))
+    for n in range(50):
+        writer.submit([{"card_uuid": f"c{n}"}])  # 50 calls, no await in between
+    await writer.aclose()
+    assert sum(batches) == 50
+    assert len(batches) <= 2  # the first call's write, then everything queued meanwhile
+
+
+async def test_a_failing_write_is_retried() -> None:
+    calls: list[int] = []
+
+    def flaky(rows: list[dict[str, Any]]) -> None:
+        calls.append(len(rows))
+        if len(calls) == 1:
+            raise OSError("database briefly unavailable")
+
+    writer = IssuedCardWriter(flaky)
+    writer.submit([{"card_uuid": "c1"}])
+    await writer.flush()
+    assert calls == [1, 1]
+    assert writer.pending == 0
+
+
+async def test_issue_does_not_wait_but_shutdown_stores_every_card(engine: Engine) -> None:
+    store = FeedbackStore(engine, clock=lambda: T0)
+    for n in range(20):
+        store.issue(SERVICE, f"hook-{n}", [IssuedCard(f"card-{n}", "dvt-wells")])
+    await store.aclose()
+    assert issued_rows(engine) == 20
+
+
+async def test_feedback_right_after_issue_knows_the_card_topic(engine: Engine) -> None:
+    store = FeedbackStore(engine, clock=lambda: T0)
+    store.issue(SERVICE, "hook-1", [IssuedCard("card-1", "pe-red-flags")])
+    await store.store(SERVICE, [item("card-1")])  # no flush in between
+    summary = await store.summary(SERVICE)
+    assert [t.topic for t in summary.topics] == ["pe-red-flags"]
+    await asyncio.sleep(0)
