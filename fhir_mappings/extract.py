@@ -50,17 +50,27 @@ class MappingOptions:
 
 
 def _flatten(items: Any, depth: int = 0) -> Iterator[Any]:
-    if isinstance(items, Mapping):
+    # ``type(x) is dict/list`` first: the ABC isinstance checks cost more than the rest here
+    if type(items) is dict or isinstance(items, Mapping):
         items = [items]
-    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+    if type(items) is not list and (
+        isinstance(items, (str, bytes)) or not isinstance(items, Iterable)
+    ):
         yield items
         return
     for item in items:
-        if isinstance(item, Mapping) and item.get("resourceType") == "Bundle":
+        if (type(item) is dict or isinstance(item, Mapping)) and item.get(
+            "resourceType"
+        ) == "Bundle":
             entries = item.get("entry")
             if depth < _MAX_BUNDLE_DEPTH and isinstance(entries, list):
                 yield from _flatten(
-                    [e.get("resource") for e in entries if isinstance(e, Mapping)], depth + 1
+                    [
+                        e.get("resource")
+                        for e in entries
+                        if type(e) is dict or isinstance(e, Mapping)
+                    ],
+                    depth + 1,
                 )
             continue
         yield item
@@ -90,7 +100,7 @@ def _candidates(
 
 
 def _map_one(col: Collector, raw: Any, position: int) -> None:
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         col.skip(f"#{position}", "not a JSON object")
         return
     resource_type = raw.get("resourceType")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
@@ -47,6 +48,13 @@ _DECIMAL = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 _FULL_TIME = re.compile(r"T\d{2}:\d{2}:[0-5]\d(\.\d{1,6})?(Z|[+\-]\d{2}:\d{2})$")
 
 
+# The parsers below are pure functions of an immutable string / number and return immutable
+# values, so they are memoised (bounded): a request repeats the same timestamps and values, and
+# consecutive requests for one patient repeat them again. Failures raise and are not cached.
+_MEMO = 4096
+
+
+@lru_cache(maxsize=_MEMO)
 def _date_time(value: str) -> datetime | date | str:
     """As R4B holds it: aware ``datetime`` with a time, ``date`` for a day, ``str`` if partial."""
     if not _DATETIME.fullmatch(value):
@@ -60,6 +68,7 @@ def _date_time(value: str) -> datetime | date | str:
     return value  # "2024" or "2024-05": R4B keeps partial dates as strings
 
 
+@lru_cache(maxsize=_MEMO)
 def _instant(value: str) -> datetime:
     parsed = _date_time(value)
     if not isinstance(parsed, datetime):
@@ -67,6 +76,7 @@ def _instant(value: str) -> datetime:
     return parsed
 
 
+@lru_cache(maxsize=_MEMO)
 def _date(value: str) -> date | str:
     if not _DATE.fullmatch(value):
         raise ValueError("not a FHIR date")
@@ -74,9 +84,20 @@ def _date(value: str) -> date | str:
 
 
 def _decimal(value: int | float) -> Decimal:
+    # Keyed by type too: 1 and 1.0 are equal keys but Decimal(1) and Decimal("1.0") are not;
+    # zero is not memoised because 0.0 and -0.0 are equal keys with different Decimals.
+    if value == 0:
+        return _parse_decimal(type(value).__name__, value)
+    return _memo_decimal(type(value).__name__, value)
+
+
+def _parse_decimal(_kind: str, value: int | float) -> Decimal:
     if not _DECIMAL.fullmatch(str(value)):
         raise ValueError("not a FHIR decimal")
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+_memo_decimal = lru_cache(maxsize=_MEMO)(_parse_decimal)
 
 
 Str = Annotated[str, StringConstraints(pattern=r"[ \r\n\t\S]+")]
@@ -91,6 +112,22 @@ Dec = Annotated[int | float, AfterValidator(_decimal)]
 
 class _Closed(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def choice_groups(keys: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    """For each choice prefix, the keys of ``keys`` it covers (precomputed once per type)."""
+    return tuple(frozenset(k for k in keys if k.startswith(p)) for p in prefixes)
+
+
+def one_of_keys(
+    data: dict[str, Any], prefixes: tuple[str, ...], groups: tuple[frozenset[str], ...]
+) -> dict[str, Any]:
+    """``one_of`` for a dict whose keys all come from the keys ``groups`` was computed from."""
+    keys = data.keys()
+    for prefix, group in zip(prefixes, groups, strict=True):
+        if len(keys & group) > 1:
+            raise ValueError(f"more than one {prefix}[x]")
+    return data
 
 
 def one_of(data: Any, prefixes: tuple[str, ...]) -> Any:

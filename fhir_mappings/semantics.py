@@ -74,12 +74,12 @@ def concept_text(concept: Any) -> str:
 
 def raw_codings(raw: Any) -> list[tuple[str, str]]:
     """(system, code) pairs from a raw CodeableConcept dict; junk yields nothing."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         return []
     pairs: list[tuple[str, str]] = []
     codings = raw.get("coding")
     for coding in codings if isinstance(codings, list) else ():
-        if isinstance(coding, Mapping):
+        if type(coding) is dict or isinstance(coding, Mapping):
             system, code = coding.get("system"), coding.get("code")
             if isinstance(system, str) and isinstance(code, str):
                 pairs.append((system, code))
@@ -88,11 +88,16 @@ def raw_codings(raw: Any) -> list[tuple[str, str]]:
 
 def reference_of(value: Any) -> str | None:
     """ "Type/id" from a Reference (model or raw), dropping a base URL and _history."""
-    ref = getattr(value, "reference", None)
-    if ref is None and isinstance(value, Mapping):
+    if type(value) is dict:
         ref = value.get("reference")
+    else:
+        ref = getattr(value, "reference", None)
+        if ref is None and isinstance(value, Mapping):
+            ref = value.get("reference")
     if not isinstance(ref, str) or "/" not in ref:
         return None
+    if ref.count("/") == 1 and ref[-1] != "/":
+        return ref  # already "Type/id": the general rule below would return it unchanged
     parts = ref.split("/_history/")[0].rstrip("/").split("/")
     return "/".join(parts[-2:]) if len(parts) >= 2 else None
 
@@ -124,11 +129,11 @@ def merge_laterality(found: Iterable[Laterality | None]) -> Laterality | None:
 
 
 def first_code(concept: Any, system: str) -> str | None:
-    for coding in codings_of(concept):
+    codings = codings_of(concept)
+    for coding in codings:
         if coding.system == system:
             return coding.code
-    codes = [c.code for c in codings_of(concept)]
-    return codes[0] if codes else None
+    return codings[0].code if codings else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,18 +98,35 @@ def convert(value: Any, ucum: str | None, target_ucum: str, *, analyte: str = ""
         return Converted(None, target_ucum, reason="no value")
     if not ucum:
         return Converted(None, target_ucum, reason="unit missing")
+    annotation, known, factor, reason = _plan(ucum, target_ucum, analyte)
+    if not known:
+        return Converted(None, target_ucum, annotation, reason=reason)
+    number = float(value)  # before the convertibility check, as it always was
+    if factor is None:
+        return Converted(None, target_ucum, annotation, reason=reason)
+    return Converted(round(number * factor[0] + factor[1], 6), target_ucum, annotation)
+
+
+@lru_cache(maxsize=1024)
+def _plan(
+    ucum: str, target_ucum: str, analyte: str
+) -> tuple[str | None, bool, tuple[float, float] | None, str | None]:
+    """(annotation, unit known, affine factor or None, reason) for one unit pair.
+
+    The part of ``convert`` that depends only on the units, computed once per pair (a request
+    repeats its units); a unit that is already the target needs no pint at all.
+    """
     base, annotation = split_annotation(ucum)
     source = UCUM_TO_PINT.get(base)
     target = UCUM_TO_PINT[target_ucum]
     if source is None:
-        return Converted(None, target_ucum, annotation, reason=f"unit {ucum!r} not recognised")
-    number = float(value)
-    factor = _affine(source, target)
+        return annotation, False, None, f"unit {ucum!r} not recognised"
+    factor = (1.0, 0.0) if source == target else _affine(source, target)
     if factor is None and analyte in MOLAR_MASS_G_PER_MOL and target_ucum == "mmol/L":
         mass = _affine(source, "mg/L")  # mg/L divided by g/mol gives mmol/L
         if mass is not None:
             molar = MOLAR_MASS_G_PER_MOL[analyte]
             factor = (mass[0] / molar, mass[1] / molar)
     if factor is None:
-        return Converted(None, target_ucum, annotation, reason=f"unit {ucum!r} not {target_ucum}")
-    return Converted(round(number * factor[0] + factor[1], 6), target_ucum, annotation)
+        return annotation, True, None, f"unit {ucum!r} not {target_ucum}"
+    return annotation, True, factor, None

@@ -139,6 +139,12 @@ class SecurityHeadersMiddleware:
         self.app = app
         self.hsts = hsts
         self.docs_paths = docs_paths
+        # The four possible header sets (docs page or not, HSTS or not), encoded once.
+        self._extra = {
+            (docs, https): _encoded_headers(docs, https)
+            for docs in (False, True)
+            for https in (False, True)
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -147,23 +153,26 @@ class SecurityHeadersMiddleware:
         path: str = scope.get("path", "")
         is_docs = any(path == p or path.startswith(p + "/") for p in self.docs_paths)
         https = self.hsts or scope.get("scheme") == "https"
+        extra = self._extra[(is_docs, https)]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                extra = dict(API_HEADERS)
-                if is_docs:
-                    extra.pop("Content-Security-Policy")
-                if https:
-                    extra[HSTS[0]] = HSTS[1]
-                for name, value in extra.items():
-                    if name.lower().encode() not in present:
-                        headers.append((name.lower().encode(), value.encode()))
+                headers.extend(item for item in extra if item[0] not in present)
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _encoded_headers(is_docs: bool, https: bool) -> tuple[tuple[bytes, bytes], ...]:
+    extra = dict(API_HEADERS)
+    if is_docs:
+        extra.pop("Content-Security-Policy")
+    if https:
+        extra[HSTS[0]] = HSTS[1]
+    return tuple((name.lower().encode(), value.encode()) for name, value in extra.items())
 
 
 def _check_cors(settings: Settings) -> list[str]:

@@ -1,0 +1,129 @@
+"""The hot-path shortcuts (issue 7) give exactly what the general code gives.
+
+Memoised parsers, precomputed choice-element groups, the "Type/id" shortcut of ``reference_of``
+and the per-unit-pair conversion plan must each be indistinguishable from the rule they
+shortcut, including on the edge cases a cache could conflate (1 vs 1.0, 0.0 vs -0.0).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from fhir_mappings import units
+from fhir_mappings.read_models import _decimal, _parse_decimal, choice_groups, one_of, one_of_keys
+from fhir_mappings.resources import _READ
+from fhir_mappings.semantics import reference_of
+
+
+def _general_reference(ref: str) -> str | None:
+    """The rule ``reference_of`` implements, without its shortcut."""
+    if "/" not in ref:
+        return None
+    parts = ref.split("/_history/")[0].rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 else None
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "Patient/1",
+        "Patient/",
+        "/1",
+        "Patient",
+        "http://ehr/fhir/Patient/1",
+        "Patient/1/_history/2",
+        "http://ehr/fhir/Patient/1/_history/2",
+        "Patient//",
+        "a/b/",
+    ],
+)
+def test_reference_shortcut_matches_the_general_rule(ref: str) -> None:
+    expected = _general_reference(ref)
+    assert reference_of({"reference": ref}) == expected
+    assert reference_of(type("Ref", (), {"reference": ref})()) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, Decimal(1)),
+        (1.0, Decimal("1.0")),
+        (0, Decimal(0)),
+        (0.0, Decimal("0.0")),
+        (-0.0, Decimal("-0.0")),
+        (2.5, Decimal("2.5")),
+    ],
+)
+def test_memoised_decimal_keeps_type_and_sign(value: int | float, expected: Decimal) -> None:
+    for _ in range(2):  # the second call comes from the memo where one is used
+        got = _decimal(value)
+        assert str(got) == str(expected)
+        assert str(got) == str(_parse_decimal(type(value).__name__, value))
+
+
+def test_memoised_decimal_still_refuses_what_fhir_refuses() -> None:
+    with pytest.raises(ValueError, match="decimal"):
+        _decimal(float("inf"))
+
+
+_KEYS = _READ["Observation"][1]
+_PREFIXES = ("value", "effective")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"valueQuantity": {}},
+        {"valueQuantity": {}, "valueString": "x"},
+        {"effectiveDateTime": "2024", "effectivePeriod": {}},
+        {"effectiveDateTime": "2024", "valueBoolean": True},
+        {"status": "final"},
+    ],
+)
+def test_precomputed_choice_groups_match_one_of(data: dict[str, Any]) -> None:
+    groups = choice_groups(_KEYS, _PREFIXES)
+    try:
+        one_of(data, _PREFIXES)
+    except ValueError as exc:
+        with pytest.raises(ValueError, match=re.escape(str(exc))):
+            one_of_keys(data, _PREFIXES, groups)
+    else:
+        assert one_of_keys(data, _PREFIXES, groups) is data
+
+
+@pytest.mark.parametrize(
+    ("value", "ucum", "target", "analyte"),
+    [
+        (120, "ng/mL", "ng/mL", ""),
+        (120, "ng/mL{FEU}", "ng/mL", ""),
+        (0.5, "ug/mL", "ng/mL", ""),
+        (38.5, "Cel", "Cel", ""),
+        (101.3, "[degF]", "Cel", ""),
+        (2.1, "mg/dL", "mmol/L", "magnesium"),
+        (2.1, "mg/dL", "mmol/L", "sodium"),
+        (5, "furlong", "cm", ""),
+        (70, "/min", "/min", ""),
+    ],
+)
+def test_conversion_plan_matches_pint(value: float, ucum: str, target: str, analyte: str) -> None:
+    got = units.convert(value, ucum, target, analyte=analyte)
+    base, annotation = units.split_annotation(ucum)
+    source = units.UCUM_TO_PINT.get(base)
+    assert got.annotation == annotation
+    if source is None:
+        assert got.value is None and got.reason == f"unit {ucum!r} not recognised"
+        return
+    factor = units._affine(source, units.UCUM_TO_PINT[target])  # pint, uncached by the plan
+    if factor is None and analyte in units.MOLAR_MASS_G_PER_MOL:
+        mass = units._affine(source, "mg/L")
+        assert mass is not None
+        molar = units.MOLAR_MASS_G_PER_MOL[analyte]
+        factor = (mass[0] / molar, mass[1] / molar)
+    if factor is None:
+        assert got.value is None and got.reason == f"unit {ucum!r} not {target}"
+    else:
+        assert got.value == round(float(value) * factor[0] + factor[1], 6)
