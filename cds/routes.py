@@ -9,9 +9,9 @@ data depends on ``CallerDep`` (the JWT check, active when ``CDS_AUTH=on``) befor
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from cards.models import CdsResponse
 from cds.engine import CallSummary
@@ -29,32 +29,8 @@ from cds.hooks import (
 )
 from cds.middleware import log_fields
 from cds.security import VerifiedClient
-from cds.services import CdsService, get_service, service_id_for
-from cds.state import AppState, authenticate, get_state, service_from_path
-
-
-# The dependencies of cds.state, as coroutines: FastAPI runs a plain ``def`` dependency in a
-# worker thread, and two thread hops per call were a measurable part of the per-request cost.
-# Same functions, same order, same errors (503 before the lifespan, then 401, then 404).
-async def _state(request: Request) -> AppState:
-    return get_state(request)
-
-
-StateDep = Annotated[AppState, Depends(_state)]
-
-
-async def _caller(request: Request, state: StateDep) -> VerifiedClient | None:
-    return await authenticate(request, state)
-
-
-CallerDep = Annotated[VerifiedClient | None, Depends(_caller)]
-
-
-async def _service(service_id: str, state: StateDep) -> CdsService:
-    return service_from_path(service_id, state)
-
-
-ServiceDep = Annotated[CdsService, Depends(_service)]
+from cds.services import get_service, service_id_for
+from cds.state import AppState, CallerDep, ServiceDep, StateDep, authenticate, get_state
 
 
 class AuthFirstRoute(OrjsonRoute):
@@ -64,7 +40,7 @@ class AuthFirstRoute(OrjsonRoute):
         handler = super().get_route_handler()
 
         async def authenticated_handler(request: Request) -> Response:
-            await authenticate(request, get_state(request))
+            await authenticate(request, await get_state(request))
             return await handler(request)
 
         return authenticated_handler

@@ -39,7 +39,8 @@ class AppState:
     verifier: JwtVerifier | None
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    """The app state; a coroutine, because FastAPI runs a plain ``def`` dependency in a thread."""
     state = getattr(request.app.state, "cds", None)
     if not isinstance(state, AppState):
         raise ServiceUnavailable("the service is starting or stopping; try again")
@@ -70,7 +71,7 @@ async def authenticate(request: Request, state: StateDep) -> VerifiedClient | No
 CallerDep = Annotated[VerifiedClient | None, Depends(authenticate)]
 
 
-def service_from_path(service_id: str, state: StateDep) -> CdsService:
+async def service_from_path(service_id: str, state: StateDep) -> CdsService:
     """The service named in the path, or 404 before the body is validated."""
     return get_service(state.services, service_id)
 
