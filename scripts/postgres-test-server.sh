@@ -85,9 +85,24 @@ PY
 }
 
 running_port() {
-    # postmaster.pid line 4 is the port; the server runs if pg_ctl status says so.
+    # postmaster.pid line 4 is the port; the server runs if pg_ctl status says so AND it
+    # accepts connections (a killed server can leave a pid file, or a zombie holding its pid).
+    local port
     if [[ -f "$DATA_DIR/postmaster.pid" ]] && as_owner "$BINDIR/pg_ctl" -D "$DATA_DIR" status >/dev/null 2>&1; then
-        sed -n 4p "$DATA_DIR/postmaster.pid"
+        port=$(sed -n 4p "$DATA_DIR/postmaster.pid")
+        if [[ -n "$port" ]] && "$BINDIR/pg_isready" -q -h 127.0.0.1 -p "$port" -t 5 </dev/null; then
+            echo "$port"
+        fi
+    fi
+}
+
+clear_stale() {
+    # A server that was killed (the session ended) leaves postmaster.pid behind; pg_ctl refuses
+    # to start while it names a live-looking pid. Stop what is left, then drop the stale file.
+    if [[ -f "$DATA_DIR/postmaster.pid" ]]; then
+        log "clearing a stale server (postmaster.pid without a server accepting connections)"
+        as_owner "$BINDIR/pg_ctl" -D "$DATA_DIR" -m immediate -w -t 10 stop >/dev/null 2>&1 </dev/null || true
+        rm -f "$DATA_DIR/postmaster.pid"
     fi
 }
 
@@ -163,6 +178,7 @@ cmd_start() {
     local port
     port=$(running_port)
     if [[ -z "$port" ]]; then
+        clear_stale
         port=$(start_server) || give_up "server did not start (see $LOG_FILE)"
     fi
     ensure_database "$port" || give_up "could not create database $DB_NAME (see $LOG_FILE)"
