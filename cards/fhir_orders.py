@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-SNOMED: Final = "http://snomed.info/sct"
-LOINC: Final = "http://loinc.org"
+from fhir_mappings.codes import LOINC, SNOMED
 
 # FHIR R4 ServiceRequest.reasonReference may point to these resource types only.
 REASON_REFERENCE_TYPES: Final = frozenset(

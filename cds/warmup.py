@@ -22,20 +22,17 @@ from cds.engine import CallSummary, Engine
 from cds.hooks import REQUEST_MODELS
 from cds.services import CdsService
 from cds.settings import Settings
+from fhir_mappings.codes import ICD10CM, LOINC, SNOMED, UCUM
 
 logger = logging.getLogger(__name__)
 
 _PATIENT = "warm-up-patient"
-_SNOMED = "http://snomed.info/sct"
-_ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-_LOINC = "http://loinc.org"
-_UCUM = "http://unitsofmeasure.org"
 
 
 def _resources(now: datetime) -> dict[str, list[dict[str, Any]]]:
     subject = {"reference": f"Patient/{_PATIENT}"}
     when = (now - timedelta(days=1)).isoformat()
-    leg = {"coding": [{"system": _SNOMED, "code": "7771000"}]}
+    leg = {"coding": [{"system": SNOMED, "code": "7771000"}]}
     return {
         "Condition": [
             {
@@ -47,7 +44,7 @@ def _resources(now: datetime) -> dict[str, list[dict[str, Any]]]:
                 "bodySite": [leg],
                 "onsetDateTime": when,
             }
-            for i, (system, code) in enumerate(((_SNOMED, "300954003"), (_ICD, "M79.662")))
+            for i, (system, code) in enumerate(((SNOMED, "300954003"), (ICD10CM, "M79.662")))
         ],
         "Observation": [
             {
@@ -55,9 +52,9 @@ def _resources(now: datetime) -> dict[str, list[dict[str, Any]]]:
                 "id": f"warm-o{i}",
                 "status": "final",
                 "subject": subject,
-                "code": {"coding": [{"system": _LOINC, "code": code}]},
+                "code": {"coding": [{"system": LOINC, "code": code}]},
                 "effectiveDateTime": when,
-                "valueQuantity": {"value": value, "unit": unit, "system": _UCUM, "code": unit},
+                "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
             }
             for i, (code, value, unit) in enumerate(
                 (("8867-4", 80, "/min"), ("48065-7", 400, "ng/mL"), ("8310-5", 37.0, "Cel"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from fhir_mappings.catalog import FINDING_LISTS, LEG_FEATURES, RECORD_BASED, RECORD_LABEL
+from fhir_mappings.catalog import FINDING_LISTS, RECORD_BASED, RECORD_LABEL
 from fhir_mappings.collect import Collector, Finding, Measurement
 from fhir_mappings.features import Evidence, Feature, FeatureName, Laterality, Quantity, State
 from fhir_mappings.semantics import merge_laterality
@@ -220,7 +220,3 @@ def feature_lists() -> dict[str, list[str]]:
     for list_name, (feature, _) in FINDING_LISTS.items():
         fed.setdefault(feature, []).append(list_name)
     return fed
-
-
-def is_leg(name: str) -> bool:
-    return name in LEG_FEATURES

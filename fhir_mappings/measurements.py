@@ -8,6 +8,7 @@ it ("ng/mL{DDU}" on an FEU code) makes the result unusable (CLINICAL.md 1.3 item
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fhir_mappings.catalog import LAB_LISTS, VITAL_LISTS
@@ -122,9 +123,8 @@ def _lab(
     if conv.value is None:
         col.skip(ref, f"{analyte}: value unknown ({conv.reason})")
         return
-    time = observation_time(model)
-    if time is None or time < col.since(days=col.options.lab_recent_days):
-        col.skip(ref, f"{analyte}: older than {col.options.lab_recent_days} days or undated")
+    time = _recent_time(col, ref, model, analyte)
+    if time is None:
         return
     low, high = _range(model, target, analyte)
     shown = _shown(model.valueQuantity) or ""
@@ -144,6 +144,15 @@ def _lab(
     )
 
 
+def _recent_time(col: Collector, ref: str, model: Any, label: str) -> datetime | None:
+    """The result's time if within ``lab_recent_days``; otherwise skipped (and None)."""
+    time = observation_time(model)
+    if time is None or time < col.since(days=col.options.lab_recent_days):
+        col.skip(ref, f"{label}: older than {col.options.lab_recent_days} days or undated")
+        return None
+    return time
+
+
 def _ddimer(
     col: Collector,
     ref: str,
@@ -161,9 +170,8 @@ def _ddimer(
     if conv.annotation and conv.annotation.upper() == other:
         col.skip(ref, f"D-dimer: unit says {other} but LOINC {concept.code} is {kind.value}")
         return
-    time = observation_time(model)
-    if time is None or time < col.since(days=col.options.lab_recent_days):
-        col.skip(ref, f"D-dimer: older than {col.options.lab_recent_days} days or undated")
+    time = _recent_time(col, ref, model, "D-dimer")
+    if time is None:
         return
     _, high = _range(model, "ng/mL")
     shown = f"{_shown(model.valueQuantity)} {kind.value}"

@@ -139,15 +139,19 @@ class InvalidResource(ValueError):
     """The candidate failed R4B validation; the message is safe to report (no values)."""
 
 
-def validate(raw: Mapping[str, Any]) -> Any:
-    """A model of the elements read (fast path, else R4B); raises InvalidResource."""
+def _trimmed(raw: Mapping[str, Any]) -> tuple[str, Any, dict[str, Any]]:
+    """(resourceType, R4B model, the candidate trimmed to the elements read) for both paths."""
     resource_type = raw.get("resourceType")
     spec = _READ.get(resource_type) if isinstance(resource_type, str) else None
     if spec is None:
         raise InvalidResource(f"resource type {resource_type!r} is not read")
     model, keys = spec
-    resource_type = str(resource_type)
-    trimmed = {k: raw[k] for k in keys if k in raw}
+    return str(resource_type), model, {k: raw[k] for k in keys if k in raw}
+
+
+def validate(raw: Mapping[str, Any]) -> Any:
+    """A model of the elements read (fast path, else R4B); raises InvalidResource."""
+    resource_type, model, trimmed = _trimmed(raw)
     fast = _FAST.get(resource_type) if _fast_path_enabled else None
     if fast is not None:
         try:
@@ -159,12 +163,7 @@ def validate(raw: Mapping[str, Any]) -> Any:
 
 def validate_r4b(raw: Mapping[str, Any]) -> Any:
     """The full R4B model of a candidate's elements read (the slow path, also for tests)."""
-    resource_type = raw.get("resourceType")
-    spec = _READ.get(resource_type) if isinstance(resource_type, str) else None
-    if spec is None:
-        raise InvalidResource(f"resource type {resource_type!r} is not read")
-    model, keys = spec
-    return _validate_r4b(str(resource_type), model, {k: raw[k] for k in keys if k in raw})
+    return _validate_r4b(*_trimmed(raw))
 
 
 def _validate_r4b(resource_type: str, model: Any, trimmed: dict[str, Any]) -> Any:

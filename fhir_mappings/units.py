@@ -19,6 +19,8 @@ from typing import Any
 
 import pint
 
+from fhir_mappings.codes import UCUM
+
 # UCUM code (annotation stripped) -> pint expression. Keep small and explicit.
 UCUM_TO_PINT: dict[str, str] = {
     "ng/mL": "ng/mL",
@@ -86,7 +88,7 @@ def quantity_unit(quantity: Any) -> str | None:
         return None
     code = getattr(quantity, "code", None)
     system = getattr(quantity, "system", None)
-    if code and (system is None or system == "http://unitsofmeasure.org"):
+    if code and (system is None or system == UCUM):
         return str(code)
     unit = getattr(quantity, "unit", None)
     return str(unit) if unit else (str(code) if code and system is None else None)
