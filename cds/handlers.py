@@ -21,7 +21,14 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cds.errors import BadRequest, CdsError, Issue, RequestValidationFailed, operation_outcome
+from cds.errors import (
+    BadRequest,
+    CdsError,
+    Issue,
+    RequestValidationFailed,
+    operation_outcome,
+    status_for,
+)
 from cds.middleware import log_fields
 
 FHIR_JSON = "application/fhir+json"
@@ -65,7 +72,7 @@ def error_response(error: CdsError, request: Request | None = None) -> Response:
     if request is not None:
         log_fields(request.scope).setdefault("error", type(error).__name__)
     return OutcomeResponse(
-        operation_outcome(error.issues), status_code=error.status_code, headers=error.headers()
+        operation_outcome(error.issues), status_code=status_for(error), headers=error.headers()
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cds.errors import CdsError, Issue, PayloadTooLarge, operation_outcome
+from cds.errors import CdsError, Issue, PayloadTooLarge, operation_outcome, status_for
 from cds.logging import log_request
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ async def send_outcome(send: Send, error: CdsError) -> None:
         (b"content-length", str(len(body)).encode()),
         *((k.lower().encode(), v.encode()) for k, v in error.headers().items()),
     ]
-    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
+    await send({"type": "http.response.start", "status": status_for(error), "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -25,6 +25,9 @@ from cds.triage.features_view import (
     sides,
 )
 from cds.triage.thresholds import (
+    CES_MRI_WITHIN_HOURS,
+    CES_RECENT_DAYS,
+    FASCIOTOMY_BEST_WITHIN_HOURS,
     HEART_RATE_HIGH_PER_MIN,
     SPO2_LOW_PERCENT,
     VITALS_RECENT_HOURS,
@@ -151,8 +154,9 @@ class CaudaEquinaGate:
             tuple(short(f.name) for f in found),
             tuple(found),
             (
-                "Recent (< 14 days) onset or worsening of these with back or leg pain: refer "
-                "immediately to hospital; emergency lumbosacral MRI within 4 h of request (S14a).",
+                f"Recent (< {CES_RECENT_DAYS} days) onset or worsening of these with back or leg "
+                "pain: refer immediately to hospital; emergency lumbosacral MRI within "
+                f"{CES_MRI_WITHIN_HOURS} h of request (S14a).",
                 "A post-void residual ≥ 200 mL makes CES more likely; a lower one does not "
                 "exclude it.",
             ),
@@ -207,7 +211,8 @@ class CompartmentSyndromeGate:
                 "Pain out of proportion and pain on passive stretch are the earliest signs; "
                 "paraesthesia is an early warning. Do not wait for pallor, paralysis or "
                 "pulselessness: palpable pulses do not exclude it (S15a-c).",
-                "Best outcomes with fasciotomy within 6 h; damage is irreversible after about 8 h.",
+                f"Best outcomes with fasciotomy within {FASCIOTOMY_BEST_WITHIN_HOURS} h; damage is "
+                "irreversible after about 8 h.",
                 "Never suggest physiotherapy for this picture.",
                 "DVT is also possible after a fracture or immobilisation: the assessing team "
                 "should apply the Wells / ultrasound pathway (a D-dimer is non-specific here).",
