@@ -133,8 +133,8 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
             action_words = "completing the Wells score"
         summary = summaries.order_while_not_excluded(kind, action_words)
         why = (
-            f"{kind} for calf pain can harm a patient with an undiagnosed DVT; NICE NG158 asks "
-            f"for {action_words} first."
+            f"{kind} for calf pain before DVT is excluded treats a symptom of a possibly "
+            f"undiagnosed DVT; NICE NG158 asks for {action_words} first."
         )
         delete = delete_action(f"Remove the draft {kind.lower()} order", order.reference)
         replace = [delete, test_action] if test_action is not None else [delete]
