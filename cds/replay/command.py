@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -61,7 +62,11 @@ def replay(
         str | None, typer.Option(help="Replay against a running service (base URL).")
     ] = None,
     now: Annotated[
-        str | None, typer.Option(help="Replay at this instant (ISO 8601); dates are shifted.")
+        str | None,
+        typer.Option(
+            help="Replay at this instant (ISO 8601); dates are shifted. With --url the default is "
+            "the current time, since a running service judges dates by its own clock."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the responses as JSON.")] = False,
     check: Annotated[bool, typer.Option(help="Fail when a golden file differs.")] = False,
@@ -72,6 +77,10 @@ def replay(
     err = Console(stderr=True, soft_wrap=True)
     try:
         moment = parse_now(now) if now else None
+        if url and moment is None:
+            # A running service uses its real clock: replay the chart as if recorded just now,
+            # or every finding would be months old and the service would rightly say nothing.
+            moment = datetime.now(UTC).replace(microsecond=0)
         if hook is not None and hook not in HOOKS:
             raise ReplayInputError(f"--hook: unknown hook {hook!r} (use one of {', '.join(HOOKS)})")
         if check and update:
@@ -91,6 +100,17 @@ def replay(
         except ReplayInputError as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False)
             bad += 1
+    if url:
+        # A running service has one set of settings; a case that needs its own is reported and
+        # the rest still replay.
+        for fixture in [f for f in fixtures if f.settings]:
+            err.print(
+                f"[red]error:[/red] {fixture.name}: needs settings {sorted(fixture.settings)} "
+                "that a remote service cannot take per request; replay it in-process",
+                highlight=False,
+            )
+            bad += 1
+        fixtures = [f for f in fixtures if not f.settings]
     sender: Sender = RemoteSender(url, signer) if url else InProcessSender()
     try:
         outcomes = asyncio.run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -220,3 +221,40 @@ def _app() -> typer.Typer:
 
     register(app)
     return app
+
+
+def test_remote_replay_shifts_the_chart_to_the_present() -> None:
+    """A running service judges dates by its own clock, so --url replays the chart as of now."""
+    import httpx
+    import respx
+
+    from cds.services import build_services
+
+    base = "http://cds.test"
+    discovery = {
+        "services": [
+            s.descriptor().model_dump(mode="json", exclude_none=True)
+            for s in build_services().values()
+        ]
+    }
+    sent: list[dict[str, object]] = []
+
+    def capture(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={"cards": []})
+
+    with respx.mock(assert_all_called=True) as mock:
+        mock.get(f"{base}/cds-services").respond(200, json=discovery)
+        mock.post(f"{base}/cds-services/calf-pain-patient-view").mock(side_effect=capture)
+        result = run(str(FIXTURES / f"{CASE}.json"), "--url", base, "--json")
+    assert result.exit_code == 0, result.output
+    (body,) = sent
+    bundle = body["prefetch"]["observations"]  # type: ignore[index]
+    times = [
+        e["resource"]["effectiveDateTime"]
+        for e in bundle["entry"]
+        if "effectiveDateTime" in e["resource"]
+    ]
+    assert times
+    newest = max(datetime.fromisoformat(t.replace("Z", "+00:00")) for t in times)
+    assert abs(datetime.now(UTC) - newest) < timedelta(days=2)
