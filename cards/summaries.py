@@ -2,6 +2,10 @@
 
 All summary wording lives here so it can be reviewed (and listed in the report) in one place.
 Values are passed in already formatted; ``builders.fit_summary`` is the final length guard.
+The guideline timings and cut-offs quoted here ("within 4 h", "72 h", "Wells ≥ 2", "under 18")
+are the values named in ``cds/triage/thresholds.py`` (with their CLINICAL.md sources); this pure
+layer cannot import them, so ``tests/cards/test_summary_thresholds.py`` pins each quoted number
+to its named threshold and fails if one changes without the other.
 """
 
 from __future__ import annotations
