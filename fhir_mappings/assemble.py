@@ -19,7 +19,7 @@ from fhir_mappings.aggregate import (
     record_based,
 )
 from fhir_mappings.catalog import LEG_FEATURES, RECORD_BASED, VITAL_LISTS
-from fhir_mappings.collect import Collector, Finding
+from fhir_mappings.collect import Collector, Finding, Measurement
 from fhir_mappings.features import (
     Evidence,
     Feature,
@@ -33,6 +33,8 @@ from fhir_mappings.features import (
 F = FeatureName
 _DERIVED = frozenset({F.CALF_DIFFERENCE, F.SYMPTOM_DURATION_DAYS, *VITAL_LISTS})
 _OLDEST = datetime.min.replace(tzinfo=UTC)
+_FED = feature_lists()  # built from constant catalogs: once, not per request (read only)
+_DECIDED = tuple(name for name in F if name not in _DERIVED)  # iterating an Enum is slow
 
 
 def _age(birth: date | None, now: datetime) -> int | None:
@@ -79,15 +81,12 @@ def assemble(col: Collector, available: frozenset[str]) -> FeatureSet:
         available=available,
     )
     fs.age_years = _age(fs.birth_date, col.now)
-    fed = feature_lists()
     by_feature: dict[str, list[Finding]] = {}
     for finding in col.findings:
         by_feature.setdefault(finding.feature, []).append(finding)
-    for name in F:
-        if name in _DERIVED:
-            continue
+    for name in _DECIDED:
         findings = by_feature.get(name, [])
-        if name in LEG_FEATURES:
+        if findings and name in LEG_FEATURES:  # without findings: "not documented" below
             feature, per_leg = decide_leg_feature(name, findings)
             if per_leg:
                 fs.legs[name] = per_leg
@@ -99,16 +98,18 @@ def assemble(col: Collector, available: frozenset[str]) -> FeatureSet:
         if (
             not findings
             and not derived_only
-            and not any(col.index.has_codes(lst) for lst in fed.get(name, []))
+            and not any(col.index.has_codes(lst) for lst in _FED.get(name, []))
         ):
             feature = Feature(name, State.UNKNOWN, reason=NO_CODE)
         if name in RECORD_BASED and feature.reason != NO_CODE:
             feature = record_based(col, feature, available)
         fs.features[name] = feature
+    by_vital: dict[str, list[Measurement]] = {vital: [] for vital in VITAL_LISTS}
+    for m in col.measurements:  # one pass, each vital's measurements in their original order
+        if m.feature in by_vital:
+            by_vital[m.feature].append(m)
     for vital, unit in VITAL_LISTS.items():
-        fs.features[vital] = measured(
-            col, vital, [m for m in col.measurements if m.feature == vital], unit
-        )
+        fs.features[vital] = measured(col, vital, by_vital[vital], unit)
     calf = calf_difference(col)
     fs.features[F.CALF_DIFFERENCE] = calf
     if calf.laterality in (Laterality.LEFT, Laterality.RIGHT):

@@ -76,12 +76,18 @@ class Collector:
     counts: Counter[str] = field(default_factory=Counter)
     birth_date: object | None = None
     sex: str | None = None
+    # (days, weeks) -> cutoff: the windows are asked for dozens of times a request; ``now``
+    # is fixed for the request, so each cutoff is computed once
+    cutoffs: dict[tuple[int, int], datetime] = field(default_factory=dict, repr=False)
 
     def skip(self, reference: str, reason: str) -> None:
         self.skipped.append(Skipped(reference=reference, reason=reason))
 
     def since(self, *, days: int = 0, weeks: int = 0) -> datetime:
-        return self.now - timedelta(days=days, weeks=weeks)
+        cutoff = self.cutoffs.get((days, weeks))
+        if cutoff is None:
+            cutoff = self.cutoffs[days, weeks] = self.now - timedelta(days=days, weeks=weeks)
+        return cutoff
 
     def recent(self, when: datetime | None) -> bool:
         return when is not None and when >= self.since(days=self.options.recent_symptom_days)

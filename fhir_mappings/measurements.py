@@ -91,14 +91,14 @@ def numeric_observation(
 ) -> None:
     concept = Coding(entry.system, entry.code, entry.display or None)
     name = entry.list_name
-    interp = sorted(interpretation_codes(model))
     if name in VITAL_LISTS:
         conv = _value(model, VITAL_LISTS[name])
         ev = _evidence(ref, model, concept, _shown(model.valueQuantity), note)
         col.measurements.append(Measurement(name, conv.value, conv.unit, ev, ev.time, conv.reason))
-    elif name in LAB_LISTS:
-        _lab(col, ref, model, concept, name, note, interp)
+    elif name in LAB_LISTS:  # interpretation is read by labs and D-dimer only
+        _lab(col, ref, model, concept, name, note, sorted(interpretation_codes(model)))
     elif name in ("ddimer_feu", "ddimer_ddu"):
+        interp = sorted(interpretation_codes(model))
         _ddimer(col, ref, model, concept, DDIMER_KIND[name], note, interp)
     elif name == "calf_circumference_difference":
         conv = _value(model, "cm")

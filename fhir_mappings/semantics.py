@@ -54,10 +54,15 @@ def to_datetime(value: Any) -> datetime | None:
 
 def codings_of(concept: Any) -> list[Coding]:
     """Codings of a CodeableConcept model (or a list of them) with system and code set."""
-    concepts = concept if isinstance(concept, list) else [concept]
+    if concept is None:
+        return []  # the common case (an element not given): no list, no loop
+    concepts = concept if isinstance(concept, list) else (concept,)
     found: list[Coding] = []
     for item in concepts:
-        for coding in getattr(item, "coding", None) or ():
+        codings = getattr(item, "coding", None)
+        if not codings:
+            continue
+        for coding in codings:
             system, code = getattr(coding, "system", None), getattr(coding, "code", None)
             if system and code:
                 found.append(Coding(str(system), str(code), getattr(coding, "display", None)))
@@ -88,6 +93,8 @@ def raw_codings(raw: Any) -> list[tuple[str, str]]:
 
 def reference_of(value: Any) -> str | None:
     """ "Type/id" from a Reference (model or raw), dropping a base URL and _history."""
+    if value is None:
+        return None  # the common case (no encounter, asserter, ...): skip the ABC check below
     if type(value) is dict:
         ref = value.get("reference")
     else:
@@ -171,7 +178,10 @@ def observation_ignored(status: str | None) -> str | None:
 
 
 def interpretation_codes(model: Any) -> set[str]:
-    return {c.code for c in codings_of(getattr(model, "interpretation", None) or [])}
+    interpretation = getattr(model, "interpretation", None)
+    if not interpretation:
+        return set()  # most results carry no interpretation
+    return {c.code for c in codings_of(interpretation)}
 
 
 def observation_polarity(model: Any) -> tuple[State, str | None, str | None]:
