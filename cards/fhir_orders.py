@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-from fhir_mappings.codes import LOINC, SNOMED
+from fhir_mappings.codes import LATERALITY_CODES, LOINC, SNOMED
 
 # FHIR R4 ServiceRequest.reasonReference may point to these resource types only.
 REASON_REFERENCE_TYPES: Final = frozenset(
@@ -110,10 +110,10 @@ ORDER_CODES: Final[dict[OrderKind, _OrderCode]] = {
 }
 
 # Laterality qualifiers (docs/fhir-conventions.md, Belgian eHealth be-vs-laterality).
+# The laterality qualifiers the mapping layer reads (BE laterality ValueSet), written back.
+_DISPLAYS: Final = {"left": "Left", "right": "Right", "bilateral": "Right and left"}
 _LATERALITY: Final[dict[str, tuple[str, str]]] = {
-    "left": ("7771000", "Left"),
-    "right": ("24028007", "Right"),
-    "bilateral": ("51440002", "Right and left"),
+    lat.value: (code, _DISPLAYS[lat.value]) for code, lat in LATERALITY_CODES.items()
 }
 
 
