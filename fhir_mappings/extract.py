@@ -120,12 +120,13 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
         except InvalidResource as exc:
             col.skip(ref, str(exc))
             return
-        birth = to_datetime(model.birthDate)
-        if birth is not None and len(str(model.birthDate)) >= 10:
+        birth_date = model.get("birthDate")
+        birth = to_datetime(birth_date)
+        if birth is not None and len(str(birth_date)) >= 10:
             col.birth_date = birth.date()
-        elif isinstance(model.birthDate, date):
-            col.birth_date = model.birthDate
-        col.sex = model.gender
+        elif isinstance(birth_date, date):
+            col.birth_date = birth_date
+        col.sex = model.get("gender")
         return
     if resource_type not in ("Condition", "Observation", "Procedure", "MedicationRequest"):
         return  # not read by any feature
@@ -156,11 +157,11 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
 
 
 def _observation(col: Collector, ref: str, model: Any, entries: tuple[CodeEntry, ...]) -> None:
-    ignored = observation_ignored(model.status)
+    ignored = observation_ignored(model.get("status"))
     if ignored:
         col.skip(ref, ignored)
         return
-    note = "preliminary" if model.status == "preliminary" else None
+    note = "preliminary" if model.get("status") == "preliminary" else None
     numeric = {e.list_name: e for e in entries if e.list_name in NUMERIC_LISTS}
     for entry in numeric.values():
         numeric_observation(col, ref, model, entry, note)

@@ -43,34 +43,40 @@ from fhir_mappings.semantics import (
 _CLINICIAN_ASSERTED = frozenset({"confirmed", "provisional"})
 
 
+def _get(element: Any, name: str) -> Any:
+    """``element[name]`` of an optional validated element (a dict, or None when not given)."""
+    return element.get(name) if element else None
+
+
+def _listed(element: Any) -> list[Any]:
+    """An optional single element as a list (``bodySite`` is one concept on an Observation)."""
+    return [element] if element else []
+
+
 def _onset(model: Any) -> datetime | None:
-    period = getattr(model, "onsetPeriod", None)
-    return to_datetime(getattr(model, "onsetDateTime", None)) or to_datetime(
-        getattr(period, "start", None)
-    )
+    period = model.get("onsetPeriod")
+    return to_datetime(model.get("onsetDateTime")) or to_datetime(_get(period, "start"))
 
 
 def _abatement(model: Any) -> datetime | None:
-    period = getattr(model, "abatementPeriod", None)
-    return to_datetime(getattr(model, "abatementDateTime", None)) or to_datetime(
-        getattr(period, "end", None)
-    )
+    period = model.get("abatementPeriod")
+    return to_datetime(model.get("abatementDateTime")) or to_datetime(_get(period, "end"))
 
 
 def observation_time(model: Any) -> datetime | None:
-    period = getattr(model, "effectivePeriod", None)
+    period = model.get("effectivePeriod")
     return (
-        to_datetime(getattr(model, "effectiveDateTime", None))
-        or to_datetime(getattr(period, "start", None))
-        or to_datetime(getattr(model, "effectiveInstant", None))
-        or to_datetime(getattr(model, "issued", None))
+        to_datetime(model.get("effectiveDateTime"))
+        or to_datetime(_get(period, "start"))
+        or to_datetime(model.get("effectiveInstant"))
+        or to_datetime(model.get("issued"))
     )
 
 
 def _matched_coding(model: Any, entries: tuple[CodeEntry, ...]) -> Coding | None:
     wanted = {(e.system, e.list_name) for e in entries}
     systems = {system for system, _ in wanted}
-    for coding in codings_of(getattr(model, "code", None)):
+    for coding in codings_of(model.get("code")):
         if coding.system in systems:
             return coding
     return None
@@ -78,7 +84,7 @@ def _matched_coding(model: Any, entries: tuple[CodeEntry, ...]) -> Coding | None
 
 def _site_codes(model: Any) -> set[str]:
     """SNOMED codes of bodySite (a list on Condition, a single concept on Observation)."""
-    sites = getattr(model, "bodySite", None)
+    sites = model.get("bodySite")
     site_list = sites if isinstance(sites, list) else [sites] if sites else []
     return {c.code for c in codings_of(site_list) if c.system == SNOMED}
 
@@ -118,17 +124,16 @@ def condition_findings(
     if state.ignored:
         col.skip(ref, state.ignored)
         return
-    onset, recorded = _onset(model), to_datetime(getattr(model, "recordedDate", None))
+    onset, recorded = _onset(model), to_datetime(model.get("recordedDate"))
     times = [t for t in (onset, recorded) if t is not None]
     recency = max(times) if times else None
     concept = _matched_coding(model, entries)
-    sites = getattr(model, "bodySite", None) or []
-    asserter = reference_of(getattr(model, "asserter", None)) or reference_of(
-        getattr(model, "recorder", None)
-    )
+    sites = model.get("bodySite") or []
+    asserter = reference_of(model.get("asserter")) or reference_of(model.get("recorder"))
     notes = [n for n in (state.note,) if n]
     if not state.current:
-        notes.append("clinicalStatus " + (first_code(model.clinicalStatus, "") or "inactive"))
+        status = first_code(model.get("clinicalStatus"), "")
+        notes.append("clinicalStatus " + (status or "inactive"))
 
     def evidence(feature: str, extra: str | None = None) -> Evidence:
         leg = feature in LEG_FEATURES
@@ -136,10 +141,10 @@ def condition_findings(
             reference=ref,
             concept=concept,
             time=onset or recorded,
-            laterality=laterality_of(sites, codings_of(model.code)) if leg else None,
+            laterality=laterality_of(sites, codings_of(model.get("code"))) if leg else None,
             certainty=state.certainty,
             asserter=asserter,
-            encounter=reference_of(getattr(model, "encounter", None)),
+            encounter=reference_of(model.get("encounter")),
             note="; ".join([*notes, extra] if extra else notes) or None,
         )
 
@@ -246,7 +251,7 @@ def _alternative(
     if not condition_state(model).current:
         return
     asserted_at = recorded or onset
-    verification = first_code(getattr(model, "verificationStatus", None), "")
+    verification = first_code(model.get("verificationStatus"), "")
     col.alternatives.append(
         AlternativeDiagnosis(
             kind=list_name.removeprefix(ALTERNATIVE_PREFIX),
@@ -265,7 +270,7 @@ def observation_findings(
     when = observation_time(model)
     polarity, value, reason = observation_polarity(model)
     concept = _matched_coding(model, entries)
-    performer = getattr(model, "performer", None) or []
+    performer = model.get("performer") or []
     certainty = Certainty.PROVISIONAL if note else Certainty.CONFIRMED
     for list_name in _by_list(entries):
         target = FINDING_LISTS.get(list_name)
@@ -291,10 +296,10 @@ def observation_findings(
             concept=concept,
             value=value,
             time=when,
-            laterality=laterality_of([model.bodySite] if model.bodySite else []) if leg else None,
+            laterality=laterality_of(_listed(model.get("bodySite"))) if leg else None,
             certainty=certainty,
             asserter=reference_of(performer[0]) if performer else None,
-            encounter=reference_of(getattr(model, "encounter", None)),
+            encounter=reference_of(model.get("encounter")),
             note=note,
         )
         col.findings.append(Finding(feature, polarity, ev, eligible, when, reason or why))

@@ -24,7 +24,7 @@ from fhir_mappings.features import (
     LabResult,
     Laterality,
 )
-from fhir_mappings.findings import observation_time
+from fhir_mappings.findings import _get, _listed, observation_time
 from fhir_mappings.semantics import (
     codings_of,
     concept_text,
@@ -53,36 +53,36 @@ def _evidence(
         time=observation_time(model),
         laterality=laterality,
         certainty=Certainty.PROVISIONAL if note else Certainty.CONFIRMED,
-        encounter=reference_of(getattr(model, "encounter", None)),
+        encounter=reference_of(model.get("encounter")),
         note=note,
     )
 
 
 def _shown(quantity: Any) -> str | None:
-    if quantity is None or getattr(quantity, "value", None) is None:
+    if not quantity or quantity.get("value") is None:
         return None
-    return f"{quantity.value} {quantity_unit(quantity) or '(no unit)'}".strip()
+    return f"{quantity['value']} {quantity_unit(quantity) or '(no unit)'}".strip()
 
 
 def _value(model: Any, target: str, analyte: str = "") -> Converted:
-    absent = getattr(model, "dataAbsentReason", None)
+    absent = model.get("dataAbsentReason")
     if absent is not None:
         return Converted(None, target, reason=f"data absent: {concept_text(absent) or 'unknown'}")
-    quantity = getattr(model, "valueQuantity", None)
+    quantity = model.get("valueQuantity")
     if quantity is None:
         return Converted(None, target, reason="no valueQuantity")
-    return convert(quantity.value, quantity_unit(quantity), target, analyte=analyte)
+    return convert(quantity.get("value"), quantity_unit(quantity), target, analyte=analyte)
 
 
 def _range(model: Any, target: str, analyte: str = "") -> tuple[float | None, float | None]:
-    ranges = getattr(model, "referenceRange", None) or []
+    ranges = model.get("referenceRange") or []
     if not ranges:
         return None, None
     bounds = []
     for attr in ("low", "high"):
-        q = getattr(ranges[0], attr, None)
+        q = ranges[0].get(attr)
         unit = quantity_unit(q)
-        bounds.append(convert(q.value, unit, target, analyte=analyte).value if q else None)
+        bounds.append(convert(q.get("value"), unit, target, analyte=analyte).value if q else None)
     return bounds[0], bounds[1]
 
 
@@ -93,7 +93,7 @@ def numeric_observation(
     name = entry.list_name
     if name in VITAL_LISTS:
         conv = _value(model, VITAL_LISTS[name])
-        ev = _evidence(ref, model, concept, _shown(model.valueQuantity), note)
+        ev = _evidence(ref, model, concept, _shown(model.get("valueQuantity")), note)
         col.measurements.append(Measurement(name, conv.value, conv.unit, ev, ev.time, conv.reason))
     elif name in LAB_LISTS:  # interpretation is read by labs and D-dimer only
         _lab(col, ref, model, concept, name, note, sorted(interpretation_codes(model)))
@@ -102,8 +102,8 @@ def numeric_observation(
         _ddimer(col, ref, model, concept, DDIMER_KIND[name], note, interp)
     elif name == "calf_circumference_difference":
         conv = _value(model, "cm")
-        lat = laterality_of([model.bodySite] if model.bodySite else [])
-        ev = _evidence(ref, model, concept, _shown(model.valueQuantity), note, lat)
+        lat = laterality_of(_listed(model.get("bodySite")))
+        ev = _evidence(ref, model, concept, _shown(model.get("valueQuantity")), note, lat)
         col.measurements.append(Measurement(name, conv.value, "cm", ev, ev.time, conv.reason))
     elif name == "calf_circumference":
         _calf_legs(col, ref, model, concept, note)
@@ -127,7 +127,7 @@ def _lab(
     if time is None:
         return
     low, high = _range(model, target, analyte)
-    shown = _shown(model.valueQuantity) or ""
+    shown = _shown(model.get("valueQuantity")) or ""
     col.labs.setdefault(analyte, []).append(
         LabResult(
             analyte=analyte,
@@ -174,7 +174,7 @@ def _ddimer(
     if time is None:
         return
     _, high = _range(model, "ng/mL")
-    shown = f"{_shown(model.valueQuantity)} {kind.value}"
+    shown = f"{_shown(model.get('valueQuantity'))} {kind.value}"
     col.ddimers.append(
         DDimerResult(
             value_ng_ml=conv.value,
@@ -191,10 +191,10 @@ def _ddimer(
 
 def _side_of_component(component: Any) -> Laterality | None:
     sides = set()
-    for coding in codings_of(getattr(component, "code", None)):
+    for coding in codings_of(component.get("code")):
         if coding.system == SNOMED and coding.code in LATERALITY_CODES:
             sides.add(LATERALITY_CODES[coding.code])
-    text = (concept_text(getattr(component, "code", None)) or "").lower()
+    text = (concept_text(component.get("code")) or "").lower()
     if not sides:
         if "left" in text:
             sides.add(Laterality.LEFT)
@@ -206,13 +206,13 @@ def _side_of_component(component: Any) -> Laterality | None:
 def _calf_legs(col: Collector, ref: str, model: Any, concept: Coding, note: str | None) -> None:
     """Per-leg circumference: one Observation per leg, or left/right components."""
     parts: list[tuple[Laterality | None, Any]] = []
-    if model.valueQuantity is not None:
-        parts.append((laterality_of([model.bodySite] if model.bodySite else []), model))
-    for component in getattr(model, "component", None) or []:
+    if model.get("valueQuantity") is not None:
+        parts.append((laterality_of(_listed(model.get("bodySite"))), model))
+    for component in model.get("component") or []:
         parts.append((_side_of_component(component), component))
     for side, holder in parts:
-        quantity = getattr(holder, "valueQuantity", None)
-        conv = convert(getattr(quantity, "value", None), quantity_unit(quantity), "cm")
+        quantity = holder.get("valueQuantity")
+        conv = convert(_get(quantity, "value"), quantity_unit(quantity), "cm")
         if side not in (Laterality.LEFT, Laterality.RIGHT):
             col.skip(ref, "calf circumference without a left/right side")
             continue

@@ -51,7 +51,7 @@ def draft_orders(col: Collector, drafts: Sequence[Any], selections: Sequence[str
             except InvalidResource as exc:
                 col.skip(ref, str(exc))
                 continue
-            kind, concept = _classify(col, codings_of(getattr(model, _CODED[resource_type])))
+            kind, concept = _classify(col, codings_of(model.get(_CODED[resource_type])))
         col.drafts.append(
             DraftOrder(
                 reference=ref,

@@ -17,6 +17,7 @@ from typing import Any
 from fhir_mappings.codelists import CodeEntry
 from fhir_mappings.collect import Collector, Finding
 from fhir_mappings.features import Coding, Evidence, FeatureName, State
+from fhir_mappings.findings import _get, _listed
 from fhir_mappings.semantics import codings_of, reference_of, to_datetime
 
 SURGERY_LIST = "recent_major_surgery"
@@ -29,21 +30,21 @@ _ORDER_INTENTS = frozenset(
 
 
 def _performed(model: Any) -> datetime | None:
-    period = getattr(model, "performedPeriod", None)
+    period = model.get("performedPeriod")
     return (
-        to_datetime(getattr(model, "performedDateTime", None))
-        or to_datetime(getattr(period, "end", None))
-        or to_datetime(getattr(period, "start", None))
+        to_datetime(model.get("performedDateTime"))
+        or to_datetime(_get(period, "end"))
+        or to_datetime(_get(period, "start"))
     )
 
 
 def procedure_findings(col: Collector, ref: str, model: Any) -> None:
-    status = getattr(model, "status", None)
+    status = model.get("status")
     if status in _IGNORED_PROCEDURE:
         col.skip(ref, f"status {status}")
         return
     concept = None
-    for coding in codings_of([*((model.category and [model.category]) or []), model.code]):
+    for coding in codings_of([*_listed(model.get("category")), *_listed(model.get("code"))]):
         if col.index.match(coding.system, coding.code):
             concept = coding
             break
@@ -62,11 +63,10 @@ def procedure_findings(col: Collector, ref: str, model: Any) -> None:
     ev = Evidence(
         reference=ref,
         concept=concept,
-        value=next((c.display for c in codings_of(model.code) if c.display), None),
+        value=next((c.display for c in codings_of(model.get("code")) if c.display), None),
         time=when,
-        asserter=reference_of(getattr(model, "asserter", None))
-        or reference_of(getattr(model, "recorder", None)),
-        encounter=reference_of(getattr(model, "encounter", None)),
+        asserter=reference_of(model.get("asserter")) or reference_of(model.get("recorder")),
+        encounter=reference_of(model.get("encounter")),
     )
     col.findings.append(
         Finding(FeatureName.RECENT_MAJOR_SURGERY, State.UNKNOWN, ev, eligible, when, reason)
@@ -74,11 +74,10 @@ def procedure_findings(col: Collector, ref: str, model: Any) -> None:
 
 
 def _start(model: Any) -> datetime | None:
-    starts = [to_datetime(getattr(model, "authoredOn", None))]
-    for dosage in getattr(model, "dosageInstruction", None) or []:
-        repeat = getattr(getattr(dosage, "timing", None), "repeat", None)
-        bounds = getattr(repeat, "boundsPeriod", None)
-        starts.append(to_datetime(getattr(bounds, "start", None)))
+    starts = [to_datetime(model.get("authoredOn"))]
+    for dosage in model.get("dosageInstruction") or []:
+        repeat = _get(dosage.get("timing"), "repeat")
+        starts.append(to_datetime(_get(_get(repeat, "boundsPeriod"), "start")))
     found = [s for s in starts if s is not None]
     return min(found) if found else None
 
@@ -86,13 +85,13 @@ def _start(model: Any) -> datetime | None:
 def medication_findings(
     col: Collector, ref: str, model: Any, entries: tuple[CodeEntry, ...]
 ) -> None:
-    status, intent = getattr(model, "status", None), getattr(model, "intent", None)
+    status, intent = model.get("status"), model.get("intent")
     start = _start(model)
-    authored = to_datetime(getattr(model, "authoredOn", None))
+    authored = to_datetime(model.get("authoredOn"))
     current = status in _CURRENT_MED or (status == "completed" and col.recent(authored))
     eligible = current and intent in _ORDER_INTENTS
     reason = None if eligible else f"MedicationRequest status {status}, intent {intent}"
-    codings = codings_of(getattr(model, "medicationCodeableConcept", None))
+    codings = codings_of(model.get("medicationCodeableConcept"))
     for entry in {e.list_name: e for e in entries}.values():
         if entry.list_name not in (FeatureName.ANTICOAGULANT, FeatureName.HORMONAL_CONTRACEPTION):
             continue
@@ -102,8 +101,8 @@ def medication_findings(
             concept=concept or Coding(entry.system, entry.code, entry.display),
             value=f"status {status}",
             time=start,
-            asserter=reference_of(getattr(model, "requester", None)),
-            encounter=reference_of(getattr(model, "encounter", None)),
+            asserter=reference_of(model.get("requester")),
+            encounter=reference_of(model.get("encounter")),
         )
         col.findings.append(Finding(entry.list_name, State.PRESENT, ev, eligible, start, reason))
         if entry.list_name == FeatureName.ANTICOAGULANT and eligible and start is not None:

@@ -1,17 +1,21 @@
 """The one place that imports fhir.resources, pinned to FHIR R4B, and the validation policy.
 
 Only selected candidates are validated (the caller picks them by resourceType and code on the raw
-JSON first); before validating, a candidate is trimmed to the elements the mappers read, so a
-broken narrative or an exotic extension elsewhere in the resource cannot get it rejected.
+JSON first), and only the elements the mappers read (``_READ``): a broken narrative or an exotic
+extension elsewhere in the resource cannot get it rejected. Both paths hand the mappers the same
+thing: plain dicts of the validated elements.
 
 Two paths, one outcome (issue 3 "validate only what the logic reads"; issue 7 speed):
 
-- fast path (Observation, Condition, Patient): ``read_models`` - closed, strict pydantic models of
-  exactly the elements read, with R4B's primitive rules (code, id, decimal, dateTime, instant,
-  date, one value per choice element). About 12-18 us an Observation instead of ~80-110 us for
-  the R4B model, measured in-process on the typical bench request (30 Observations, all
-  relevant: the prefetch template filters by code, so selecting on raw JSON cannot help there).
-- slow path: full R4B validation of the same trimmed elements, used for every other type and for
+- fast path (Observation, Condition, Patient): ``read_models`` - strict pydantic-core schemas
+  (TypedDicts, so the output is plain dicts, no model objects) of exactly the elements read,
+  closed below the top level, with R4B's primitive rules (code, id, decimal, dateTime, instant,
+  date, one value per choice element). About 6 us an Observation (12-18 us as pydantic model
+  objects, ~80-110 us as the R4B model), measured in-process on the typical bench request (30
+  Observations, all relevant: the prefetch template filters by code, so selecting on raw JSON
+  cannot help there).
+- slow path: full R4B validation of the same elements (trimmed to them), dumped to dicts; used
+  for every other type and for
   whatever the fast models refuse. It is the authority: it accepts what the fast models were too
   strict for (an extension on a coding, a nanosecond timestamp, R4B's own coercions) and gives
   the precise skip reason ("invalid Condition: onsetDateTime") for what is really invalid.
@@ -22,8 +26,8 @@ either way (dateTime as ``datetime`` / ``date`` / partial ``str``, decimal as ``
 ``tests/fhir_mappings/test_validation_paths.py`` maps every fixture, the bench requests and
 hypothesis-generated resources both ways and requires identical features. Rejected alternatives:
 R4B datatype models per element (~10 us a CodeableConcept, ~6 us a Quantity in the first
-profile: still ~50 us an Observation) and a TypedDict ``TypeAdapter`` (returns dicts, so every
-mapper would change from attribute access to dict access). A failed resource is skipped and
+profile: still ~50 us an Observation) and closed pydantic model classes (what the fast path was
+until the mappers read dicts: ~10 us an Observation). A failed resource is skipped and
 reported, never fatal; a red flag in an invalid resource shows as a skipped resource, never as
 "absent".
 """
@@ -122,15 +126,16 @@ _READ: dict[str, tuple[type[Any], tuple[str, ...]]] = {
 }
 
 VALIDATED_TYPES = frozenset(_READ)
-# resourceType -> (the fast model's compiled validator, i.e. ``model_validate`` without its
-# Python wrapper; choice prefixes; the trimmed keys each prefix covers)
-_FAST: dict[str, tuple[Any, tuple[str, ...], tuple[frozenset[str], ...]]] = {
+# resourceType -> (the fast schema's compiled validator, returning plain dicts; choice prefixes;
+# the read keys each prefix covers; read keys the fast schema does not model, which R4B decides)
+_FAST: dict[str, tuple[Any, tuple[str, ...], tuple[frozenset[str], ...], frozenset[str]]] = {
     name: (
-        fast_model.__pydantic_validator__.validate_python,
+        check,
         prefixes,
         choice_groups(_READ[name][1], prefixes),
+        frozenset(_READ[name][1]) - modelled,
     )
-    for name, (fast_model, prefixes) in FAST_MODELS.items()
+    for name, (check, prefixes, modelled) in FAST_MODELS.items()
 }
 _fast_path_enabled = True  # tests switch it off to compare both paths
 
@@ -140,7 +145,7 @@ class InvalidResource(ValueError):
 
 
 def _trimmed(raw: Mapping[str, Any]) -> tuple[str, Any, dict[str, Any]]:
-    """(resourceType, R4B model, the candidate trimmed to the elements read) for both paths."""
+    """(resourceType, R4B model, the candidate trimmed to the elements read) for the R4B path."""
     resource_type = raw.get("resourceType")
     spec = _READ.get(resource_type) if isinstance(resource_type, str) else None
     if spec is None:
@@ -149,32 +154,39 @@ def _trimmed(raw: Mapping[str, Any]) -> tuple[str, Any, dict[str, Any]]:
     return str(resource_type), model, {k: raw[k] for k in keys if k in raw}
 
 
-def validate(raw: Mapping[str, Any]) -> Any:
-    """A model of the elements read (fast path, else R4B); raises InvalidResource."""
-    resource_type, model, trimmed = _trimmed(raw)
-    fast = _FAST.get(resource_type) if _fast_path_enabled else None
-    if fast is not None:
+def validate(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The elements read, validated, as plain dicts (fast path, else R4B); or InvalidResource.
+
+    Both paths return the same shape: JSON names, nested dicts and lists, no ``None`` values,
+    dateTime / instant / date as ``datetime`` / ``date`` / partial ``str`` and decimals as
+    ``Decimal``, exactly as the R4B models hold them.
+    """
+    fast = _FAST.get(raw.get("resourceType")) if _fast_path_enabled else None  # type: ignore[arg-type]
+    if fast is not None and type(raw) is dict and not (raw.keys() & fast[3]):
         try:
-            return fast[0](one_of_keys(trimmed, fast[1], fast[2]))
+            # unread elements are ignored by the schema itself (no trimmed copy needed)
+            return fast[0](one_of_keys(raw, fast[1], fast[2]))  # type: ignore[no-any-return]
         except ValueError:  # ValidationError included: R4B decides, and says why
             pass
-    return _validate_r4b(resource_type, model, trimmed)
-
-
-def validate_r4b(raw: Mapping[str, Any]) -> Any:
-    """The full R4B model of a candidate's elements read (the slow path, also for tests)."""
     return _validate_r4b(*_trimmed(raw))
 
 
-def _validate_r4b(resource_type: str, model: Any, trimmed: dict[str, Any]) -> Any:
+def validate_r4b(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The slow path alone: full R4B validation of a candidate's elements read (for tests)."""
+    return _validate_r4b(*_trimmed(raw))
+
+
+def _validate_r4b(resource_type: str, model: Any, trimmed: dict[str, Any]) -> dict[str, Any]:
     if resource_type == "MedicationRequest" and not (
         "medicationCodeableConcept" in trimmed or "medicationReference" in trimmed
     ):
         raise InvalidResource("MedicationRequest without medication[x]")
     try:
-        return model.model_validate(trimmed)
+        validated = model.model_validate(trimmed)
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in err["loc"][:2]) for err in exc.errors()})
         raise InvalidResource(f"invalid {resource_type}: {', '.join(fields[:4])}") from None
     except (TypeError, ValueError) as exc:
         raise InvalidResource(f"invalid {resource_type}: {type(exc).__name__}") from None
+    # the same plain-dict shape as the fast path (R4B's own python values: datetime, Decimal...)
+    return dict(validated.model_dump(by_alias=True, exclude_none=True))

@@ -14,6 +14,7 @@ from typing import Any
 
 from fhir_mappings.codes import ICD10CM, LATERALITY_CODES, SNOMED, icd_laterality
 from fhir_mappings.features import Certainty, Coding, Laterality, State
+from fhir_mappings.units import quantity_unit
 
 CURRENT_CLINICAL = frozenset({"active", "recurrence", "relapse"})
 PAST_CLINICAL = frozenset({"inactive", "remission", "resolved"})
@@ -53,24 +54,24 @@ def to_datetime(value: Any) -> datetime | None:
 
 
 def codings_of(concept: Any) -> list[Coding]:
-    """Codings of a CodeableConcept model (or a list of them) with system and code set."""
-    if concept is None:
+    """Codings with system and code set, of a validated CodeableConcept (or a list of them).
+
+    Validated means ``resources.validate`` output: plain dicts whose values have their FHIR
+    types, so no type checks are needed here.
+    """
+    if not concept:
         return []  # the common case (an element not given): no list, no loop
-    concepts = concept if isinstance(concept, list) else (concept,)
     found: list[Coding] = []
-    for item in concepts:
-        codings = getattr(item, "coding", None)
-        if not codings:
-            continue
-        for coding in codings:
-            system, code = getattr(coding, "system", None), getattr(coding, "code", None)
+    for item in concept if type(concept) is list else (concept,):
+        for coding in item.get("coding") or ():
+            system, code = coding.get("system"), coding.get("code")
             if system and code:
-                found.append(Coding(str(system), str(code), getattr(coding, "display", None)))
+                found.append(Coding(str(system), str(code), coding.get("display")))
     return found
 
 
 def concept_text(concept: Any) -> str:
-    text = getattr(concept, "text", None)
+    text = concept.get("text") if concept else None
     if text:
         return str(text)
     codings = codings_of(concept)
@@ -152,8 +153,8 @@ class ConditionState:
 
 
 def condition_state(model: Any) -> ConditionState:
-    clinical = first_code(getattr(model, "clinicalStatus", None), "")
-    verification = first_code(getattr(model, "verificationStatus", None), "")
+    clinical = first_code(model.get("clinicalStatus"), "")
+    verification = first_code(model.get("verificationStatus"), "")
     if verification in IGNORED_VERIFICATION:
         return ConditionState(
             f"verificationStatus {verification}", False, Certainty.CONFIRMED, None
@@ -178,7 +179,7 @@ def observation_ignored(status: str | None) -> str | None:
 
 
 def interpretation_codes(model: Any) -> set[str]:
-    interpretation = getattr(model, "interpretation", None)
+    interpretation = model.get("interpretation")
     if not interpretation:
         return set()  # most results carry no interpretation
     return {c.code for c in codings_of(interpretation)}
@@ -190,18 +191,23 @@ def observation_polarity(model: Any) -> tuple[State, str | None, str | None]:
     Present: valueBoolean true, interpretation POS/DET, or no value (the finding was recorded).
     Absent: valueBoolean false or interpretation NEG/ND. dataAbsentReason: unknown.
     """
-    absent = getattr(model, "dataAbsentReason", None)
+    absent = model.get("dataAbsentReason")
     if absent is not None:
         return State.UNKNOWN, None, f"data absent: {concept_text(absent) or 'no reason given'}"
     interp = interpretation_codes(model)
-    boolean = getattr(model, "valueBoolean", None)
+    boolean = model.get("valueBoolean")
     if boolean is False or interp & NEGATIVE_INTERPRETATION:
         return State.ABSENT, "false" if boolean is False else "NEG", None
     if boolean is True or interp & POSITIVE_INTERPRETATION:
         return State.PRESENT, "true" if boolean is True else "POS", None
     for attr in ("valueCodeableConcept", "valueString", "valueInteger", "valueQuantity"):
-        value = getattr(model, attr, None)
+        value = model.get(attr)
         if value is not None:
-            shown = concept_text(value) if attr == "valueCodeableConcept" else value
-            return State.PRESENT, str(shown)[:80], None
+            if attr == "valueCodeableConcept":
+                shown = concept_text(value)
+            elif attr == "valueQuantity":
+                shown = f"{value.get('value', '')} {quantity_unit(value) or ''}".strip()
+            else:
+                shown = str(value)
+            return State.PRESENT, shown[:80], None
     return State.PRESENT, None, None

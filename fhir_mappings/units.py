@@ -84,13 +84,13 @@ def split_annotation(ucum: str) -> tuple[str, str | None]:
 
 def quantity_unit(quantity: Any) -> str | None:
     """The UCUM code of a Quantity (code, else unit when the system is UCUM or absent)."""
-    if quantity is None:
+    if not quantity:
         return None
-    code = getattr(quantity, "code", None)
-    system = getattr(quantity, "system", None)
+    code = quantity.get("code")
+    system = quantity.get("system")
     if code and (system is None or system == UCUM):
         return str(code)
-    unit = getattr(quantity, "unit", None)
+    unit = quantity.get("unit")
     return str(unit) if unit else (str(code) if code and system is None else None)
 
 
