@@ -8,6 +8,7 @@ are empty (CLINICAL.md marks their codes UNVERIFIED; a site can add a local code
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from fhir_mappings.aggregate import (
     NO_CODE,
@@ -19,6 +20,7 @@ from fhir_mappings.aggregate import (
     record_based,
 )
 from fhir_mappings.catalog import LEG_FEATURES, RECORD_BASED, VITAL_LISTS
+from fhir_mappings.codelists import CodeIndex
 from fhir_mappings.collect import Collector, Finding, Measurement
 from fhir_mappings.features import (
     Evidence,
@@ -35,6 +37,25 @@ _DERIVED = frozenset({F.CALF_DIFFERENCE, F.SYMPTOM_DURATION_DAYS, *VITAL_LISTS})
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 _FED = feature_lists()  # built from constant catalogs: once, not per request (read only)
 _DECIDED = tuple(name for name in F if name not in _DERIVED)  # iterating an Enum is slow
+
+
+@lru_cache(maxsize=8)
+def _undocumented(index: CodeIndex) -> dict[str, Feature]:
+    """What each decided feature is without findings, for one code index (built once per index).
+
+    "not documented" when the index has a code that could have documented it; the "no verified
+    code" reason when none of its lists has a code (a site can add one). Features are immutable,
+    so these instances are shared by every request (record-based ones are still turned into
+    "absent by record" per request, from the data sets retrieved).
+    """
+    undocumented: dict[str, Feature] = {}
+    for name in _DECIDED:
+        coded = name == F.BILATERAL_LEG_NEURO or any(  # derived only: never "no code"
+            index.has_codes(lst) for lst in _FED.get(name, [])
+        )
+        reason = "not documented" if coded else NO_CODE
+        undocumented[name] = Feature(name, State.UNKNOWN, reason=reason)
+    return undocumented
 
 
 def _age(birth: date | None, now: datetime) -> int | None:
@@ -84,23 +105,17 @@ def assemble(col: Collector, available: frozenset[str]) -> FeatureSet:
     by_feature: dict[str, list[Finding]] = {}
     for finding in col.findings:
         by_feature.setdefault(finding.feature, []).append(finding)
+    undocumented = _undocumented(col.index)
     for name in _DECIDED:
-        findings = by_feature.get(name, [])
-        if findings and name in LEG_FEATURES:  # without findings: "not documented" below
+        findings = by_feature.get(name)
+        if findings is None:
+            feature = undocumented[name]
+        elif name in LEG_FEATURES:
             feature, per_leg = decide_leg_feature(name, findings)
             if per_leg:
                 fs.legs[name] = per_leg
-        elif findings:
-            feature = decide(name, findings)
         else:
-            feature = Feature(name, State.UNKNOWN, reason="not documented")
-        derived_only = name == F.BILATERAL_LEG_NEURO
-        if (
-            not findings
-            and not derived_only
-            and not any(col.index.has_codes(lst) for lst in _FED.get(name, []))
-        ):
-            feature = Feature(name, State.UNKNOWN, reason=NO_CODE)
+            feature = decide(name, findings)
         if name in RECORD_BASED and feature.reason != NO_CODE:
             feature = record_based(col, feature, available)
         fs.features[name] = feature

@@ -50,9 +50,13 @@ class CodeEntry:
     verified: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CodeIndex:
-    """Compiled lookups: ``(system, code) -> entries``; ``lists`` keeps every list's entries."""
+    """Compiled lookups: ``(system, code) -> entries``; ``lists`` keeps every list's entries.
+
+    Compared and hashed by identity (``eq=False``): one index per configuration, built once by
+    ``load_index``, so what is derived from it can be cached per index.
+    """
 
     by_code: Mapping[tuple[str, str], tuple[CodeEntry, ...]]
     lists: Mapping[str, tuple[CodeEntry, ...]]
@@ -63,8 +67,8 @@ class CodeIndex:
             keys: Iterable[str] = icd_lineage(code)
         elif system == ATC:
             keys = atc_lineage(code)
-        else:
-            keys = (code.strip(),)
+        else:  # exact match: the stored (immutable) tuple itself
+            return self.by_code.get((system, code.strip()), ())
         found: list[CodeEntry] = []
         for key in keys:
             found.extend(self.by_code.get((system, key), ()))

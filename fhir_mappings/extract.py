@@ -76,7 +76,9 @@ def _flatten(items: Any, depth: int = 0) -> Iterator[Any]:
         yield item
 
 
-def _matches(col: Collector, pairs: Iterable[tuple[str, str]]) -> tuple[CodeEntry, ...]:
+def _matches(col: Collector, pairs: list[tuple[str, str]]) -> tuple[CodeEntry, ...]:
+    if len(pairs) == 1:  # the common case: one coding
+        return col.index.match(*pairs[0])
     found: list[CodeEntry] = []
     for system, code in pairs:
         found.extend(col.index.match(system, code))

@@ -8,6 +8,7 @@ it ("ng/mL{DDU}" on an FEU code) makes the result unusable (CLINICAL.md 1.3 item
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,24 +39,28 @@ from fhir_mappings.units import Converted, convert, quantity_unit
 DDIMER_KIND = {"ddimer_feu": DDimerUnit.FEU, "ddimer_ddu": DDimerUnit.DDU}
 
 
-def _evidence(
-    ref: str,
-    model: Any,
-    concept: Coding | None,
-    value: str | None,
-    note: str | None,
-    laterality: Laterality | None = None,
-) -> Evidence:
-    return Evidence(
-        reference=ref,
-        concept=concept,
-        value=value,
-        time=observation_time(model),
-        laterality=laterality,
-        certainty=Certainty.PROVISIONAL if note else Certainty.CONFIRMED,
-        encounter=reference_of(model.get("encounter")),
-        note=note,
-    )
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One numeric Observation as every piece of its evidence needs it (read once)."""
+
+    ref: str
+    model: Any
+    concept: Coding
+    note: str | None  # "preliminary", or None for a final result
+    time: datetime | None
+    encounter: str | None
+
+    def evidence(self, value: str | None, laterality: Laterality | None = None) -> Evidence:
+        return Evidence(
+            reference=self.ref,
+            concept=self.concept,
+            value=value,
+            time=self.time,
+            laterality=laterality,
+            certainty=Certainty.PROVISIONAL if self.note else Certainty.CONFIRMED,
+            encounter=self.encounter,
+            note=self.note,
+        )
 
 
 def _shown(quantity: Any) -> str | None:
@@ -89,41 +94,40 @@ def _range(model: Any, target: str, analyte: str = "") -> tuple[float | None, fl
 def numeric_observation(
     col: Collector, ref: str, model: Any, entry: CodeEntry, note: str | None
 ) -> None:
-    concept = Coding(entry.system, entry.code, entry.display or None)
+    reading = _Reading(
+        ref,
+        model,
+        Coding(entry.system, entry.code, entry.display or None),
+        note,
+        observation_time(model),
+        reference_of(model.get("encounter")),
+    )
     name = entry.list_name
     if name in VITAL_LISTS:
         conv = _value(model, VITAL_LISTS[name])
-        ev = _evidence(ref, model, concept, _shown(model.get("valueQuantity")), note)
+        ev = reading.evidence(_shown(model.get("valueQuantity")))
         col.measurements.append(Measurement(name, conv.value, conv.unit, ev, ev.time, conv.reason))
     elif name in LAB_LISTS:  # interpretation is read by labs and D-dimer only
-        _lab(col, ref, model, concept, name, note, sorted(interpretation_codes(model)))
+        _lab(col, reading, name, sorted(interpretation_codes(model)))
     elif name in ("ddimer_feu", "ddimer_ddu"):
-        interp = sorted(interpretation_codes(model))
-        _ddimer(col, ref, model, concept, DDIMER_KIND[name], note, interp)
+        _ddimer(col, reading, DDIMER_KIND[name], sorted(interpretation_codes(model)))
     elif name == "calf_circumference_difference":
         conv = _value(model, "cm")
         lat = laterality_of(_listed(model.get("bodySite")))
-        ev = _evidence(ref, model, concept, _shown(model.get("valueQuantity")), note, lat)
+        ev = reading.evidence(_shown(model.get("valueQuantity")), lat)
         col.measurements.append(Measurement(name, conv.value, "cm", ev, ev.time, conv.reason))
     elif name == "calf_circumference":
-        _calf_legs(col, ref, model, concept, note)
+        _calf_legs(col, reading)
 
 
-def _lab(
-    col: Collector,
-    ref: str,
-    model: Any,
-    concept: Coding,
-    analyte: str,
-    note: str | None,
-    interp: list[str],
-) -> None:
+def _lab(col: Collector, reading: _Reading, analyte: str, interp: list[str]) -> None:
     target = LAB_LISTS[analyte]
+    model = reading.model
     conv = _value(model, target, analyte)
     if conv.value is None:
-        col.skip(ref, f"{analyte}: value unknown ({conv.reason})")
+        col.skip(reading.ref, f"{analyte}: value unknown ({conv.reason})")
         return
-    time = _recent_time(col, ref, model, analyte)
+    time = _recent_time(col, reading, analyte)
     if time is None:
         return
     low, high = _range(model, target, analyte)
@@ -135,42 +139,36 @@ def _lab(
             unit=target,
             original=shown,
             time=time,
-            evidence=_evidence(ref, model, concept, shown, note),
+            evidence=reading.evidence(shown),
             low=low,
             high=high,
             interpretation=interp[0] if interp else None,
-            preliminary=note is not None,
+            preliminary=reading.note is not None,
         )
     )
 
 
-def _recent_time(col: Collector, ref: str, model: Any, label: str) -> datetime | None:
+def _recent_time(col: Collector, reading: _Reading, label: str) -> datetime | None:
     """The result's time if within ``lab_recent_days``; otherwise skipped (and None)."""
-    time = observation_time(model)
+    time = reading.time
     if time is None or time < col.since(days=col.options.lab_recent_days):
-        col.skip(ref, f"{label}: older than {col.options.lab_recent_days} days or undated")
+        col.skip(reading.ref, f"{label}: older than {col.options.lab_recent_days} days or undated")
         return None
     return time
 
 
-def _ddimer(
-    col: Collector,
-    ref: str,
-    model: Any,
-    concept: Coding,
-    kind: DDimerUnit,
-    note: str | None,
-    interp: list[str],
-) -> None:
+def _ddimer(col: Collector, reading: _Reading, kind: DDimerUnit, interp: list[str]) -> None:
+    model = reading.model
     conv = _value(model, "ng/mL")
     if conv.value is None:
-        col.skip(ref, f"D-dimer: value unknown ({conv.reason})")
+        col.skip(reading.ref, f"D-dimer: value unknown ({conv.reason})")
         return
     other = {DDimerUnit.FEU: "DDU", DDimerUnit.DDU: "FEU"}[kind]
     if conv.annotation and conv.annotation.upper() == other:
-        col.skip(ref, f"D-dimer: unit says {other} but LOINC {concept.code} is {kind.value}")
+        code = reading.concept.code
+        col.skip(reading.ref, f"D-dimer: unit says {other} but LOINC {code} is {kind.value}")
         return
-    time = _recent_time(col, ref, model, "D-dimer")
+    time = _recent_time(col, reading, "D-dimer")
     if time is None:
         return
     _, high = _range(model, "ng/mL")
@@ -181,10 +179,10 @@ def _ddimer(
             kind=kind,
             original=shown,
             time=time,
-            evidence=_evidence(ref, model, concept, shown, note),
+            evidence=reading.evidence(shown),
             assay_cutoff_ng_ml=high,
             interpretation=interp[0] if interp else None,
-            preliminary=note is not None,
+            preliminary=reading.note is not None,
         )
     )
 
@@ -203,8 +201,9 @@ def _side_of_component(component: Any) -> Laterality | None:
     return merge_laterality(sides)
 
 
-def _calf_legs(col: Collector, ref: str, model: Any, concept: Coding, note: str | None) -> None:
+def _calf_legs(col: Collector, reading: _Reading) -> None:
     """Per-leg circumference: one Observation per leg, or left/right components."""
+    model = reading.model
     parts: list[tuple[Laterality | None, Any]] = []
     if model.get("valueQuantity") is not None:
         parts.append((laterality_of(_listed(model.get("bodySite"))), model))
@@ -214,9 +213,9 @@ def _calf_legs(col: Collector, ref: str, model: Any, concept: Coding, note: str 
         quantity = holder.get("valueQuantity")
         conv = convert(_get(quantity, "value"), quantity_unit(quantity), "cm")
         if side not in (Laterality.LEFT, Laterality.RIGHT):
-            col.skip(ref, "calf circumference without a left/right side")
+            col.skip(reading.ref, "calf circumference without a left/right side")
             continue
-        ev = _evidence(ref, model, concept, _shown(quantity), note, side)
+        ev = reading.evidence(_shown(quantity), side)
         col.calf_legs.append(
             Measurement("calf_circumference", conv.value, "cm", ev, ev.time, conv.reason)
         )

@@ -137,11 +137,24 @@ def merge_laterality(found: Iterable[Laterality | None]) -> Laterality | None:
 
 
 def first_code(concept: Any, system: str) -> str | None:
-    codings = codings_of(concept)
-    for coding in codings:
-        if coding.system == system:
-            return coding.code
-    return codings[0].code if codings else None
+    """The code of the first coding in ``system``, else of the first coding (as ``codings_of``)."""
+    first: str | None = None
+    for item in (concept if type(concept) is list else (concept,)) if concept else ():
+        for coding in item.get("coding") or ():
+            found, code = coding.get("system"), coding.get("code")
+            if found and code:
+                if found == system:
+                    return str(code)
+                if first is None:
+                    first = str(code)
+    return first
+
+
+_CERTAINTY = {
+    "provisional": Certainty.PROVISIONAL,
+    "differential": Certainty.DIFFERENTIAL,
+    "unconfirmed": Certainty.UNCONFIRMED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +172,7 @@ def condition_state(model: Any) -> ConditionState:
         return ConditionState(
             f"verificationStatus {verification}", False, Certainty.CONFIRMED, None
         )
-    certainty = {
-        "provisional": Certainty.PROVISIONAL,
-        "differential": Certainty.DIFFERENTIAL,
-        "unconfirmed": Certainty.UNCONFIRMED,
-    }.get(verification or "", Certainty.CONFIRMED)
+    certainty = _CERTAINTY.get(verification or "", Certainty.CONFIRMED)
     note = verification if certainty is not Certainty.CONFIRMED else None
     if clinical is None:
         return ConditionState(None, True, certainty, "clinicalStatus missing")
