@@ -34,6 +34,7 @@ from fhir_mappings.sources import SearchSpec
 
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
 _PATIENT_REF = re.compile(r"(?:^|/)Patient/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _USER_TOKENS = {
     "userPractitionerId": "Practitioner",
     "userPractitionerRoleId": "PractitionerRole",
@@ -104,6 +105,22 @@ def patient_reference_id(resource: Mapping[str, Any]) -> str | None:
 
 def check_belongs(resource: Any, patient_id: str, expected_type: str | None) -> str | None:
     """Why a resource must be left out, or None when it is usable for this patient."""
+    return _check_belongs(resource, patient_id, expected_type, _own_reference(patient_id))
+
+
+def _own_reference(patient_id: str) -> str | None:
+    """``Patient/<id>`` when ``patient_id`` is a valid FHIR id, else None.
+
+    A ``subject`` reference exactly equal to it belongs to this patient (``_PATIENT_REF`` would
+    read the same id back), so the per-resource check skips the regex for the common case.
+    """
+    return f"Patient/{patient_id}" if _FHIR_ID.fullmatch(patient_id) else None
+
+
+def _check_belongs(
+    resource: Any, patient_id: str, expected_type: str | None, own: str | None
+) -> str | None:
+    """``check_belongs`` with ``_own_reference(patient_id)`` computed once per request."""
     if not isinstance(resource, dict):
         return "not a FHIR resource"
     kind = resource.get("resourceType")
@@ -113,6 +130,9 @@ def check_belongs(resource: Any, patient_id: str, expected_type: str | None) -> 
         return f"a {kind} where {expected_type} was expected"
     if kind == "Patient":
         return None if resource.get("id") in (None, patient_id) else "another patient"
+    subject = resource.get("subject")
+    if own is not None and isinstance(subject, dict) and subject.get("reference") == own:
+        return None
     ref = patient_reference_id(resource)
     if ref is None:
         return "no patient reference"
@@ -280,6 +300,7 @@ class PrefetchCollector:
     def _take_pages(
         out: Collected, spec: SearchSpec, pages: list[dict[str, Any]], patient_id: str
     ) -> None:
+        own = _own_reference(patient_id)
         for page in pages:
             entries = page.get("entry")
             for entry in entries if isinstance(entries, list) else []:
@@ -291,7 +312,7 @@ class PrefetchCollector:
                 ):
                     continue  # a server's remarks about the search, not patient data
                 expected = None if mode == "include" else spec.resource_type
-                why = check_belongs(resource, patient_id, expected)
+                why = _check_belongs(resource, patient_id, expected, own)
                 if why is not None:
                     out.skipped.append(Skipped(reference=_reference(resource), reason=why))
                     continue

@@ -13,7 +13,7 @@ a flip from likely to unlikely is flagged. Pain on dorsiflexion (Homans' sign) i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from cds.triage.features_view import (
@@ -107,32 +107,30 @@ class WellsResult:
     alternative_candidates: tuple[AlternativeDiagnosis, ...]  # recorded but not asserted
     alternative_other_leg: tuple[AlternativeDiagnosis, ...]  # on the other leg: never applied
     homans: Feature | None  # pain on dorsiflexion when recorded (never scored)
+    # Derived from the fields above once, in __post_init__: the pathway and the cards read them
+    # dozens of times a request (issue 7).
+    # Documented score: PRESENT criteria only (plus an asserted alternative diagnosis).
+    minimum: int = field(init=False, compare=False)
+    # Possible score if every undocumented (UNKNOWN) criterion turned out present.
+    maximum: int = field(init=False, compare=False)
+    unknown: tuple[CriterionResult, ...] = field(init=False, compare=False)  # UNKNOWN criteria
+    decision: Decision = field(init=False, compare=False)  # decide(minimum, maximum)
+
+    def __post_init__(self) -> None:
+        unknown = tuple(c for c in self.criteria if c.state is State.UNKNOWN)
+        minimum = sum(c.points for c in self.criteria if c.state is State.PRESENT)
+        minimum += self.alternative_points
+        maximum = minimum + sum(c.points for c in unknown)
+        object.__setattr__(self, "unknown", unknown)
+        object.__setattr__(self, "minimum", minimum)
+        object.__setattr__(self, "maximum", maximum)
+        object.__setattr__(self, "decision", decide(minimum, maximum))
 
     @property
     def alternative_points(self) -> int:
         return (
             WELLS_POINTS[self.version]["alternative_diagnosis"] if self.alternative_applied else 0
         )
-
-    @property
-    def minimum(self) -> int:
-        """Documented score: present criteria only (plus an asserted alternative diagnosis)."""
-        return sum(c.points for c in self.criteria if c.state is State.PRESENT) + (
-            self.alternative_points
-        )
-
-    @property
-    def maximum(self) -> int:
-        """Possible score if every undocumented criterion turned out present."""
-        return self.minimum + sum(c.points for c in self.unknown)
-
-    @property
-    def unknown(self) -> tuple[CriterionResult, ...]:
-        return tuple(c for c in self.criteria if c.state is State.UNKNOWN)
-
-    @property
-    def decision(self) -> Decision:
-        return decide(self.minimum, self.maximum)
 
     @property
     def score_text(self) -> str:
