@@ -3,7 +3,9 @@
 Each service has its own POST route with its hook's request model, so validation (wrong hook,
 missing context field, non-UUID hookInstance) is pydantic's and /docs shows the real context of
 each hook. Routes raise ``cds.errors``; ``cds.handlers`` renders them. Every route that touches
-data depends on ``CallerDep`` (the JWT check, active when ``CDS_AUTH=on``) before anything else.
+data is authenticated (the JWT check, active when ``CDS_AUTH=on``) before anything else: by the
+route class (``AuthFirstRoute``) before the body is read, then ``CallerDep`` or, on the service
+routes, ``cds.state.authenticated``.
 """
 
 from __future__ import annotations
@@ -28,9 +30,15 @@ from cds.hooks import (
     PatientViewRequest,
 )
 from cds.middleware import log_fields
-from cds.security import VerifiedClient
 from cds.services import get_service, service_id_for
-from cds.state import AppState, CallerDep, ServiceDep, StateDep, authenticate, get_state
+from cds.state import (
+    CallerDep,
+    ServiceDep,
+    StateDep,
+    authenticate,
+    authenticated,
+    get_state,
+)
 
 
 class AuthFirstRoute(OrjsonRoute):
@@ -86,13 +94,8 @@ async def discovery(state: StateDep, _caller: CallerDep) -> Response:
     return OrjsonResponse(body.to_json_dict())
 
 
-async def _call(
-    request: Request,
-    state: AppState,
-    caller: VerifiedClient | None,
-    service_id: str,
-    body: HookRequest,
-) -> Response:
+async def _call(request: Request, service_id: str, body: HookRequest) -> Response:
+    state, caller = authenticated(request)
     service = get_service(state.services, service_id)
     fields = log_fields(request.scope)
     fields.update(service=service.id, hookInstance=str(body.hookInstance))
@@ -117,27 +120,21 @@ _SERVICE_ROUTE: dict[str, Any] = {
 
 
 @router.post(f"/cds-services/{service_id_for('patient-view')}", **_SERVICE_ROUTE)
-async def patient_view(
-    request: Request, caller: CallerDep, state: StateDep, body: PatientViewRequest
-) -> Response:
+async def patient_view(request: Request, body: PatientViewRequest) -> Response:
     """Calf-pain triage when a chart is opened (hook ``patient-view``)."""
-    return await _call(request, state, caller, service_id_for("patient-view"), body)
+    return await _call(request, service_id_for("patient-view"), body)
 
 
 @router.post(f"/cds-services/{service_id_for('order-select')}", **_SERVICE_ROUTE)
-async def order_select(
-    request: Request, caller: CallerDep, state: StateDep, body: OrderSelectRequest
-) -> Response:
+async def order_select(request: Request, body: OrderSelectRequest) -> Response:
     """Calf-pain triage while orders are selected (hook ``order-select``)."""
-    return await _call(request, state, caller, service_id_for("order-select"), body)
+    return await _call(request, service_id_for("order-select"), body)
 
 
 @router.post(f"/cds-services/{service_id_for('order-sign')}", **_SERVICE_ROUTE)
-async def order_sign(
-    request: Request, caller: CallerDep, state: StateDep, body: OrderSignRequest
-) -> Response:
+async def order_sign(request: Request, body: OrderSignRequest) -> Response:
     """Calf-pain triage before orders are signed (hook ``order-sign``)."""
-    return await _call(request, state, caller, service_id_for("order-sign"), body)
+    return await _call(request, service_id_for("order-sign"), body)
 
 
 @router.post("/cds-services/{service_id}", responses=_ERRORS, include_in_schema=False)

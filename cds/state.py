@@ -71,6 +71,19 @@ async def authenticate(request: Request, state: StateDep) -> VerifiedClient | No
 CallerDep = Annotated[VerifiedClient | None, Depends(authenticate)]
 
 
+def authenticated(request: Request) -> tuple[AppState, VerifiedClient | None]:
+    """State and caller of a request that ``cds.routes.AuthFirstRoute`` has authenticated.
+
+    The service routes (the hot path) read them here rather than through ``StateDep`` /
+    ``CallerDep``: the route class has already resolved both, and FastAPI's dependency
+    resolution costs ~25 us a call (issue 7). Neither dependency adds anything to OpenAPI.
+    """
+    if _CALLER not in request.scope:  # a route outside AuthFirstRoute: a programming error
+        raise RuntimeError("request was not authenticated by AuthFirstRoute")
+    state: AppState = request.app.state.cds
+    return state, request.scope[_CALLER]
+
+
 async def service_from_path(service_id: str, state: StateDep) -> CdsService:
     """The service named in the path, or 404 before the body is validated."""
     return get_service(state.services, service_id)
