@@ -218,7 +218,6 @@ class Observation(TypedDict, total=False):
     subject: Reference
     encounter: Reference
     status: Required[Code]
-    category: list[CodeableConcept]
     code: Required[CodeableConcept]
     bodySite: CodeableConcept
     effectiveDateTime: DateTime
@@ -245,7 +244,6 @@ class Condition(TypedDict, total=False):
     encounter: Reference
     clinicalStatus: CodeableConcept
     verificationStatus: CodeableConcept
-    category: list[CodeableConcept]
     code: CodeableConcept
     bodySite: list[CodeableConcept]
     onsetDateTime: DateTime

@@ -56,7 +56,6 @@ _READ: dict[str, tuple[type[Any], tuple[str, ...]]] = {
             *_COMMON,
             "clinicalStatus",
             "verificationStatus",
-            "category",
             "code",
             "bodySite",
             "onsetDateTime",
@@ -73,7 +72,6 @@ _READ: dict[str, tuple[type[Any], tuple[str, ...]]] = {
         (
             *_COMMON,
             "status",
-            "category",
             "code",
             "bodySite",
             "effectiveDateTime",
