@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from fhir_mappings.codes import (
     icd_lineage,
     icd_normalise,
 )
+from fhir_mappings.features import Coding
 
 CODELIST_DIR = Path(__file__).with_name("codelists")
 COLUMNS = ("system", "code", "display", "source", "status")
@@ -48,6 +49,11 @@ class CodeEntry:
     display: str
     source: str
     verified: bool
+    # The entry as a Coding (what evidence cites for a numeric Observation), built once at load
+    concept: Coding = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "concept", Coding(self.system, self.code, self.display or None))
 
 
 @dataclass(frozen=True, slots=True, eq=False)

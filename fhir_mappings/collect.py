@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from fhir_mappings.features import (
     AlternativeDiagnosis,
@@ -29,8 +29,12 @@ if TYPE_CHECKING:
     from fhir_mappings.extract import MappingOptions
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+# Finding and Measurement are NamedTuples, not frozen dataclasses: as immutable, but built about
+# twice as fast (a frozen dataclass sets each field through object.__setattr__), and a request
+# builds dozens of them (issue 7). They never leave the mapping layer.
+
+
+class Finding(NamedTuple):
     """One resource's statement about one feature."""
 
     feature: str
@@ -46,8 +50,7 @@ class Finding:
         return self.evidence.laterality or Laterality.UNSPECIFIED
 
 
-@dataclass(frozen=True, slots=True)
-class Measurement:
+class Measurement(NamedTuple):
     """A numeric Observation in the feature's canonical unit (value None: unusable, see reason)."""
 
     feature: str

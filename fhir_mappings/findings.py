@@ -31,6 +31,7 @@ from fhir_mappings.features import (
     State,
 )
 from fhir_mappings.semantics import (
+    code_pairs,
     codings_of,
     condition_state,
     first_code,
@@ -86,7 +87,7 @@ def _site_codes(model: Any) -> set[str]:
     """SNOMED codes of bodySite (a list on Condition, a single concept on Observation)."""
     sites = model.get("bodySite")
     site_list = sites if isinstance(sites, list) else [sites] if sites else []
-    return {c.code for c in codings_of(site_list) if c.system == SNOMED}
+    return {code for system, code in code_pairs(site_list) if system == SNOMED}
 
 
 def _leg_site_documented(model: Any) -> bool:
@@ -141,7 +142,7 @@ def condition_findings(
             reference=ref,
             concept=concept,
             time=onset or recorded,
-            laterality=laterality_of(sites, codings_of(model.get("code"))) if leg else None,
+            laterality=laterality_of(sites, code_pairs(model.get("code"))) if leg else None,
             certainty=state.certainty,
             asserter=asserter,
             encounter=reference_of(model.get("encounter")),

@@ -8,9 +8,8 @@ it ("ng/mL{DDU}" on an FEU code) makes the result unusable (CLINICAL.md 1.3 item
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from fhir_mappings.catalog import LAB_LISTS, VITAL_LISTS
 from fhir_mappings.codelists import CodeEntry
@@ -39,8 +38,7 @@ from fhir_mappings.units import Converted, convert, quantity_unit
 DDIMER_KIND = {"ddimer_feu": DDimerUnit.FEU, "ddimer_ddu": DDimerUnit.DDU}
 
 
-@dataclass(frozen=True, slots=True)
-class _Reading:
+class _Reading(NamedTuple):  # immutable, and cheaper to build than a frozen dataclass
     """One numeric Observation as every piece of its evidence needs it (read once)."""
 
     ref: str
@@ -97,7 +95,7 @@ def numeric_observation(
     reading = _Reading(
         ref,
         model,
-        Coding(entry.system, entry.code, entry.display or None),
+        entry.concept,
         note,
         observation_time(model),
         reference_of(model.get("encounter")),

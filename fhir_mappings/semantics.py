@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from fhir_mappings.codes import ICD10CM, LATERALITY_CODES, SNOMED, icd_laterality
 from fhir_mappings.features import Certainty, Coding, Laterality, State
@@ -70,6 +69,22 @@ def codings_of(concept: Any) -> list[Coding]:
     return found
 
 
+def code_pairs(concept: Any) -> list[tuple[str, str]]:
+    """``(system, code)`` of the codings ``codings_of`` returns, without building ``Coding``s.
+
+    For the checks that need no display (laterality, body sites, interpretation): they run a
+    few times for every resource (issue 7).
+    """
+    if not concept:
+        return []
+    return [
+        (str(coding["system"]), str(coding["code"]))
+        for item in (concept if type(concept) is list else (concept,))
+        for coding in item.get("coding") or ()
+        if coding.get("system") and coding.get("code")
+    ]
+
+
 def concept_text(concept: Any) -> str:
     text = concept.get("text") if concept else None
     if text:
@@ -110,16 +125,21 @@ def reference_of(value: Any) -> str | None:
     return "/".join(parts[-2:]) if len(parts) >= 2 else None
 
 
-def laterality_of(body_sites: Iterable[Any], codings: Iterable[Coding] = ()) -> Laterality | None:
-    """From bodySite SNOMED qualifiers (left/right/bilateral), else ICD-10-CM code laterality."""
+def laterality_of(
+    body_sites: Iterable[Any], codes: Iterable[tuple[str, str]] = ()
+) -> Laterality | None:
+    """From bodySite SNOMED qualifiers (left/right/bilateral), else ICD-10-CM code laterality.
+
+    ``codes``: the resource's own ``(system, code)`` pairs (``code_pairs``), for ICD-10-CM.
+    """
     found: set[Laterality] = set()
-    for coding in codings_of(list(body_sites)):
-        if coding.system == SNOMED and coding.code in LATERALITY_CODES:
-            found.add(LATERALITY_CODES[coding.code])
+    for system, code in code_pairs(list(body_sites)):
+        if system == SNOMED and code in LATERALITY_CODES:
+            found.add(LATERALITY_CODES[code])
     if not found:
-        for coding in codings:
-            if coding.system == ICD10CM:
-                lat = icd_laterality(coding.code)
+        for system, code in codes:
+            if system == ICD10CM:
+                lat = icd_laterality(code)
                 if lat is not None:
                     found.add(lat)
     return merge_laterality(found)
@@ -157,8 +177,7 @@ _CERTAINTY = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionState:
+class ConditionState(NamedTuple):  # immutable, and cheaper to build than a frozen dataclass
     ignored: str | None  # reason when the Condition must not be used at all
     current: bool  # clinicalStatus active / recurrence / relapse (or missing)
     certainty: Certainty
@@ -191,7 +210,7 @@ def interpretation_codes(model: Any) -> set[str]:
     interpretation = model.get("interpretation")
     if not interpretation:
         return set()  # most results carry no interpretation
-    return {c.code for c in codings_of(interpretation)}
+    return {code for _, code in code_pairs(interpretation)}
 
 
 def observation_polarity(model: Any) -> tuple[State, str | None, str | None]:

@@ -13,9 +13,8 @@ Mg 24.305, Ca 40.078 g/mol).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import pint
 
@@ -48,8 +47,7 @@ MOLAR_MASS_G_PER_MOL: dict[str, float] = {"magnesium": 24.305, "calcium": 40.078
 _ANNOTATION = re.compile(r"\{([^}]*)\}")
 
 
-@dataclass(frozen=True, slots=True)
-class Converted:
+class Converted(NamedTuple):  # immutable, and cheaper to build than a frozen dataclass
     value: float | None
     unit: str
     annotation: str | None = None  # e.g. "FEU" from "ng/mL{FEU}"
