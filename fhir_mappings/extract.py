@@ -85,11 +85,22 @@ def _matches(col: Collector, pairs: list[tuple[str, str]]) -> tuple[CodeEntry, .
     return tuple(found)
 
 
+def _code_entries(col: Collector, concept: Any) -> tuple[CodeEntry, ...]:
+    """Entries matching a raw CodeableConcept; one well-formed coding (the usual) goes direct."""
+    if type(concept) is dict:
+        codings = concept.get("coding")
+        if type(codings) is list and len(codings) == 1 and type(codings[0]) is dict:
+            system, code = codings[0].get("system"), codings[0].get("code")
+            if type(system) is str and type(code) is str:
+                return col.index.match(system, code)
+    return _matches(col, raw_codings(concept))  # the general rule (and its type checks)
+
+
 def _candidates(
     col: Collector, resource_type: str, raw: Mapping[str, Any]
 ) -> tuple[CodeEntry, ...]:
     if resource_type in ("Condition", "Observation"):
-        return _matches(col, raw_codings(raw.get("code")))
+        return _code_entries(col, raw.get("code"))
     if resource_type == "Procedure":
         category = raw.get("category")
         cats = category if isinstance(category, list) else [category]

@@ -1,8 +1,9 @@
 """The hot-path shortcuts (issue 7) give exactly what the general code gives.
 
-Memoised parsers, precomputed choice-element groups, the "Type/id" shortcut of ``reference_of``
-and the per-unit-pair conversion plan must each be indistinguishable from the rule they
-shortcut, including on the edge cases a cache could conflate (1 vs 1.0, 0.0 vs -0.0).
+Memoised parsers, precomputed choice-element groups, the "Type/id" shortcut of ``reference_of``,
+the single-coding candidate lookup and the per-unit-pair conversion plan must each be
+indistinguishable from the rule they shortcut, including on the edge cases a cache could conflate
+(1 vs 1.0, 0.0 vs -0.0).
 """
 
 from __future__ import annotations
@@ -12,11 +13,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fhir_mappings import units
+from fhir_mappings.codelists import load_index
+from fhir_mappings.collect import Collector
+from fhir_mappings.extract import MappingOptions, _code_entries, _matches
 from fhir_mappings.read_models import _decimal, _parse_decimal, choice_groups, one_of, one_of_keys
 from fhir_mappings.resources import _READ
-from fhir_mappings.semantics import reference_of
+from fhir_mappings.semantics import raw_codings, reference_of
+
+from .builders import ICD, LNC, NOW, PID, SCT
 
 
 def _general_reference(ref: str) -> str | None:
@@ -127,3 +135,25 @@ def test_conversion_plan_matches_pint(value: float, ucum: str, target: str, anal
         assert got.value is None and got.reason == f"unit {ucum!r} not {target}"
     else:
         assert got.value == round(float(value) * factor[0] + factor[1], 6)
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=8,
+)
+_CODING = st.fixed_dictionaries(
+    {},
+    optional={
+        "system": st.sampled_from([SCT, LNC, ICD, "urn:x", ""]) | _JSONISH,
+        "code": st.sampled_from(["300954003", "8867-4", "M79.662", " 300954003", ""]) | _JSONISH,
+    },
+)
+_CONCEPT = st.fixed_dictionaries({}, optional={"coding": st.lists(_CODING, max_size=3) | _JSONISH})
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CONCEPT | _JSONISH)
+def test_single_coding_shortcut_matches_the_general_candidate_rule(concept: Any) -> None:
+    col = Collector(now=NOW, options=MappingOptions(), index=load_index(), patient_id=PID)
+    assert _code_entries(col, concept) == _matches(col, raw_codings(concept))
