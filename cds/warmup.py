@@ -7,7 +7,10 @@ So the lifespan runs one synthetic call per service through the real engine (no 
 FHIR server, a made-up patient that exists nowhere), then freezes the garbage collector's view of
 everything loaded so far (``gc.freeze``): those long-lived objects are never traversed again by a
 full collection, which otherwise stalls a worker for tens of milliseconds every few hundred
-calls (the p99 tail).
+calls (the p99 tail). It also raises the young-generation threshold (``GC_YOUNG_THRESHOLD``): a
+typical call allocates thousands of containers (the parsed body alone is ~1,500), so with
+Python's default of 700 every call ran several young collections over its own live request data;
+almost all of it is freed by reference counting anyway (measured: +5 % calls/s, bench/README.md).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from fhir_mappings.codes import ICD10CM, LOINC, SNOMED, UCUM
 logger = logging.getLogger(__name__)
 
 _PATIENT = "warm-up-patient"
+GC_YOUNG_THRESHOLD = 50_000  # allocations between young collections (CPython's default: 700)
 
 
 def _resources(now: datetime) -> dict[str, list[dict[str, Any]]]:
@@ -96,3 +100,5 @@ async def warm_up(settings: Settings, services: dict[str, CdsService], now: date
             logger.warning("warm-up call failed", extra={"error": type(exc).__name__})
     gc.collect()
     gc.freeze()
+    _young, *older = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *older)

@@ -114,20 +114,34 @@ FhirDate = Annotated[str, AfterValidator(_date)]
 Dec = Annotated[int | float, AfterValidator(_decimal)]
 
 
-def choice_groups(keys: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[frozenset[str], ...]:
-    """For each choice prefix, the keys of ``keys`` it covers (precomputed once per type)."""
-    return tuple(frozenset(k for k in keys if k.startswith(p)) for p in prefixes)
+def watched_keys(
+    read: tuple[str, ...], prefixes: tuple[str, ...], unmodelled: frozenset[str]
+) -> dict[str, str | None]:
+    """Read keys the fast path must look at: choice keys -> their prefix, unmodelled -> None.
+
+    Precomputed once per resource type, for ``fast_path_allows``.
+    """
+    watch: dict[str, str | None] = {k: p for k in read for p in prefixes if k.startswith(p)}
+    watch.update(dict.fromkeys(unmodelled))
+    return watch
 
 
-def one_of_keys(
-    data: dict[str, Any], prefixes: tuple[str, ...], groups: tuple[frozenset[str], ...]
-) -> dict[str, Any]:
-    """``one_of`` for a dict whose keys all come from the keys ``groups`` was computed from."""
-    keys = data.keys()
-    for prefix, group in zip(prefixes, groups, strict=True):
-        if len(keys & group) > 1:
-            raise ValueError(f"more than one {prefix}[x]")
-    return data
+def fast_path_allows(data: dict[str, Any], watch: dict[str, str | None]) -> bool:
+    """No read element the fast schema lacks, and ``one_of`` holds for the read elements.
+
+    One set intersection for the usual resource (a value and an effective time), instead of a
+    check per choice element and another for unmodelled elements.
+    """
+    hits = data.keys() & watch.keys()
+    if len(hits) < 2:
+        return not hits or watch[next(iter(hits))] is not None
+    seen: set[str] = set()
+    for key in hits:
+        prefix = watch[key]
+        if prefix is None or prefix in seen:
+            return False
+        seen.add(prefix)
+    return True
 
 
 def one_of(data: Any, prefixes: tuple[str, ...]) -> Any:

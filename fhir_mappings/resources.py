@@ -45,7 +45,7 @@ from fhir.resources.R4B.procedure import Procedure
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
-from fhir_mappings.read_models import FAST_MODELS, choice_groups, one_of_keys
+from fhir_mappings.read_models import FAST_MODELS, fast_path_allows, watched_keys
 
 _COMMON = ("resourceType", "id", "subject", "patient", "encounter")
 _READ: dict[str, tuple[type[Any], tuple[str, ...]]] = {
@@ -124,15 +124,10 @@ _READ: dict[str, tuple[type[Any], tuple[str, ...]]] = {
 }
 
 VALIDATED_TYPES = frozenset(_READ)
-# resourceType -> (the fast schema's compiled validator, returning plain dicts; choice prefixes;
-# the read keys each prefix covers; read keys the fast schema does not model, which R4B decides)
-_FAST: dict[str, tuple[Any, tuple[str, ...], tuple[frozenset[str], ...], frozenset[str]]] = {
-    name: (
-        check,
-        prefixes,
-        choice_groups(_READ[name][1], prefixes),
-        frozenset(_READ[name][1]) - modelled,
-    )
+# resourceType -> (the fast schema's compiled validator, returning plain dicts; the read keys
+# ``fast_path_allows`` looks at: choice keys and the read keys the fast schema does not model)
+_FAST: dict[str, tuple[Any, dict[str, str | None]]] = {
+    name: (check, watched_keys(_READ[name][1], prefixes, frozenset(_READ[name][1]) - modelled))
     for name, (check, prefixes, modelled) in FAST_MODELS.items()
 }
 _fast_path_enabled = True  # tests switch it off to compare both paths
@@ -160,10 +155,10 @@ def validate(raw: Mapping[str, Any]) -> dict[str, Any]:
     ``Decimal``, exactly as the R4B models hold them.
     """
     fast = _FAST.get(raw.get("resourceType")) if _fast_path_enabled else None  # type: ignore[arg-type]
-    if fast is not None and type(raw) is dict and not (raw.keys() & fast[3]):
+    if fast is not None and type(raw) is dict and fast_path_allows(raw, fast[1]):
         try:
             # unread elements are ignored by the schema itself (no trimmed copy needed)
-            return fast[0](one_of_keys(raw, fast[1], fast[2]))  # type: ignore[no-any-return]
+            return fast[0](raw)  # type: ignore[no-any-return]
         except ValueError:  # ValidationError included: R4B decides, and says why
             pass
     return _validate_r4b(*_trimmed(raw))

@@ -56,6 +56,7 @@ class FeedbackStore:
         self._engine = engine
         self._clock = clock or (lambda: datetime.now(UTC))
         self._writer = IssuedCardWriter(self._write_issued)
+        self._insert_issued = self._insert_ignoring_duplicates(issued_cards)  # built once
 
     def _insert_ignoring_duplicates(self, table: Any) -> Insert:
         if self._engine.dialect.name == "postgresql":
@@ -98,7 +99,7 @@ class FeedbackStore:
 
     def _write_issued(self, rows: list[dict[str, Any]]) -> None:
         with self._engine.begin() as conn:
-            conn.execute(self._insert_ignoring_duplicates(issued_cards), rows)
+            conn.execute(self._insert_issued, rows)
 
     # --- feedback ---------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The hot-path shortcuts (issue 7) give exactly what the general code gives.
 
-Memoised parsers, precomputed choice-element groups, the "Type/id" shortcut of ``reference_of``,
+Memoised parsers, the precomputed fast-path key check, the "Type/id" shortcut of ``reference_of``,
 the single-coding candidate lookup and the per-unit-pair conversion plan must each be
 indistinguishable from the rule they shortcut, including on the edge cases a cache could conflate
 (1 vs 1.0, 0.0 vs -0.0).
@@ -8,7 +8,6 @@ indistinguishable from the rule they shortcut, including on the edge cases a cac
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +19,13 @@ from fhir_mappings import units
 from fhir_mappings.codelists import load_index
 from fhir_mappings.collect import Collector
 from fhir_mappings.extract import MappingOptions, _code_entries, _matches
-from fhir_mappings.read_models import _decimal, _parse_decimal, choice_groups, one_of, one_of_keys
+from fhir_mappings.read_models import (
+    _decimal,
+    _parse_decimal,
+    fast_path_allows,
+    one_of,
+    watched_keys,
+)
 from fhir_mappings.resources import _READ
 from fhir_mappings.semantics import raw_codings, reference_of
 
@@ -78,29 +83,30 @@ def test_memoised_decimal_still_refuses_what_fhir_refuses() -> None:
         _decimal(float("inf"))
 
 
-_KEYS = _READ["Observation"][1]
 _PREFIXES = ("value", "effective")
+_OBSERVATION_READ = _READ["Observation"][1]
+_UNMODELLED = frozenset({"patient"})  # read for other types, not an Observation element
+_WATCH = watched_keys(_OBSERVATION_READ, _PREFIXES, _UNMODELLED)
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        {"valueQuantity": {}},
-        {"valueQuantity": {}, "valueString": "x"},
-        {"effectiveDateTime": "2024", "effectivePeriod": {}},
-        {"effectiveDateTime": "2024", "valueBoolean": True},
-        {"status": "final"},
-    ],
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from([*_OBSERVATION_READ, "valueRatio", "effectiveTiming", "note", "x"]),
+        st.none(),
+    )
 )
-def test_precomputed_choice_groups_match_one_of(data: dict[str, Any]) -> None:
-    groups = choice_groups(_KEYS, _PREFIXES)
+def test_fast_path_check_matches_the_choice_rule_on_the_read_elements(
+    data: dict[str, Any],
+) -> None:
+    """The one-intersection check == (no unmodelled read element and ``one_of`` of the trimmed)."""
+    trimmed = {k: v for k, v in data.items() if k in _OBSERVATION_READ}
     try:
-        one_of(data, _PREFIXES)
-    except ValueError as exc:
-        with pytest.raises(ValueError, match=re.escape(str(exc))):
-            one_of_keys(data, _PREFIXES, groups)
-    else:
-        assert one_of_keys(data, _PREFIXES, groups) is data
+        one_of(trimmed, _PREFIXES)
+        expected = not (trimmed.keys() & _UNMODELLED)
+    except ValueError:
+        expected = False
+    assert fast_path_allows(data, _WATCH) is expected
 
 
 @pytest.mark.parametrize(

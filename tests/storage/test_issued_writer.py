@@ -29,6 +29,17 @@ async def test_many_calls_share_few_writes_and_close_writes_everything() -> None
     assert len(batches) <= 2  # the first call's write, then everything queued meanwhile
 
 
+async def test_calls_within_the_linger_share_one_write_and_flush_does_not_wait_for_it() -> None:
+    batches: list[int] = []
+    writer = IssuedCardWriter(lambda rows: batches.append(len(rows)), linger=30.0)
+    for n in range(5):
+        writer.submit([{"card_uuid": f"c{n}"}])
+        await asyncio.sleep(0.01)  # separate calls, each in its own event-loop turn
+    assert batches == []  # still lingering
+    await asyncio.wait_for(writer.flush(), timeout=5.0)  # far shorter than the linger
+    assert batches == [5]
+
+
 async def test_a_failing_write_is_retried() -> None:
     calls: list[int] = []
 
