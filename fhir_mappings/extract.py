@@ -175,6 +175,12 @@ def _observation(col: Collector, ref: str, model: Any, entries: tuple[CodeEntry,
         col.skip(ref, ignored)
         return
     note = "preliminary" if model.get("status") == "preliminary" else None
+    if len(entries) == 1:  # the usual: one code, one list
+        if entries[0].list_name in NUMERIC_LISTS:
+            numeric_observation(col, ref, model, entries[0], note)
+        else:
+            observation_findings(col, ref, model, entries, note)
+        return
     numeric = {e.list_name: e for e in entries if e.list_name in NUMERIC_LISTS}
     for entry in numeric.values():
         numeric_observation(col, ref, model, entry, note)

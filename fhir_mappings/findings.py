@@ -104,6 +104,8 @@ def _site_rule(feature: str, model: Any) -> bool:
     """
     if feature == FeatureName.DEEP_VEIN_TENDERNESS:
         return _leg_site_documented(model)
+    if feature not in _SADDLE_SENSITIVE:
+        return True
     sites = _site_codes(model)
     saddle = bool(sites & SADDLE_SITE_CODES)
     if feature == FeatureName.SADDLE_NUMBNESS:
@@ -112,6 +114,9 @@ def _site_rule(feature: str, model: Any) -> bool:
         # "left buttock" carries a laterality qualifier but is not a leg site
         return bool(sites & LEG_SITE_CODES)
     return True
+
+
+_SADDLE_SENSITIVE = frozenset({FeatureName.SADDLE_NUMBNESS, FeatureName.RADICULAR_SYMPTOMS})
 
 
 def _by_list(entries: tuple[CodeEntry, ...]) -> dict[str, CodeEntry]:
