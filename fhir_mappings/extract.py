@@ -29,7 +29,7 @@ from fhir_mappings.findings import condition_findings, observation_findings
 from fhir_mappings.measurements import numeric_observation
 from fhir_mappings.orders import draft_orders as map_draft_orders
 from fhir_mappings.records import SURGERY_LIST, medication_findings, procedure_findings
-from fhir_mappings.resources import InvalidResource, validate
+from fhir_mappings.resources import VITAL_SIGN_VIEW, InvalidResource, validate
 from fhir_mappings.semantics import observation_ignored, raw_codings, reference_of, to_datetime
 
 NUMERIC_LISTS = frozenset({*VITAL_LISTS, *LAB_LISTS, *DDIMER_LISTS, *CALF_LISTS})
@@ -154,8 +154,11 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
     entries = _candidates(col, resource_type, raw)
     if not entries:
         return
+    view = None
+    if resource_type == "Observation" and all(e.list_name in VITAL_LISTS for e in entries):
+        view = VITAL_SIGN_VIEW  # read as a vital sign only: validate what that reads
     try:
-        model = validate(raw)
+        model = validate(raw, view)
     except InvalidResource as exc:
         col.skip(ref, str(exc))
         return

@@ -225,7 +225,10 @@ def _one_value(data: Any) -> Any:
 Component = Annotated[ObservationComponent, BeforeValidator(_one_value)]
 
 
-class Observation(TypedDict, total=False):
+class VitalSignObservation(TypedDict, total=False):
+    """An Observation read as a vital sign: what ``measurements`` reads for one (its value, time,
+    status, encounter); every ``value[x]`` stays, so the one-value rule is still checked."""
+
     __pydantic_config__ = _TOP  # type: ignore[misc]
     resourceType: Required[Literal["Observation"]]
     id: Id
@@ -238,13 +241,19 @@ class Observation(TypedDict, total=False):
     effectivePeriod: Period
     effectiveInstant: Instant
     issued: Instant
-    performer: list[Reference]
     valueQuantity: Quantity
     valueBoolean: bool
     valueCodeableConcept: CodeableConcept
     valueString: Str
     valueInteger: int
     dataAbsentReason: CodeableConcept
+
+
+class Observation(VitalSignObservation, total=False):
+    """Any other Observation (findings, labs, D-dimer, calf circumference)."""
+
+    __pydantic_config__ = _TOP  # type: ignore[misc]
+    performer: list[Reference]
     interpretation: list[CodeableConcept]
     referenceRange: list[ReferenceRange]
     component: list[Component]
@@ -277,16 +286,17 @@ class Patient(TypedDict, total=False):
     gender: Code
 
 
-# resourceType -> (compiled validator returning plain dicts, choice elements checked by the
-# caller on the top-level dict, the top-level elements the schema reads)
+# view (``resources.VIEWS``) -> (compiled validator returning plain dicts, choice elements checked
+# by the caller on the top-level dict, the top-level elements the schema reads)
 FAST_MODELS: dict[str, tuple[Any, tuple[str, ...], frozenset[str]]] = {
     name: (
         TypeAdapter(schema).validator.validate_python,
         prefixes,
-        frozenset(schema.__annotations__),
+        schema.__required_keys__ | schema.__optional_keys__,
     )
     for name, schema, prefixes in (
         ("Observation", Observation, ("value", "effective")),
+        ("Observation/vital-sign", VitalSignObservation, ("value", "effective")),
         ("Condition", Condition, ("onset", "abatement")),
         ("Patient", Patient, ()),
     )

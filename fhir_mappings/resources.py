@@ -123,9 +123,21 @@ _READ: dict[str, tuple[type[Any], tuple[str, ...]]] = {
     ),
 }
 
-VALIDATED_TYPES = frozenset(_READ)
-# resourceType -> (the fast schema's compiled validator, returning plain dicts; the read keys
-# ``fast_path_allows`` looks at: choice keys and the read keys the fast schema does not model)
+# Views: a resource read for a narrower purpose is validated on what that purpose reads, so an
+# element it never reads cannot cost it (and is not paid for: referenceRange and interpretation
+# were half the validation of a vital-sign Observation, issue 7). ``extract`` picks the view.
+VITAL_SIGN_VIEW = "Observation/vital-sign"
+_NOT_READ_FOR_VITAL_SIGNS = frozenset(
+    {"performer", "interpretation", "referenceRange", "component"}
+)
+_READ[VITAL_SIGN_VIEW] = (
+    Observation,
+    tuple(k for k in _READ["Observation"][1] if k not in _NOT_READ_FOR_VITAL_SIGNS),
+)
+
+# view (a resourceType, or one of the views above) -> (the fast schema's compiled validator,
+# returning plain dicts; the read keys ``fast_path_allows`` looks at: choice keys and the read
+# keys the fast schema does not model)
 _FAST: dict[str, tuple[Any, dict[str, str | None]]] = {
     name: (check, watched_keys(_READ[name][1], prefixes, frozenset(_READ[name][1]) - modelled))
     for name, (check, prefixes, modelled) in FAST_MODELS.items()
@@ -137,36 +149,39 @@ class InvalidResource(ValueError):
     """The candidate failed R4B validation; the message is safe to report (no values)."""
 
 
-def _trimmed(raw: Mapping[str, Any]) -> tuple[str, Any, dict[str, Any]]:
+def _trimmed(raw: Mapping[str, Any], view: str | None) -> tuple[str, Any, dict[str, Any]]:
     """(resourceType, R4B model, the candidate trimmed to the elements read) for the R4B path."""
     resource_type = raw.get("resourceType")
-    spec = _READ.get(resource_type) if isinstance(resource_type, str) else None
-    if spec is None:
+    spec = _READ.get(view or resource_type) if isinstance(resource_type, str) else None
+    if spec is None or (view is not None and not view.startswith(f"{resource_type}/")):
         raise InvalidResource(f"resource type {resource_type!r} is not read")
     model, keys = spec
     return str(resource_type), model, {k: raw[k] for k in keys if k in raw}
 
 
-def validate(raw: Mapping[str, Any]) -> dict[str, Any]:
+def validate(raw: Mapping[str, Any], view: str | None = None) -> dict[str, Any]:
     """The elements read, validated, as plain dicts (fast path, else R4B); or InvalidResource.
 
-    Both paths return the same shape: JSON names, nested dicts and lists, no ``None`` values,
-    dateTime / instant / date as ``datetime`` / ``date`` / partial ``str`` and decimals as
-    ``Decimal``, exactly as the R4B models hold them.
+    ``view``: a narrower reading of the resource type (``VITAL_SIGN_VIEW``), else all of
+    ``_READ[resourceType]``. Both paths return the same shape: JSON names, nested dicts and
+    lists, no ``None`` values, dateTime / instant / date as ``datetime`` / ``date`` / partial
+    ``str`` and decimals as ``Decimal``, exactly as the R4B models hold them.
     """
-    fast = _FAST.get(raw.get("resourceType")) if _fast_path_enabled else None  # type: ignore[arg-type]
-    if fast is not None and type(raw) is dict and fast_path_allows(raw, fast[1]):
+    fast = None
+    if _fast_path_enabled and type(raw) is dict:
+        fast = _FAST.get(view or raw.get("resourceType"))  # type: ignore[arg-type]
+    if fast is not None and fast_path_allows(raw, fast[1]):  # type: ignore[arg-type]
         try:
             # unread elements are ignored by the schema itself (no trimmed copy needed)
             return fast[0](raw)  # type: ignore[no-any-return]
         except ValueError:  # ValidationError included: R4B decides, and says why
             pass
-    return _validate_r4b(*_trimmed(raw))
+    return _validate_r4b(*_trimmed(raw, view))
 
 
-def validate_r4b(raw: Mapping[str, Any]) -> dict[str, Any]:
+def validate_r4b(raw: Mapping[str, Any], view: str | None = None) -> dict[str, Any]:
     """The slow path alone: full R4B validation of a candidate's elements read (for tests)."""
-    return _validate_r4b(*_trimmed(raw))
+    return _validate_r4b(*_trimmed(raw, view))
 
 
 def _validate_r4b(resource_type: str, model: Any, trimmed: dict[str, Any]) -> dict[str, Any]:

@@ -194,3 +194,27 @@ def test_read_elements_the_fast_schemas_do_not_model_go_to_r4b(r4b_calls: list[s
     with pytest.raises(InvalidResource):
         validate({**condition(SCT, "300954003"), "patient": {"reference": f"Patient/{PID}"}})
     assert r4b_calls == ["Condition"]
+
+
+_BROKEN_RANGE = [{"low": {"value": "low", "unit": "/min"}}]  # a string where a decimal belongs
+
+
+def test_a_vital_sign_is_validated_on_what_a_vital_sign_reads() -> None:
+    """Heart rate (LOINC 8867-4, CLINICAL.md 2.3) never reads its referenceRange: a broken one
+    does not cost the value, on either path."""
+    hr = observation(LNC, "8867-4", valueQuantity=qty(104, "/min"), referenceRange=_BROKEN_RANGE)
+    fast, slow = _both_ways([hr], PID)
+    assert fast == slow
+    assert not fast.skipped
+    heart_rate = fast.features[FeatureName.HEART_RATE]
+    assert heart_rate.present and heart_rate.quantity is not None
+    assert heart_rate.quantity.value == 104
+
+
+def test_a_lab_result_still_has_its_reference_range_validated() -> None:
+    """Potassium (LOINC 2823-3) reads its range (cramp electrolytes): broken means skipped."""
+    k = observation(LNC, "2823-3", valueQuantity=qty(3.1, "mmol/L"), referenceRange=_BROKEN_RANGE)
+    fast, slow = _both_ways([k], PID)
+    assert fast == slow
+    assert [s.reference for s in fast.skipped] == ["Observation/o1"]
+    assert "referenceRange" in fast.skipped[0].reason
