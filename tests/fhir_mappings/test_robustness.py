@@ -225,9 +225,9 @@ def test_a_54_kb_request_validates_only_the_candidates(monkeypatch: Any) -> None
     ]
     seen: list[str] = []
 
-    def spy(raw: Any) -> Any:
+    def spy(raw: Any, view: str | None = None) -> Any:
         seen.append(f"{raw['resourceType']}/{raw['id']}")
-        return validate(raw)
+        return validate(raw, view)
 
     validate = extract.validate
     monkeypatch.setattr(extract, "validate", spy)
