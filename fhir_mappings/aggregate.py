@@ -136,7 +136,7 @@ def measured(
             State.PRESENT,
             (best.evidence,),
             Quantity(best.value or 0.0, unit),
-            laterality or best.evidence.laterality,
+            laterality or best.laterality,
         )
     if not ordered:
         return Feature(name, State.UNKNOWN, reason="not measured")
@@ -157,7 +157,7 @@ def calf_difference(col: Collector) -> Feature:
         return direct
     newest: dict[Laterality, Measurement] = {}
     for m in sorted(col.calf_legs, key=lambda m: _key(m.time)):
-        side = m.evidence.laterality
+        side = m.laterality
         if side is not None and m.value is not None and col.recent(m.time):
             newest[side] = m
     left, right = newest.get(Laterality.LEFT), newest.get(Laterality.RIGHT)

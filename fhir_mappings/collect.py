@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from fhir_mappings.features import (
     AlternativeDiagnosis,
@@ -50,15 +50,29 @@ class Finding(NamedTuple):
         return self.evidence.laterality or Laterality.UNSPECIFIED
 
 
+class EvidenceSource(Protocol):
+    """Where a measurement came from; builds its Evidence (``measurements._Reading``)."""
+
+    def evidence(self, value: str | None, laterality: Laterality | None = None) -> Evidence: ...
+
+
 class Measurement(NamedTuple):
     """A numeric Observation in the feature's canonical unit (value None: unusable, see reason)."""
 
     feature: str
     value: float | None
     unit: str
-    evidence: Evidence
+    source: EvidenceSource
     time: datetime | None
     reason: str | None = None
+    shown: str | None = None  # the value as sent, for the evidence
+    laterality: Laterality | None = None
+
+    @property
+    def evidence(self) -> Evidence:
+        """Built when asked: a feature cites only its newest usable measurement, so most of a
+        request's vital-sign readings never need one (issue 7)."""
+        return self.source.evidence(self.shown, self.laterality)
 
 
 @dataclass(slots=True)

@@ -103,8 +103,10 @@ def numeric_observation(
     name = entry.list_name
     if name in VITAL_LISTS:
         conv = _value(model, VITAL_LISTS[name])
-        ev = reading.evidence(_shown(model.get("valueQuantity")))
-        col.measurements.append(Measurement(name, conv.value, conv.unit, ev, ev.time, conv.reason))
+        shown = _shown(model.get("valueQuantity"))
+        col.measurements.append(
+            Measurement(name, conv.value, conv.unit, reading, reading.time, conv.reason, shown)
+        )
     elif name in LAB_LISTS:  # interpretation is read by labs and D-dimer only
         _lab(col, reading, name, sorted(interpretation_codes(model)))
     elif name in ("ddimer_feu", "ddimer_ddu"):
@@ -112,8 +114,10 @@ def numeric_observation(
     elif name == "calf_circumference_difference":
         conv = _value(model, "cm")
         lat = laterality_of(_listed(model.get("bodySite")))
-        ev = reading.evidence(_shown(model.get("valueQuantity")), lat)
-        col.measurements.append(Measurement(name, conv.value, "cm", ev, ev.time, conv.reason))
+        shown = _shown(model.get("valueQuantity"))
+        col.measurements.append(
+            Measurement(name, conv.value, "cm", reading, reading.time, conv.reason, shown, lat)
+        )
     elif name == "calf_circumference":
         _calf_legs(col, reading)
 
@@ -213,7 +217,15 @@ def _calf_legs(col: Collector, reading: _Reading) -> None:
         if side not in (Laterality.LEFT, Laterality.RIGHT):
             col.skip(reading.ref, "calf circumference without a left/right side")
             continue
-        ev = reading.evidence(_shown(quantity), side)
         col.calf_legs.append(
-            Measurement("calf_circumference", conv.value, "cm", ev, ev.time, conv.reason)
+            Measurement(
+                "calf_circumference",
+                conv.value,
+                "cm",
+                reading,
+                reading.time,
+                conv.reason,
+                _shown(quantity),
+                side,
+            )
         )
