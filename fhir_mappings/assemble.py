@@ -96,7 +96,7 @@ def _episode_start(col: Collector) -> datetime | None:
 def assemble(col: Collector, available: frozenset[str]) -> FeatureSet:
     fs = FeatureSet(
         now=col.now,
-        patient_ref=f"Patient/{col.patient_id}",
+        patient_ref=col.patient_ref,
         birth_date=col.birth_date if isinstance(col.birth_date, date) else None,
         sex=col.sex,
         available=available,

@@ -81,6 +81,7 @@ class Collector:
     options: MappingOptions
     index: CodeIndex
     patient_id: str
+    patient_ref: str = field(init=False)  # "Patient/<id>", what every resource must point at
     findings: list[Finding] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
     calf_legs: list[Measurement] = field(default_factory=list)  # per-leg circumferences (cm)
@@ -96,6 +97,9 @@ class Collector:
     # (days, weeks) -> cutoff: the windows are asked for dozens of times a request; ``now``
     # is fixed for the request, so each cutoff is computed once
     cutoffs: dict[tuple[int, int], datetime] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.patient_ref = f"Patient/{self.patient_id}"
 
     def skip(self, reference: str, reason: str) -> None:
         self.skipped.append(Skipped(reference=reference, reason=reason))

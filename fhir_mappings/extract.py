@@ -147,7 +147,7 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
     if owner is None:
         col.skip(ref, "no subject reference")
         return
-    if owner != f"Patient/{col.patient_id}":
+    if owner != col.patient_ref:
         col.skip(ref, "other patient")
         return
     col.counts[resource_type] += 1
@@ -155,7 +155,10 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
     if not entries:
         return
     view = None
-    if resource_type == "Observation" and all(e.list_name in VITAL_LISTS for e in entries):
+    if resource_type == "Observation" and (
+        entries[0].list_name in VITAL_LISTS
+        and (len(entries) == 1 or all(e.list_name in VITAL_LISTS for e in entries))
+    ):
         view = VITAL_SIGN_VIEW  # read as a vital sign only: validate what that reads
     try:
         model = validate(raw, view)

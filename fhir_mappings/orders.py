@@ -38,7 +38,7 @@ def draft_orders(col: Collector, drafts: Sequence[Any], selections: Sequence[str
         rid = raw.get("id")
         ref = f"{resource_type}/{rid}" if isinstance(rid, str) else f"{resource_type}/#{position}"
         owner = reference_of(raw.get("subject")) or reference_of(raw.get("patient"))
-        if owner is not None and owner != f"Patient/{col.patient_id}":
+        if owner is not None and owner != col.patient_ref:
             col.skip(ref, "other patient")
             continue
         if raw.get("status") not in (None, "draft"):
