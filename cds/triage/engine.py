@@ -15,12 +15,14 @@ prompts for a patient with a current DVT.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cards.models import Card
 from cards.topics import PHYSIO_BLOCKING_TOPICS, Topic, card_topic
 from cds.triage.context import Context
 from cds.triage.dvt_cards import outside_pathway_card, pathway_card
 from cds.triage.emergency_cards import red_flag_card
-from cds.triage.features_view import leg_complaints
+from cds.triage.features_view import dvt_triggers, leg_complaints
 from cds.triage.msk import CrampRule, MskRule
 from cds.triage.msk_cards import (
     achilles_card,
@@ -38,12 +40,18 @@ from cds.triage.red_flags import (
     PulmonaryEmbolismGate,
     RedFlag,
 )
-from fhir_mappings.features import FeatureSet
+from fhir_mappings.features import Feature, FeatureSet
 
 
-def gates(fs: FeatureSet, options: TriageOptions, leg_symptoms: bool) -> list[RedFlag]:
+def gates(
+    fs: FeatureSet,
+    options: TriageOptions,
+    leg_symptoms: bool,
+    triggers: Sequence[Feature] | None = None,
+) -> list[RedFlag]:
+    """Red flags in order; ``triggers`` is ``dvt_triggers(fs, episode_days)`` if already known."""
     days = options.episode_days
-    flags = [PulmonaryEmbolismGate(days).evaluate(fs)]
+    flags = [PulmonaryEmbolismGate(days).evaluate(fs, triggers=triggers)]
     if leg_symptoms:
         flags += [CaudaEquinaGate(days).evaluate(fs), CompartmentSyndromeGate(days).evaluate(fs)]
     return [flag for flag in flags if flag is not None]
@@ -71,9 +79,11 @@ def evaluate(
 ) -> list[Card]:
     """All cards for one hook call. Pure: the same input gives the same cards."""
     ctx = Context(fs=fs, options=options, hook=hook, hook_instance=hook_instance)
-    leg_symptoms = bool(leg_complaints(fs, options.episode_days))
-    status = DvtPathwayRule(options).evaluate(fs)
-    flags = gates(fs, options, leg_symptoms)
+    # The DVT triggers are read by the leg-complaint check, the pathway and the PE gate: once.
+    triggers = dvt_triggers(fs, options.episode_days)
+    leg_symptoms = bool(leg_complaints(fs, options.episode_days, triggers))
+    status = DvtPathwayRule(options).evaluate(fs, triggers=triggers)
+    flags = gates(fs, options, leg_symptoms, triggers)
     found: list[Card | None] = [red_flag_card(ctx, flag) for flag in flags]
     if hook == "patient-view":
         if leg_symptoms:

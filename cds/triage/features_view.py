@@ -12,7 +12,15 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from cds.triage.thresholds import CALF_DIFFERENCE_CM, CALF_DIFFERENCE_DECIMALS
-from fhir_mappings.features import Evidence, Feature, FeatureName, FeatureSet, Laterality, State
+from fhir_mappings.features import (
+    Certainty,
+    Evidence,
+    Feature,
+    FeatureName,
+    FeatureSet,
+    Laterality,
+    State,
+)
 
 # Leg findings that make DVT a possibility and so trigger the Wells assessment (CLINICAL.md §1.1:
 # apply Wells only when history/examination make VTE a possibility, S8; §1.4: pain on
@@ -45,6 +53,7 @@ LEG_TRIGGERS: Final = (
     FeatureName.ACHILLES_RUPTURE,
     FeatureName.PAIN_OUT_OF_PROPORTION,
 )
+_OTHER_LEG_TRIGGERS: Final = tuple(name for name in LEG_TRIGGERS if name not in DVT_TRIGGERS)
 
 READABLE: Final[dict[str, str]] = {
     FeatureName.CALF_PAIN: "calf pain",
@@ -100,13 +109,18 @@ def readable(name: str) -> str:
 
 def is_recent(feature: Feature, now: datetime, days: float) -> bool:
     """Present, and at least one piece of evidence is within ``days`` (or carries no time)."""
-    if not feature.present:
-        return False
-    times = [ev.time for ev in feature.evidence if ev.time is not None]
-    if not times:
-        return True
-    horizon = now - timedelta(days=days)
-    return any(_aware(t, now) >= horizon for t in times)
+    return feature.state is State.PRESENT and _within(feature, now, now - timedelta(days=days))
+
+
+def _within(feature: Feature, now: datetime, horizon: datetime) -> bool:
+    """Some evidence at or after ``horizon``, or no evidence carries a time at all."""
+    timed = False
+    for ev in feature.evidence:
+        if ev.time is not None:
+            if _aware(ev.time, now) >= horizon:
+                return True
+            timed = True
+    return not timed
 
 
 def _aware(moment: datetime, like: datetime) -> datetime:
@@ -126,8 +140,23 @@ def days_between(earlier: datetime, later: datetime) -> float:
     return (later - _aware(earlier, later)).total_seconds() / 86400.0
 
 
-def recent_present(fs: FeatureSet, names: Iterable[str], days: int) -> list[Feature]:
-    return [fs.get(name) for name in names if is_recent(fs.get(name), fs.now, days)]
+def recent_present(fs: FeatureSet, names: Iterable[str], days: float) -> list[Feature]:
+    """``is_recent`` over ``names``; a name the mapping did not produce is UNKNOWN, not present,
+    so it is skipped without building its UNKNOWN placeholder (the rules call this a dozen
+    times a request, issue 7)."""
+    now = fs.now
+    horizon = now - timedelta(days=days)
+    features = fs.features
+    found: list[Feature] = []
+    for name in names:
+        feature = features.get(name)
+        if (
+            feature is not None
+            and feature.state is State.PRESENT
+            and _within(feature, now, horizon)
+        ):
+            found.append(feature)
+    return found
 
 
 def dvt_triggers(fs: FeatureSet, days: int) -> list[Feature]:
@@ -149,10 +178,15 @@ def dvt_triggers(fs: FeatureSet, days: int) -> list[Feature]:
     return [f for f in found if not (f.name in SWELLING_TRIGGERS and only_bilateral(f))]
 
 
-def leg_complaints(fs: FeatureSet, days: int) -> list[Feature]:
-    """Any current leg complaint; without one the service stays silent."""
-    others = [name for name in LEG_TRIGGERS if name not in DVT_TRIGGERS]
-    return dvt_triggers(fs, days) + recent_present(fs, others, days)
+def leg_complaints(
+    fs: FeatureSet, days: int, triggers: list[Feature] | None = None
+) -> list[Feature]:
+    """Any current leg complaint; without one the service stays silent.
+
+    ``triggers`` is ``dvt_triggers(fs, days)`` when the caller already has it.
+    """
+    found = dvt_triggers(fs, days) if triggers is None else triggers
+    return found + recent_present(fs, _OTHER_LEG_TRIGGERS, days)
 
 
 def only_bilateral(feature: Feature) -> bool:
@@ -164,7 +198,8 @@ def only_bilateral(feature: Feature) -> bool:
 
 
 def present(fs: FeatureSet, names: Iterable[str]) -> list[Feature]:
-    return [fs.get(name) for name in names if fs.get(name).present]
+    found = (fs.features.get(name) for name in names)
+    return [feature for feature in found if feature is not None and feature.present]
 
 
 def sides(feature: Feature) -> frozenset[Laterality]:
@@ -190,7 +225,7 @@ def evidence_text(evidence: Sequence[Evidence], limit: int = 3) -> str:
     parts: list[str] = []
     for ev in evidence[:limit]:
         bits = [b for b in (ev.value, ev.time.date().isoformat() if ev.time else None) if b]
-        if ev.certainty.value != "confirmed":
+        if ev.certainty is not Certainty.CONFIRMED:
             bits.append(ev.certainty.value)
         if ev.note:
             bits.append(ev.note)

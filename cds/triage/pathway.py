@@ -30,6 +30,7 @@ cannot rule DVT out, so the next test is the ultrasound.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cards.fhir_orders import OrderKind
@@ -107,8 +108,11 @@ class DvtPathwayRule:
         }
     )
 
-    def evaluate(self, fs: FeatureSet) -> DvtStatus:
-        triggers = tuple(dvt_triggers(fs, self.options.episode_days))
+    def evaluate(self, fs: FeatureSet, *, triggers: Sequence[Feature] | None = None) -> DvtStatus:
+        """``triggers``: ``dvt_triggers(fs, episode_days)`` when the caller already has them (the
+        engine computes them once a request for the gates and the pathway)."""
+        if triggers is None:
+            triggers = dvt_triggers(fs, self.options.episode_days)
         outside: list[str] = []
         if fs.get(FeatureName.PREGNANCY).present:
             outside.append("pregnancy")
@@ -128,7 +132,7 @@ class DvtPathwayRule:
             wells = WellsRule(self.options.wells_version).evaluate(fs)
             ddimer = assess(fs, self.options, wells.decision)
         return DvtStatus(
-            triggers=triggers,
+            triggers=tuple(triggers),
             outside_reasons=tuple(outside),
             known_dvt=known,
             wells=wells,

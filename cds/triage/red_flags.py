@@ -12,6 +12,7 @@ them into `critical` cards before anything else runs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cards.topics import Topic
@@ -101,7 +102,10 @@ class PulmonaryEmbolismGate:
         }
     )
 
-    def evaluate(self, fs: FeatureSet) -> RedFlag | None:
+    def evaluate(
+        self, fs: FeatureSet, *, triggers: Sequence[Feature] | None = None
+    ) -> RedFlag | None:
+        """``triggers``: ``dvt_triggers(fs, days)`` when the caller already has them."""
         symptoms = recent_present(fs, PE_SYMPTOMS, self.days)
         signs = [readable(f.name) for f in symptoms]
         found = list(symptoms)
@@ -124,7 +128,7 @@ class PulmonaryEmbolismGate:
             found.append(spo2)
         if not signs:
             return None
-        legs = dvt_triggers(fs, self.days)
+        legs = dvt_triggers(fs, self.days) if triggers is None else list(triggers)
         dvt = fs.get(FeatureName.CURRENT_DVT)
         if not legs and not dvt.present:
             return None

@@ -14,13 +14,14 @@ a flip from likely to unlikely is flagged. Pain on dorsiflexion (Homans' sign) i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from cds.triage.features_view import (
     DVT_TRIGGERS,
     days_between,
     explicitly_bilateral,
     feature_evidence,
+    present,
     sides,
 )
 from cds.triage.thresholds import (
@@ -82,8 +83,9 @@ REQUIRES: Final = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CriterionResult:
+class CriterionResult(NamedTuple):
+    """One scored criterion (a NamedTuple: immutable and cheap, nine are built per request)."""
+
     key: str
     label: str
     points: int
@@ -184,7 +186,7 @@ def score_text(minimum: int, maximum: int) -> str:
     return f"{minimum} to {maximum}" if minimum < 0 else f"{minimum}–{maximum}"
 
 
-def _label(key: str, version: WellsVersion) -> str:
+def _format_label(key: str, version: WellsVersion) -> str:
     text = LABELS[key]
     if key == "bedridden_or_surgery":
         bed = f"{BEDRIDDEN_DAYS} days or more" if version == "2003" else f"> {BEDRIDDEN_DAYS} days"
@@ -197,6 +199,16 @@ def _label(key: str, version: WellsVersion) -> str:
         where = "confined to the symptomatic leg" if version == "2003" else "greater in the leg"
         text = text.format(where=where)
     return text
+
+
+# Labels depend only on (version, criterion): formatted once at import, not per request.
+_LABEL_TEXT: Final[dict[WellsVersion, dict[str, str]]] = {
+    version: {key: _format_label(key, version) for key in LABELS} for version in WELLS_POINTS
+}
+
+
+def _label(key: str, version: WellsVersion) -> str:
+    return _LABEL_TEXT[version][key]
 
 
 def _criterion(
@@ -342,17 +354,17 @@ def symptomatic_legs(fs: FeatureSet) -> list[Laterality | None]:
     """The legs to score: those with a present leg finding; [None] when laterality is unknown."""
     legs: set[Laterality] = set()
     lateral_known = False
-    for name in DVT_TRIGGERS:
-        feature = fs.get(name)
-        if not feature.present:
-            continue
+    for feature in present(fs, DVT_TRIGGERS):
         lats = {feature.laterality} | {ev.laterality for ev in feature.evidence}
-        if lats & {Laterality.LEFT, Laterality.RIGHT, Laterality.BILATERAL}:
+        if not lats.isdisjoint(_SIDED):
             lateral_known = True
         legs |= sides(feature)
     if not lateral_known:
         return [None]
     return [leg for leg in (Laterality.LEFT, Laterality.RIGHT) if leg in legs]
+
+
+_SIDED: Final = frozenset({Laterality.LEFT, Laterality.RIGHT, Laterality.BILATERAL})
 
 
 def score_leg(fs: FeatureSet, version: WellsVersion, leg: Laterality | None) -> WellsResult:
