@@ -143,13 +143,16 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
         return
     if resource_type not in ("Condition", "Observation", "Procedure", "MedicationRequest"):
         return  # not read by any feature
-    owner = reference_of(raw.get("subject")) or reference_of(raw.get("patient"))
-    if owner is None:
-        col.skip(ref, "no subject reference")
-        return
-    if owner != col.patient_ref:
-        col.skip(ref, "other patient")
-        return
+    subject = raw.get("subject")
+    if type(subject) is not dict or subject.get("reference") != col.plain_patient_ref:
+        # not the plain "Patient/<id>" of this patient: the general rule decides
+        owner = reference_of(subject) or reference_of(raw.get("patient"))
+        if owner is None:
+            col.skip(ref, "no subject reference")
+            return
+        if owner != col.patient_ref:
+            col.skip(ref, "other patient")
+            return
     col.counts[resource_type] += 1
     entries = _candidates(col, resource_type, raw)
     if not entries:

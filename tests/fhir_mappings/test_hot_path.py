@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from fhir_mappings import units
 from fhir_mappings.codelists import load_index
 from fhir_mappings.collect import Collector
-from fhir_mappings.extract import MappingOptions, _code_entries, _matches
+from fhir_mappings.extract import MappingOptions, _code_entries, _matches, extract_features
 from fhir_mappings.read_models import (
     _decimal,
     _parse_decimal,
@@ -29,7 +29,7 @@ from fhir_mappings.read_models import (
 from fhir_mappings.resources import _READ
 from fhir_mappings.semantics import raw_codings, reference_of
 
-from .builders import ICD, LNC, NOW, PID, SCT
+from .builders import ICD, LNC, NOW, PID, SCT, observation
 
 
 def _general_reference(ref: str) -> str | None:
@@ -163,3 +163,31 @@ _CONCEPT = st.fixed_dictionaries({}, optional={"coding": st.lists(_CODING, max_s
 def test_single_coding_shortcut_matches_the_general_candidate_rule(concept: Any) -> None:
     col = Collector(now=NOW, options=MappingOptions(), index=load_index(), patient_id=PID)
     assert _code_entries(col, concept) == _matches(col, raw_codings(concept))
+
+
+@pytest.mark.parametrize("patient_id", [PID, "a/b", "p.1-x"])
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "Patient/{pid}",
+        "Patient/{pid}/_history/2",
+        "http://ehr/fhir/Patient/{pid}",
+        "Patient/other",
+        "Patient/a/b",
+        "b",
+    ],
+)
+def test_plain_subject_shortcut_matches_the_general_owner_rule(
+    patient_id: str, reference: str
+) -> None:
+    """A resource is this patient's exactly when ``reference_of`` says so, shortcut or not."""
+    resource = observation(LNC, "8867-4", valueQuantity={"value": 80, "unit": "/min"})
+    resource["subject"] = {"reference": reference.format(pid=patient_id)}
+    fs = extract_features([resource], patient_id=patient_id, now=NOW, options=MappingOptions())
+    owner = reference_of(resource["subject"])
+    expected = (
+        []
+        if owner == f"Patient/{patient_id}"
+        else ["no subject reference" if owner is None else "other patient"]
+    )
+    assert [s.reason for s in fs.skipped] == expected
