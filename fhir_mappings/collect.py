@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from fhir_mappings.features import (
     AlternativeDiagnosis,
@@ -53,7 +53,7 @@ class Finding(NamedTuple):
 class EvidenceSource(Protocol):
     """Where a measurement came from; builds its Evidence (``measurements._Reading``)."""
 
-    def evidence(self, value: str | None, laterality: Laterality | None = None) -> Evidence: ...
+    def quantity_evidence(self, quantity: Any, laterality: Laterality | None) -> Evidence: ...
 
 
 class Measurement(NamedTuple):
@@ -65,14 +65,14 @@ class Measurement(NamedTuple):
     source: EvidenceSource
     time: datetime | None
     reason: str | None = None
-    shown: str | None = None  # the value as sent, for the evidence
+    quantity: Any = None  # the validated Quantity as sent, shown in the evidence
     laterality: Laterality | None = None
 
     @property
     def evidence(self) -> Evidence:
         """Built when asked: a feature cites only its newest usable measurement, so most of a
         request's vital-sign readings never need one (issue 7)."""
-        return self.source.evidence(self.shown, self.laterality)
+        return self.source.quantity_evidence(self.quantity, self.laterality)
 
 
 @dataclass(slots=True)

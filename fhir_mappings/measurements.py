@@ -48,6 +48,9 @@ class _Reading(NamedTuple):  # immutable, and cheaper to build than a frozen dat
     time: datetime | None
     encounter: str | None
 
+    def quantity_evidence(self, quantity: Any, laterality: Laterality | None) -> Evidence:
+        return self.evidence(_shown(quantity), laterality)
+
     def evidence(self, value: str | None, laterality: Laterality | None = None) -> Evidence:
         return Evidence(
             reference=self.ref,
@@ -103,9 +106,9 @@ def numeric_observation(
     name = entry.list_name
     if name in VITAL_LISTS:
         conv = _value(model, VITAL_LISTS[name])
-        shown = _shown(model.get("valueQuantity"))
+        quantity = model.get("valueQuantity")
         col.measurements.append(
-            Measurement(name, conv.value, conv.unit, reading, reading.time, conv.reason, shown)
+            Measurement(name, conv.value, conv.unit, reading, reading.time, conv.reason, quantity)
         )
     elif name in LAB_LISTS:  # interpretation is read by labs and D-dimer only
         _lab(col, reading, name, sorted(interpretation_codes(model)))
@@ -114,9 +117,9 @@ def numeric_observation(
     elif name == "calf_circumference_difference":
         conv = _value(model, "cm")
         lat = laterality_of(_listed(model.get("bodySite")))
-        shown = _shown(model.get("valueQuantity"))
+        quantity = model.get("valueQuantity")
         col.measurements.append(
-            Measurement(name, conv.value, "cm", reading, reading.time, conv.reason, shown, lat)
+            Measurement(name, conv.value, "cm", reading, reading.time, conv.reason, quantity, lat)
         )
     elif name == "calf_circumference":
         _calf_legs(col, reading)
@@ -225,7 +228,7 @@ def _calf_legs(col: Collector, reading: _Reading) -> None:
                 reading,
                 reading.time,
                 conv.reason,
-                _shown(quantity),
+                quantity,
                 side,
             )
         )
