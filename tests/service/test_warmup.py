@@ -1,0 +1,57 @@
+"""The start-up warm-up really exercises the call path, and leaves the GC tuned (issue 7).
+
+The warm-up's synthetic resources carry clinical codes inline; if a code list ever dropped one of
+them, the warm-up would silently stop warming the mappers it exists for. These tests pin that
+each synthetic resource maps to the feature it is meant to touch.
+"""
+
+from __future__ import annotations
+
+import gc
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cds.engine import mapping_options
+from cds.services import build_services
+from cds.warmup import _PATIENT, GC_YOUNG_THRESHOLD, _resources
+from fhir_mappings.extract import extract_features
+from fhir_mappings.features import FeatureName
+from tests.conftest import make_settings, running_app
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def test_each_synthetic_resource_maps_to_a_feature(tmp_path: Path) -> None:
+    found = _resources(NOW)
+    resources = [r for group in found.values() for r in group]
+    fs = extract_features(
+        resources,
+        patient_id=_PATIENT,
+        now=NOW,
+        options=mapping_options(make_settings(tmp_path)),
+        available=frozenset({"Condition", "Observation"}),
+    )
+    assert fs.skipped == []
+    assert fs.features[FeatureName.CALF_PAIN].present  # SNOMED 300954003 and ICD-10-CM M79.662
+    assert fs.features[FeatureName.HEART_RATE].present  # LOINC 8867-4
+    assert fs.features[FeatureName.TEMPERATURE].present  # LOINC 8310-5
+    assert [d.value_ng_ml for d in fs.ddimers] == [400]  # LOINC 48065-7 (FEU)
+
+
+def test_every_service_gets_a_synthetic_request() -> None:
+    from cds.warmup import _request
+
+    for service in build_services().values():
+        body = _request(service, NOW)
+        assert body.hook == service.hook
+        assert set(body.prefetch or {}) == {spec.key for spec in service.searches}
+
+
+async def test_the_lifespan_leaves_the_young_gc_threshold_raised(tmp_path: Path) -> None:
+    before = gc.get_threshold()
+    try:
+        async with running_app(make_settings(tmp_path)):
+            assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+            assert gc.get_threshold()[1:] == before[1:]
+    finally:
+        gc.set_threshold(*before)
