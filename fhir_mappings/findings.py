@@ -31,9 +31,11 @@ from fhir_mappings.features import (
     State,
 )
 from fhir_mappings.semantics import (
+    as_list,
     code_pairs,
     codings_of,
     condition_state,
+    field_of,
     first_code,
     laterality_of,
     observation_polarity,
@@ -44,31 +46,21 @@ from fhir_mappings.semantics import (
 _CLINICIAN_ASSERTED = frozenset({"confirmed", "provisional"})
 
 
-def _get(element: Any, name: str) -> Any:
-    """``element[name]`` of an optional validated element (a dict, or None when not given)."""
-    return element.get(name) if element else None
-
-
-def _listed(element: Any) -> list[Any]:
-    """An optional single element as a list (``bodySite`` is one concept on an Observation)."""
-    return [element] if element else []
-
-
 def _onset(model: Any) -> datetime | None:
     period = model.get("onsetPeriod")
-    return to_datetime(model.get("onsetDateTime")) or to_datetime(_get(period, "start"))
+    return to_datetime(model.get("onsetDateTime")) or to_datetime(field_of(period, "start"))
 
 
 def _abatement(model: Any) -> datetime | None:
     period = model.get("abatementPeriod")
-    return to_datetime(model.get("abatementDateTime")) or to_datetime(_get(period, "end"))
+    return to_datetime(model.get("abatementDateTime")) or to_datetime(field_of(period, "end"))
 
 
 def observation_time(model: Any) -> datetime | None:
     period = model.get("effectivePeriod")
     return (
         to_datetime(model.get("effectiveDateTime"))
-        or to_datetime(_get(period, "start"))
+        or to_datetime(field_of(period, "start"))
         or to_datetime(model.get("effectiveInstant"))
         or to_datetime(model.get("issued"))
     )
@@ -302,7 +294,7 @@ def observation_findings(
             concept=concept,
             value=value,
             time=when,
-            laterality=laterality_of(_listed(model.get("bodySite"))) if leg else None,
+            laterality=laterality_of(as_list(model.get("bodySite"))) if leg else None,
             certainty=certainty,
             asserter=reference_of(performer[0]) if performer else None,
             encounter=reference_of(model.get("encounter")),

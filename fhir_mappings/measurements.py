@@ -24,10 +24,12 @@ from fhir_mappings.features import (
     LabResult,
     Laterality,
 )
-from fhir_mappings.findings import _get, _listed, observation_time
+from fhir_mappings.findings import observation_time
 from fhir_mappings.semantics import (
+    as_list,
     codings_of,
     concept_text,
+    field_of,
     interpretation_codes,
     laterality_of,
     merge_laterality,
@@ -116,7 +118,7 @@ def numeric_observation(
         _ddimer(col, reading, DDIMER_KIND[name], sorted(interpretation_codes(model)))
     elif name == "calf_circumference_difference":
         conv = _value(model, "cm")
-        lat = laterality_of(_listed(model.get("bodySite")))
+        lat = laterality_of(as_list(model.get("bodySite")))
         quantity = model.get("valueQuantity")
         col.measurements.append(
             Measurement(name, conv.value, "cm", reading, reading.time, conv.reason, quantity, lat)
@@ -211,12 +213,12 @@ def _calf_legs(col: Collector, reading: _Reading) -> None:
     model = reading.model
     parts: list[tuple[Laterality | None, Any]] = []
     if model.get("valueQuantity") is not None:
-        parts.append((laterality_of(_listed(model.get("bodySite"))), model))
+        parts.append((laterality_of(as_list(model.get("bodySite"))), model))
     for component in model.get("component") or []:
         parts.append((_side_of_component(component), component))
     for side, holder in parts:
         quantity = holder.get("valueQuantity")
-        conv = convert(_get(quantity, "value"), quantity_unit(quantity), "cm")
+        conv = convert(field_of(quantity, "value"), quantity_unit(quantity), "cm")
         if side not in (Laterality.LEFT, Laterality.RIGHT):
             col.skip(reading.ref, "calf circumference without a left/right side")
             continue

@@ -17,8 +17,7 @@ from typing import Any
 from fhir_mappings.codelists import CodeEntry
 from fhir_mappings.collect import Collector, Finding
 from fhir_mappings.features import Coding, Evidence, FeatureName, State
-from fhir_mappings.findings import _get, _listed
-from fhir_mappings.semantics import codings_of, reference_of, to_datetime
+from fhir_mappings.semantics import as_list, codings_of, field_of, reference_of, to_datetime
 
 SURGERY_LIST = "recent_major_surgery"
 _DONE = "completed"
@@ -33,8 +32,8 @@ def _performed(model: Any) -> datetime | None:
     period = model.get("performedPeriod")
     return (
         to_datetime(model.get("performedDateTime"))
-        or to_datetime(_get(period, "end"))
-        or to_datetime(_get(period, "start"))
+        or to_datetime(field_of(period, "end"))
+        or to_datetime(field_of(period, "start"))
     )
 
 
@@ -44,7 +43,7 @@ def procedure_findings(col: Collector, ref: str, model: Any) -> None:
         col.skip(ref, f"status {status}")
         return
     concept = None
-    for coding in codings_of([*_listed(model.get("category")), *_listed(model.get("code"))]):
+    for coding in codings_of([*as_list(model.get("category")), *as_list(model.get("code"))]):
         if col.index.match(coding.system, coding.code):
             concept = coding
             break
@@ -76,8 +75,8 @@ def procedure_findings(col: Collector, ref: str, model: Any) -> None:
 def _start(model: Any) -> datetime | None:
     starts = [to_datetime(model.get("authoredOn"))]
     for dosage in model.get("dosageInstruction") or []:
-        repeat = _get(dosage.get("timing"), "repeat")
-        starts.append(to_datetime(_get(_get(repeat, "boundsPeriod"), "start")))
+        repeat = field_of(dosage.get("timing"), "repeat")
+        starts.append(to_datetime(field_of(field_of(repeat, "boundsPeriod"), "start")))
     found = [s for s in starts if s is not None]
     return min(found) if found else None
 

@@ -52,6 +52,16 @@ def to_datetime(value: Any) -> datetime | None:
     return None
 
 
+def field_of(element: Any, name: str) -> Any:
+    """``element[name]`` of an optional validated element (a dict, or None when not given)."""
+    return element.get(name) if element else None
+
+
+def as_list(element: Any) -> list[Any]:
+    """An optional single element as a list (``bodySite`` is one concept on an Observation)."""
+    return [element] if element else []
+
+
 def codings_of(concept: Any) -> list[Coding]:
     """Codings with system and code set, of a validated CodeableConcept (or a list of them).
 
