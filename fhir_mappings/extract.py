@@ -129,17 +129,17 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
             col.skip(ref, "other patient")
             return
         try:
-            model = validate(raw)
+            resource = validate(raw)
         except InvalidResource as exc:
             col.skip(ref, str(exc))
             return
-        birth_date = model.get("birthDate")
+        birth_date = resource.get("birthDate")
         birth = to_datetime(birth_date)
         if birth is not None and len(str(birth_date)) >= 10:
             col.birth_date = birth.date()
         elif isinstance(birth_date, date):
             col.birth_date = birth_date
-        col.sex = model.get("gender")
+        col.sex = resource.get("gender")
         return
     if resource_type not in ("Condition", "Observation", "Procedure", "MedicationRequest"):
         return  # not read by any feature
@@ -164,38 +164,38 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
     ):
         view = VITAL_SIGN_VIEW  # read as a vital sign only: validate what that reads
     try:
-        model = validate(raw, view)
+        resource = validate(raw, view)
     except InvalidResource as exc:
         col.skip(ref, str(exc))
         return
     if resource_type == "Condition":
-        condition_findings(col, ref, model, entries)
+        condition_findings(col, ref, resource, entries)
     elif resource_type == "Procedure":
-        procedure_findings(col, ref, model)
+        procedure_findings(col, ref, resource)
     elif resource_type == "MedicationRequest":
-        medication_findings(col, ref, model, entries)
+        medication_findings(col, ref, resource, entries)
     else:
-        _observation(col, ref, model, entries)
+        _observation(col, ref, resource, entries)
 
 
-def _observation(col: Collector, ref: str, model: Any, entries: tuple[CodeEntry, ...]) -> None:
-    ignored = observation_ignored(model.get("status"))
+def _observation(col: Collector, ref: str, resource: Any, entries: tuple[CodeEntry, ...]) -> None:
+    ignored = observation_ignored(resource.get("status"))
     if ignored:
         col.skip(ref, ignored)
         return
-    note = "preliminary" if model.get("status") == "preliminary" else None
+    note = "preliminary" if resource.get("status") == "preliminary" else None
     if len(entries) == 1:  # the usual: one code, one list
         if entries[0].list_name in NUMERIC_LISTS:
-            numeric_observation(col, ref, model, entries[0], note)
+            numeric_observation(col, ref, resource, entries[0], note)
         else:
-            observation_findings(col, ref, model, entries, note)
+            observation_findings(col, ref, resource, entries, note)
         return
     numeric = {e.list_name: e for e in entries if e.list_name in NUMERIC_LISTS}
     for entry in numeric.values():
-        numeric_observation(col, ref, model, entry, note)
+        numeric_observation(col, ref, resource, entry, note)
     findings = tuple(e for e in entries if e.list_name not in NUMERIC_LISTS)
     if findings:
-        observation_findings(col, ref, model, findings, note)
+        observation_findings(col, ref, resource, findings, note)
 
 
 def extract_features(

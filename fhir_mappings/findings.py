@@ -46,47 +46,47 @@ from fhir_mappings.semantics import (
 _CLINICIAN_ASSERTED = frozenset({"confirmed", "provisional"})
 
 
-def _onset(model: Any) -> datetime | None:
-    period = model.get("onsetPeriod")
-    return to_datetime(model.get("onsetDateTime")) or to_datetime(field_of(period, "start"))
+def _onset(resource: Any) -> datetime | None:
+    period = resource.get("onsetPeriod")
+    return to_datetime(resource.get("onsetDateTime")) or to_datetime(field_of(period, "start"))
 
 
-def _abatement(model: Any) -> datetime | None:
-    period = model.get("abatementPeriod")
-    return to_datetime(model.get("abatementDateTime")) or to_datetime(field_of(period, "end"))
+def _abatement(resource: Any) -> datetime | None:
+    period = resource.get("abatementPeriod")
+    return to_datetime(resource.get("abatementDateTime")) or to_datetime(field_of(period, "end"))
 
 
-def observation_time(model: Any) -> datetime | None:
-    period = model.get("effectivePeriod")
+def observation_time(resource: Any) -> datetime | None:
+    period = resource.get("effectivePeriod")
     return (
-        to_datetime(model.get("effectiveDateTime"))
+        to_datetime(resource.get("effectiveDateTime"))
         or to_datetime(field_of(period, "start"))
-        or to_datetime(model.get("effectiveInstant"))
-        or to_datetime(model.get("issued"))
+        or to_datetime(resource.get("effectiveInstant"))
+        or to_datetime(resource.get("issued"))
     )
 
 
-def _matched_coding(model: Any, entries: tuple[CodeEntry, ...]) -> Coding | None:
+def _matched_coding(resource: Any, entries: tuple[CodeEntry, ...]) -> Coding | None:
     wanted = {(e.system, e.list_name) for e in entries}
     systems = {system for system, _ in wanted}
-    for coding in codings_of(model.get("code")):
+    for coding in codings_of(resource.get("code")):
         if coding.system in systems:
             return coding
     return None
 
 
-def _site_codes(model: Any) -> set[str]:
+def _site_codes(resource: Any) -> set[str]:
     """SNOMED codes of bodySite (a list on Condition, a single concept on Observation)."""
-    sites = model.get("bodySite")
+    sites = resource.get("bodySite")
     site_list = sites if isinstance(sites, list) else [sites] if sites else []
     return {code for system, code in code_pairs(site_list) if system == SNOMED}
 
 
-def _leg_site_documented(model: Any) -> bool:
-    return bool(_site_codes(model) & (LEG_SITE_CODES | LATERALITY_CODES.keys()))
+def _leg_site_documented(resource: Any) -> bool:
+    return bool(_site_codes(resource) & (LEG_SITE_CODES | LATERALITY_CODES.keys()))
 
 
-def _site_rule(feature: str, model: Any) -> bool:
+def _site_rule(feature: str, resource: Any) -> bool:
     """Whether a body-site-dependent finding applies to this resource's bodySite.
 
     Tenderness counts only on the leg (Wells: along the deep veins). Numbness, paraesthesia or
@@ -95,10 +95,10 @@ def _site_rule(feature: str, model: Any) -> bool:
     same codes without a saddle site stay leg / radicular findings.
     """
     if feature == FeatureName.DEEP_VEIN_TENDERNESS:
-        return _leg_site_documented(model)
+        return _leg_site_documented(resource)
     if feature not in _SADDLE_SENSITIVE:
         return True
-    sites = _site_codes(model)
+    sites = _site_codes(resource)
     saddle = bool(sites & SADDLE_SITE_CODES)
     if feature == FeatureName.SADDLE_NUMBNESS:
         return saddle
@@ -116,21 +116,21 @@ def _by_list(entries: tuple[CodeEntry, ...]) -> dict[str, CodeEntry]:
 
 
 def condition_findings(
-    col: Collector, ref: str, model: Any, entries: tuple[CodeEntry, ...]
+    col: Collector, ref: str, resource: Any, entries: tuple[CodeEntry, ...]
 ) -> None:
-    state = condition_state(model)
+    state = condition_state(resource)
     if state.ignored:
         col.skip(ref, state.ignored)
         return
-    onset, recorded = _onset(model), to_datetime(model.get("recordedDate"))
+    onset, recorded = _onset(resource), to_datetime(resource.get("recordedDate"))
     times = [t for t in (onset, recorded) if t is not None]
     recency = max(times) if times else None
-    concept = _matched_coding(model, entries)
-    sites = model.get("bodySite") or []
-    asserter = reference_of(model.get("asserter")) or reference_of(model.get("recorder"))
+    concept = _matched_coding(resource, entries)
+    sites = resource.get("bodySite") or []
+    asserter = reference_of(resource.get("asserter")) or reference_of(resource.get("recorder"))
     notes = [n for n in (state.note,) if n]
     if not state.current:
-        status = first_code(model.get("clinicalStatus"), "")
+        status = first_code(resource.get("clinicalStatus"), "")
         notes.append("clinicalStatus " + (status or "inactive"))
 
     def evidence(feature: str, extra: str | None = None) -> Evidence:
@@ -139,25 +139,25 @@ def condition_findings(
             reference=ref,
             concept=concept,
             time=onset or recorded,
-            laterality=laterality_of(sites, code_pairs(model.get("code"))) if leg else None,
+            laterality=laterality_of(sites, code_pairs(resource.get("code"))) if leg else None,
             certainty=state.certainty,
             asserter=asserter,
-            encounter=reference_of(model.get("encounter")),
+            encounter=reference_of(resource.get("encounter")),
             note="; ".join([*notes, extra] if extra else notes) or None,
         )
 
     for list_name in _by_list(entries):
         if list_name.startswith(ALTERNATIVE_PREFIX):
-            _alternative(col, list_name, model, evidence(FeatureName.CALF_PAIN), recorded, onset)
+            _alternative(col, list_name, resource, evidence(FeatureName.CALF_PAIN), recorded, onset)
             continue
         target = FINDING_LISTS.get(list_name)
         if target is None:
             continue
         feature, window = target
-        if not _site_rule(feature, model):
+        if not _site_rule(feature, resource):
             continue
         if window is Window.SPECIAL:
-            _history_finding(col, list_name, state.current, recency, _abatement(model), evidence)
+            _history_finding(col, list_name, state.current, recency, _abatement(resource), evidence)
             continue
         eligible, why = _eligible(col, window, state.current, recency)
         finding_state = State.PRESENT
@@ -241,15 +241,15 @@ def _abatement_note(abated: datetime | None, treated: bool, months: int) -> str:
 def _alternative(
     col: Collector,
     list_name: str,
-    model: Any,
+    resource: Any,
     evidence: Evidence,
     recorded: datetime | None,
     onset: datetime | None,
 ) -> None:
-    if not condition_state(model).current:
+    if not condition_state(resource).current:
         return
     asserted_at = recorded or onset
-    verification = first_code(model.get("verificationStatus"), "")
+    verification = first_code(resource.get("verificationStatus"), "")
     col.alternatives.append(
         AlternativeDiagnosis(
             kind=list_name.removeprefix(ALTERNATIVE_PREFIX),
@@ -262,13 +262,13 @@ def _alternative(
 
 
 def observation_findings(
-    col: Collector, ref: str, model: Any, entries: tuple[CodeEntry, ...], note: str | None
+    col: Collector, ref: str, resource: Any, entries: tuple[CodeEntry, ...], note: str | None
 ) -> None:
     """Coded finding Observations; ``note`` marks preliminary results."""
-    when = observation_time(model)
-    polarity, value, reason = observation_polarity(model)
-    concept = _matched_coding(model, entries)
-    performer = model.get("performer") or []
+    when = observation_time(resource)
+    polarity, value, reason = observation_polarity(resource)
+    concept = _matched_coding(resource, entries)
+    performer = resource.get("performer") or []
     certainty = Certainty.PROVISIONAL if note else Certainty.CONFIRMED
     for list_name in _by_list(entries):
         target = FINDING_LISTS.get(list_name)
@@ -285,7 +285,7 @@ def observation_findings(
                     continue
                 feature = FeatureName.PREVIOUS_PE
             window = Window.CURRENT
-        if not _site_rule(feature, model):
+        if not _site_rule(feature, resource):
             continue
         eligible, why = _eligible(col, window, True, when)
         leg = feature in LEG_FEATURES
@@ -294,10 +294,10 @@ def observation_findings(
             concept=concept,
             value=value,
             time=when,
-            laterality=laterality_of(as_list(model.get("bodySite"))) if leg else None,
+            laterality=laterality_of(as_list(resource.get("bodySite"))) if leg else None,
             certainty=certainty,
             asserter=reference_of(performer[0]) if performer else None,
-            encounter=reference_of(model.get("encounter")),
+            encounter=reference_of(resource.get("encounter")),
             note=note,
         )
         col.findings.append(Finding(feature, polarity, ev, eligible, when, reason or why))

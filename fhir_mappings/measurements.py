@@ -44,7 +44,7 @@ class _Reading(NamedTuple):  # immutable, and cheaper to build than a frozen dat
     """One numeric Observation as every piece of its evidence needs it (read once)."""
 
     ref: str
-    model: Any
+    resource: Any
     concept: Coding
     note: str | None  # "preliminary", or None for a final result
     time: datetime | None
@@ -72,18 +72,18 @@ def _shown(quantity: Any) -> str | None:
     return f"{quantity['value']} {quantity_unit(quantity) or '(no unit)'}".strip()
 
 
-def _value(model: Any, target: str, analyte: str = "") -> Converted:
-    absent = model.get("dataAbsentReason")
+def _value(resource: Any, target: str, analyte: str = "") -> Converted:
+    absent = resource.get("dataAbsentReason")
     if absent is not None:
         return Converted(None, target, reason=f"data absent: {concept_text(absent) or 'unknown'}")
-    quantity = model.get("valueQuantity")
+    quantity = resource.get("valueQuantity")
     if quantity is None:
         return Converted(None, target, reason="no valueQuantity")
     return convert(quantity.get("value"), quantity_unit(quantity), target, analyte=analyte)
 
 
-def _range(model: Any, target: str, analyte: str = "") -> tuple[float | None, float | None]:
-    ranges = model.get("referenceRange") or []
+def _range(resource: Any, target: str, analyte: str = "") -> tuple[float | None, float | None]:
+    ranges = resource.get("referenceRange") or []
     if not ranges:
         return None, None
     bounds = []
@@ -95,31 +95,31 @@ def _range(model: Any, target: str, analyte: str = "") -> tuple[float | None, fl
 
 
 def numeric_observation(
-    col: Collector, ref: str, model: Any, entry: CodeEntry, note: str | None
+    col: Collector, ref: str, resource: Any, entry: CodeEntry, note: str | None
 ) -> None:
     reading = _Reading(
         ref,
-        model,
+        resource,
         entry.concept,
         note,
-        observation_time(model),
-        reference_of(model.get("encounter")),
+        observation_time(resource),
+        reference_of(resource.get("encounter")),
     )
     name = entry.list_name
     if name in VITAL_LISTS:
-        conv = _value(model, VITAL_LISTS[name])
-        quantity = model.get("valueQuantity")
+        conv = _value(resource, VITAL_LISTS[name])
+        quantity = resource.get("valueQuantity")
         col.measurements.append(
             Measurement(name, conv.value, conv.unit, reading, reading.time, conv.reason, quantity)
         )
     elif name in LAB_LISTS:  # interpretation is read by labs and D-dimer only
-        _lab(col, reading, name, sorted(interpretation_codes(model)))
+        _lab(col, reading, name, sorted(interpretation_codes(resource)))
     elif name in ("ddimer_feu", "ddimer_ddu"):
-        _ddimer(col, reading, DDIMER_KIND[name], sorted(interpretation_codes(model)))
+        _ddimer(col, reading, DDIMER_KIND[name], sorted(interpretation_codes(resource)))
     elif name == "calf_circumference_difference":
-        conv = _value(model, "cm")
-        lat = laterality_of(as_list(model.get("bodySite")))
-        quantity = model.get("valueQuantity")
+        conv = _value(resource, "cm")
+        lat = laterality_of(as_list(resource.get("bodySite")))
+        quantity = resource.get("valueQuantity")
         col.measurements.append(
             Measurement(name, conv.value, "cm", reading, reading.time, conv.reason, quantity, lat)
         )
@@ -129,16 +129,16 @@ def numeric_observation(
 
 def _lab(col: Collector, reading: _Reading, analyte: str, interp: list[str]) -> None:
     target = LAB_LISTS[analyte]
-    model = reading.model
-    conv = _value(model, target, analyte)
+    resource = reading.resource
+    conv = _value(resource, target, analyte)
     if conv.value is None:
         col.skip(reading.ref, f"{analyte}: value unknown ({conv.reason})")
         return
     time = _recent_time(col, reading, analyte)
     if time is None:
         return
-    low, high = _range(model, target, analyte)
-    shown = _shown(model.get("valueQuantity")) or ""
+    low, high = _range(resource, target, analyte)
+    shown = _shown(resource.get("valueQuantity")) or ""
     col.labs.setdefault(analyte, []).append(
         LabResult(
             analyte=analyte,
@@ -165,8 +165,8 @@ def _recent_time(col: Collector, reading: _Reading, label: str) -> datetime | No
 
 
 def _ddimer(col: Collector, reading: _Reading, kind: DDimerUnit, interp: list[str]) -> None:
-    model = reading.model
-    conv = _value(model, "ng/mL")
+    resource = reading.resource
+    conv = _value(resource, "ng/mL")
     if conv.value is None:
         col.skip(reading.ref, f"D-dimer: value unknown ({conv.reason})")
         return
@@ -178,8 +178,8 @@ def _ddimer(col: Collector, reading: _Reading, kind: DDimerUnit, interp: list[st
     time = _recent_time(col, reading, "D-dimer")
     if time is None:
         return
-    _, high = _range(model, "ng/mL")
-    shown = f"{_shown(model.get('valueQuantity'))} {kind.value}"
+    _, high = _range(resource, "ng/mL")
+    shown = f"{_shown(resource.get('valueQuantity'))} {kind.value}"
     col.ddimers.append(
         DDimerResult(
             value_ng_ml=conv.value,
@@ -210,11 +210,11 @@ def _side_of_component(component: Any) -> Laterality | None:
 
 def _calf_legs(col: Collector, reading: _Reading) -> None:
     """Per-leg circumference: one Observation per leg, or left/right components."""
-    model = reading.model
+    resource = reading.resource
     parts: list[tuple[Laterality | None, Any]] = []
-    if model.get("valueQuantity") is not None:
-        parts.append((laterality_of(as_list(model.get("bodySite"))), model))
-    for component in model.get("component") or []:
+    if resource.get("valueQuantity") is not None:
+        parts.append((laterality_of(as_list(resource.get("bodySite"))), resource))
+    for component in resource.get("component") or []:
         parts.append((_side_of_component(component), component))
     for side, holder in parts:
         quantity = holder.get("valueQuantity")

@@ -47,11 +47,11 @@ def draft_orders(col: Collector, drafts: Sequence[Any], selections: Sequence[str
         kind, concept = "other", None
         if resource_type in _CODED:
             try:
-                model = validate(raw)
+                resource = validate(raw)
             except InvalidResource as exc:
                 col.skip(ref, str(exc))
                 continue
-            kind, concept = _classify(col, codings_of(model.get(_CODED[resource_type])))
+            kind, concept = _classify(col, codings_of(resource.get(_CODED[resource_type])))
         col.drafts.append(
             DraftOrder(
                 reference=ref,

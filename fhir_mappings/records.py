@@ -28,26 +28,26 @@ _ORDER_INTENTS = frozenset(
 )
 
 
-def _performed(model: Any) -> datetime | None:
-    period = model.get("performedPeriod")
+def _performed(resource: Any) -> datetime | None:
+    period = resource.get("performedPeriod")
     return (
-        to_datetime(model.get("performedDateTime"))
+        to_datetime(resource.get("performedDateTime"))
         or to_datetime(field_of(period, "end"))
         or to_datetime(field_of(period, "start"))
     )
 
 
-def procedure_findings(col: Collector, ref: str, model: Any) -> None:
-    status = model.get("status")
+def procedure_findings(col: Collector, ref: str, resource: Any) -> None:
+    status = resource.get("status")
     if status in _IGNORED_PROCEDURE:
         col.skip(ref, f"status {status}")
         return
     concept = None
-    for coding in codings_of([*as_list(model.get("category")), *as_list(model.get("code"))]):
+    for coding in codings_of([*as_list(resource.get("category")), *as_list(resource.get("code"))]):
         if col.index.match(coding.system, coding.code):
             concept = coding
             break
-    when = _performed(model)
+    when = _performed(resource)
     weeks = col.options.surgery_window_weeks
     in_window = when is not None and when >= col.since(weeks=weeks) and when <= col.now
     eligible = status == _DONE and in_window
@@ -62,19 +62,19 @@ def procedure_findings(col: Collector, ref: str, model: Any) -> None:
     ev = Evidence(
         reference=ref,
         concept=concept,
-        value=next((c.display for c in codings_of(model.get("code")) if c.display), None),
+        value=next((c.display for c in codings_of(resource.get("code")) if c.display), None),
         time=when,
-        asserter=reference_of(model.get("asserter")) or reference_of(model.get("recorder")),
-        encounter=reference_of(model.get("encounter")),
+        asserter=reference_of(resource.get("asserter")) or reference_of(resource.get("recorder")),
+        encounter=reference_of(resource.get("encounter")),
     )
     col.findings.append(
         Finding(FeatureName.RECENT_MAJOR_SURGERY, State.UNKNOWN, ev, eligible, when, reason)
     )
 
 
-def _start(model: Any) -> datetime | None:
-    starts = [to_datetime(model.get("authoredOn"))]
-    for dosage in model.get("dosageInstruction") or []:
+def _start(resource: Any) -> datetime | None:
+    starts = [to_datetime(resource.get("authoredOn"))]
+    for dosage in resource.get("dosageInstruction") or []:
         repeat = field_of(dosage.get("timing"), "repeat")
         starts.append(to_datetime(field_of(field_of(repeat, "boundsPeriod"), "start")))
     found = [s for s in starts if s is not None]
@@ -82,15 +82,15 @@ def _start(model: Any) -> datetime | None:
 
 
 def medication_findings(
-    col: Collector, ref: str, model: Any, entries: tuple[CodeEntry, ...]
+    col: Collector, ref: str, resource: Any, entries: tuple[CodeEntry, ...]
 ) -> None:
-    status, intent = model.get("status"), model.get("intent")
-    start = _start(model)
-    authored = to_datetime(model.get("authoredOn"))
+    status, intent = resource.get("status"), resource.get("intent")
+    start = _start(resource)
+    authored = to_datetime(resource.get("authoredOn"))
     current = status in _CURRENT_MED or (status == "completed" and col.recent(authored))
     eligible = current and intent in _ORDER_INTENTS
     reason = None if eligible else f"MedicationRequest status {status}, intent {intent}"
-    codings = codings_of(model.get("medicationCodeableConcept"))
+    codings = codings_of(resource.get("medicationCodeableConcept"))
     for entry in {e.list_name: e for e in entries}.values():
         if entry.list_name not in (FeatureName.ANTICOAGULANT, FeatureName.HORMONAL_CONTRACEPTION):
             continue
@@ -100,8 +100,8 @@ def medication_findings(
             concept=concept or Coding(entry.system, entry.code, entry.display),
             value=f"status {status}",
             time=start,
-            asserter=reference_of(model.get("requester")),
-            encounter=reference_of(model.get("encounter")),
+            asserter=reference_of(resource.get("requester")),
+            encounter=reference_of(resource.get("encounter")),
         )
         col.findings.append(Finding(entry.list_name, State.PRESENT, ev, eligible, start, reason))
         if entry.list_name == FeatureName.ANTICOAGULANT and eligible and start is not None:

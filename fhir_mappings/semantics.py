@@ -27,7 +27,7 @@ _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 
 
 def to_datetime(value: Any) -> datetime | None:
-    """A FHIR date/dateTime/instant (model value or string, partial allowed) as aware UTC.
+    """A FHIR date/dateTime/instant (resource value or string, partial allowed) as aware UTC.
 
     Partial dates ("2024", "2024-05") take their first instant; a naive time is read as UTC.
     """
@@ -118,7 +118,7 @@ def raw_codings(raw: Any) -> list[tuple[str, str]]:
 
 
 def reference_of(value: Any) -> str | None:
-    """ "Type/id" from a Reference (model or raw), dropping a base URL and _history."""
+    """ "Type/id" from a Reference (resource or raw), dropping a base URL and _history."""
     if value is None:
         return None  # the common case (no encounter, asserter, ...): skip the ABC check below
     if type(value) is dict:
@@ -194,9 +194,9 @@ class ConditionState(NamedTuple):  # immutable, and cheaper to build than a froz
     note: str | None
 
 
-def condition_state(model: Any) -> ConditionState:
-    clinical = first_code(model.get("clinicalStatus"), "")
-    verification = first_code(model.get("verificationStatus"), "")
+def condition_state(resource: Any) -> ConditionState:
+    clinical = first_code(resource.get("clinicalStatus"), "")
+    verification = first_code(resource.get("verificationStatus"), "")
     if verification in IGNORED_VERIFICATION:
         return ConditionState(
             f"verificationStatus {verification}", False, Certainty.CONFIRMED, None
@@ -216,30 +216,30 @@ def observation_ignored(status: str | None) -> str | None:
     return None
 
 
-def interpretation_codes(model: Any) -> set[str]:
-    interpretation = model.get("interpretation")
+def interpretation_codes(resource: Any) -> set[str]:
+    interpretation = resource.get("interpretation")
     if not interpretation:
         return set()  # most results carry no interpretation
     return {code for _, code in code_pairs(interpretation)}
 
 
-def observation_polarity(model: Any) -> tuple[State, str | None, str | None]:
+def observation_polarity(resource: Any) -> tuple[State, str | None, str | None]:
     """(state, value text, reason) for a coded finding Observation.
 
     Present: valueBoolean true, interpretation POS/DET, or no value (the finding was recorded).
     Absent: valueBoolean false or interpretation NEG/ND. dataAbsentReason: unknown.
     """
-    absent = model.get("dataAbsentReason")
+    absent = resource.get("dataAbsentReason")
     if absent is not None:
         return State.UNKNOWN, None, f"data absent: {concept_text(absent) or 'no reason given'}"
-    interp = interpretation_codes(model)
-    boolean = model.get("valueBoolean")
+    interp = interpretation_codes(resource)
+    boolean = resource.get("valueBoolean")
     if boolean is False or interp & NEGATIVE_INTERPRETATION:
         return State.ABSENT, "false" if boolean is False else "NEG", None
     if boolean is True or interp & POSITIVE_INTERPRETATION:
         return State.PRESENT, "true" if boolean is True else "POS", None
     for attr in ("valueCodeableConcept", "valueString", "valueInteger", "valueQuantity"):
-        value = model.get(attr)
+        value = resource.get(attr)
         if value is not None:
             if attr == "valueCodeableConcept":
                 shown = concept_text(value)
