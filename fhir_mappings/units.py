@@ -59,9 +59,10 @@ def _registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
     return pint.UnitRegistry()
 
 
-@lru_cache(maxsize=256)
 def _affine(source: str, target: str) -> tuple[float, float] | None:
-    """(scale, offset) so that target = scale * source + offset; None if not convertible."""
+    """(scale, offset) so that target = scale * source + offset; None if not convertible.
+
+    Not cached itself: ``_plan``, its only caller, caches the outcome per unit pair."""
     reg = _registry()
     try:
         zero = reg.Quantity(0.0, source).to(target).magnitude
