@@ -246,7 +246,8 @@ def _suggestions(ctx: Context, status: DvtStatus, topic: Topic) -> list[Suggesti
     if (next_test is OrderKind.DDIMER or needs_ddimer) and "ddimer" not in ordered:
         likely = next_test is OrderKind.ULTRASOUND
         label = (
-            "Scan not available within 4 h: order D-dimer before interim anticoagulation"
+            f"Scan not available within {SCAN_WITHIN_HOURS} h: order D-dimer before interim "
+            "anticoagulation"
             if likely
             else f"Order D-dimer (result within {DDIMER_WITHIN_HOURS} h)"
         )

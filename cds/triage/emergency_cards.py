@@ -17,6 +17,7 @@ from cards.topics import Topic
 from cds.triage.context import Context
 from cds.triage.features_view import feature_evidence, readable
 from cds.triage.red_flags import RedFlag
+from cds.triage.thresholds import CES_MRI_WITHIN_HOURS
 
 LINKS: Final[dict[Topic, tuple[str, str]]] = {
     Topic.PE_EMERGENCY: (
@@ -39,7 +40,8 @@ INTRO: Final[dict[Topic, str]] = {
     ),
     Topic.CAUDA_EQUINA: (
         "Possible cauda equina syndrome: in the community refer immediately to hospital, to be "
-        "seen within hours; in hospital, emergency MRI within 4 h of request (S14a)."
+        "seen within hours; in hospital, emergency MRI within "
+        f"{CES_MRI_WITHIN_HOURS} h of request (S14a)."
     ),
     Topic.COMPARTMENT_SYNDROME: (
         "Possible acute compartment syndrome: emergency orthopaedic assessment and compartment "
