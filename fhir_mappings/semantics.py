@@ -168,16 +168,8 @@ def merge_laterality(found: Iterable[Laterality | None]) -> Laterality | None:
 
 def first_code(concept: Any, system: str) -> str | None:
     """The code of the first coding in ``system``, else of the first coding (as ``codings_of``)."""
-    first: str | None = None
-    for item in (concept if type(concept) is list else (concept,)) if concept else ():
-        for coding in item.get("coding") or ():
-            found, code = coding.get("system"), coding.get("code")
-            if found and code:
-                if found == system:
-                    return str(code)
-                if first is None:
-                    first = str(code)
-    return first
+    pairs = code_pairs(concept)
+    return next((code for found, code in pairs if found == system), pairs[0][1] if pairs else None)
 
 
 _CERTAINTY = {
