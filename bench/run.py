@@ -43,6 +43,7 @@ from bench.procs import (  # noqa: E402
     start_server,
     stop_server,
 )
+from bench.targets import Result, check_targets  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 VENV_BIN = Path(sys.executable).parent
@@ -64,18 +65,6 @@ done = function(summary, latency, requests)
     latency.max))
 end
 """
-
-
-@dataclass
-class Result:
-    app: str
-    request: str
-    concurrency: int
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    mean_ms: float
-    errors: int
 
 
 def ensure_wrk() -> str:
@@ -319,7 +308,6 @@ def render_report(
     levels: list[int],
     sizes: str,
 ) -> str:
-    from bench.targets import check_targets
 
     cpu = "unknown CPU"
     try:

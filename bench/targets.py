@@ -11,10 +11,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
 
 
-class _Result(Protocol):
+@dataclass
+class Result:
+    """One wrk run of one app, request and concurrency (``bench/run.py``)."""
+
     app: str
     request: str
     concurrency: int
@@ -25,7 +28,7 @@ class _Result(Protocol):
     errors: int
 
 
-def _find(results: list[_Result], app: str, request: str, c: int) -> _Result | None:
+def _find(results: list[Result], app: str, request: str, c: int) -> Result | None:
     for r in results:
         if r.app == app and r.request == request and r.concurrency == c:
             return r
@@ -36,7 +39,7 @@ def _verdict(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
 
 
-def check_targets(results: list[_Result], levels: list[int], delay_ms: float) -> list[str]:
+def check_targets(results: list[Result], levels: list[int], delay_ms: float) -> list[str]:
     lines: list[str] = []
     for c in levels:
         svc = _find(results, "service", "typical", c)
