@@ -82,8 +82,6 @@ class Collector:
     index: CodeIndex
     patient_id: str
     patient_ref: str = field(init=False)  # "Patient/<id>", what every resource must point at
-    # the same, when a reference spelled exactly so is certainly this patient (no "/" in the id)
-    plain_patient_ref: str | None = field(init=False)
     findings: list[Finding] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
     calf_legs: list[Measurement] = field(default_factory=list)  # per-leg circumferences (cm)
@@ -102,7 +100,6 @@ class Collector:
 
     def __post_init__(self) -> None:
         self.patient_ref = f"Patient/{self.patient_id}"
-        self.plain_patient_ref = None if "/" in self.patient_id else self.patient_ref
 
     def skip(self, reference: str, reason: str) -> None:
         self.skipped.append(Skipped(reference=reference, reason=reason))

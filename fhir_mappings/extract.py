@@ -77,8 +77,6 @@ def _flatten(items: Any, depth: int = 0) -> Iterator[Any]:
 
 
 def _matches(col: Collector, pairs: list[tuple[str, str]]) -> tuple[CodeEntry, ...]:
-    if len(pairs) == 1:  # the common case: one coding
-        return col.index.match(*pairs[0])
     found: list[CodeEntry] = []
     for system, code in pairs:
         found.extend(col.index.match(system, code))
@@ -143,25 +141,19 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
         return
     if resource_type not in ("Condition", "Observation", "Procedure", "MedicationRequest"):
         return  # not read by any feature
-    subject = raw.get("subject")
-    if type(subject) is not dict or subject.get("reference") != col.plain_patient_ref:
-        # not the plain "Patient/<id>" of this patient: the general rule decides
-        owner = reference_of(subject) or reference_of(raw.get("patient"))
-        if owner is None:
-            col.skip(ref, "no subject reference")
-            return
-        if owner != col.patient_ref:
-            col.skip(ref, "other patient")
-            return
+    owner = reference_of(raw.get("subject")) or reference_of(raw.get("patient"))
+    if owner is None:
+        col.skip(ref, "no subject reference")
+        return
+    if owner != col.patient_ref:
+        col.skip(ref, "other patient")
+        return
     col.counts[resource_type] += 1
     entries = _candidates(col, resource_type, raw)
     if not entries:
         return
     view = None
-    if resource_type == "Observation" and (
-        entries[0].list_name in VITAL_LISTS
-        and (len(entries) == 1 or all(e.list_name in VITAL_LISTS for e in entries))
-    ):
+    if resource_type == "Observation" and all(e.list_name in VITAL_LISTS for e in entries):
         view = VITAL_SIGN_VIEW  # read as a vital sign only: validate what that reads
     try:
         resource = validate(raw, view)

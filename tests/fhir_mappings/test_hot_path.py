@@ -177,7 +177,7 @@ def test_single_coding_shortcut_matches_the_general_candidate_rule(concept: Any)
         "b",
     ],
 )
-def test_plain_subject_shortcut_matches_the_general_owner_rule(
+def test_a_resource_is_the_patients_exactly_when_its_reference_says_so(
     patient_id: str, reference: str
 ) -> None:
     """A resource is this patient's exactly when ``reference_of`` says so, shortcut or not."""
