@@ -28,8 +28,9 @@ from fhir_mappings.features import FeatureSet
 from fhir_mappings.findings import condition_findings, observation_findings
 from fhir_mappings.measurements import numeric_observation
 from fhir_mappings.orders import draft_orders as map_draft_orders
+from fhir_mappings.read_models import VITAL_SIGN_VIEW
 from fhir_mappings.records import SURGERY_LIST, medication_findings, procedure_findings
-from fhir_mappings.resources import VITAL_SIGN_VIEW, InvalidResource, validate
+from fhir_mappings.resources import InvalidResource, validate
 from fhir_mappings.semantics import observation_ignored, raw_codings, reference_of, to_datetime
 
 NUMERIC_LISTS = frozenset({*VITAL_LISTS, *LAB_LISTS, *DDIMER_LISTS, *CALF_LISTS})

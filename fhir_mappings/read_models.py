@@ -225,6 +225,9 @@ def _one_value(data: Any) -> Any:
 Component = Annotated[ObservationComponent, BeforeValidator(_one_value)]
 
 
+VITAL_SIGN_VIEW = "Observation/vital-sign"  # an Observation read as a vital sign only
+
+
 class VitalSignObservation(TypedDict, total=False):
     """An Observation read as a vital sign: what ``measurements`` reads for one (its value, time,
     status, encounter); every ``value[x]`` stays, so the one-value rule is still checked."""
@@ -296,7 +299,7 @@ FAST_MODELS: dict[str, tuple[Any, tuple[str, ...], frozenset[str]]] = {
     )
     for name, schema, prefixes in (
         ("Observation", Observation, ("value", "effective")),
-        ("Observation/vital-sign", VitalSignObservation, ("value", "effective")),
+        (VITAL_SIGN_VIEW, VitalSignObservation, ("value", "effective")),
         ("Condition", Condition, ("onset", "abatement")),
         ("Patient", Patient, ()),
     )

@@ -45,7 +45,12 @@ from fhir.resources.R4B.procedure import Procedure
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
-from fhir_mappings.read_models import FAST_MODELS, fast_path_allows, watched_keys
+from fhir_mappings.read_models import (
+    FAST_MODELS,
+    VITAL_SIGN_VIEW,
+    fast_path_allows,
+    watched_keys,
+)
 
 _COMMON = ("resourceType", "id", "subject", "patient", "encounter")
 _READ: dict[str, tuple[type[Any], tuple[str, ...]]] = {
@@ -126,7 +131,6 @@ _READ: dict[str, tuple[type[Any], tuple[str, ...]]] = {
 # Views: a resource read for a narrower purpose is validated on what that purpose reads, so an
 # element it never reads cannot cost it (and is not paid for: referenceRange and interpretation
 # were half the validation of a vital-sign Observation, issue 7). ``extract`` picks the view.
-VITAL_SIGN_VIEW = "Observation/vital-sign"
 _NOT_READ_FOR_VITAL_SIGNS = frozenset(
     {"performer", "interpretation", "referenceRange", "component"}
 )
