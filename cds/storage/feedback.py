@@ -20,6 +20,7 @@ from sqlalchemy import Engine, Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cds.hooks import FeedbackItem, FeedbackSummary, ReasonCount, TopicSummary
+from cds.storage.db import SQLITE_BUSY_TIMEOUT_MS
 from cds.storage.issued import IssuedCardWriter
 from cds.storage.tables import feedback, issued_cards
 
@@ -55,8 +56,9 @@ class FeedbackStore:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
         self._engine = engine
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._writer = IssuedCardWriter(self._write_issued)
         self._insert_issued = self._insert_ignoring_duplicates(issued_cards)  # built once
+        on_loop = self._write_issued_now if engine.dialect.name == "sqlite" else None
+        self._writer = IssuedCardWriter(self._write_issued, on_loop=on_loop)
 
     def _insert_ignoring_duplicates(self, table: Any) -> Insert:
         if self._engine.dialect.name == "postgresql":
@@ -100,6 +102,16 @@ class FeedbackStore:
     def _write_issued(self, rows: list[dict[str, Any]]) -> None:
         with self._engine.begin() as conn:
             conn.execute(self._insert_issued, rows)
+
+    def _write_issued_now(self, rows: list[dict[str, Any]]) -> None:
+        """SQLite, on the event loop: fails at once rather than wait for another writer's lock
+        (``busy_timeout`` 0 for this write; the writer retries, last in a thread)."""
+        with self._engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute(self._insert_issued, rows)
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
 
     # --- feedback ---------------------------------------------------------------------------
 

@@ -3,10 +3,20 @@
 Why: a database write per service call (a thread hop and a transaction) was ~9 % of a typical
 call, yet the caller never needs it; only a later feedback POST does (to learn a card's topic).
 So a call only appends its rows here and returns; one background task waits ``LINGER_SECONDS``
-for more rows, then writes whatever has accumulated with a single ``executemany`` in a worker
-thread. Under load many calls share one transaction (at ~600 calls/s, a dozen rows a write
-instead of two or three: the writes were ~4 % of the worker's CPU); with no load a row is
-written within ``LINGER_SECONDS``. Nobody waits for the linger: ``flush`` cuts it short.
+for more rows, then writes whatever has accumulated with a single ``executemany``. Under load
+many calls share one transaction (at ~600 calls/s, a dozen rows a write instead of two or
+three); with no load a row is written within ``LINGER_SECONDS``. Nobody waits for the linger:
+``flush`` cuts it short.
+
+Where the write runs: in a worker thread (``write``), unless the store offers ``on_loop``, a
+write that can run on the event loop because it never waits (the SQLite store: a local file in
+WAL mode, no fsync per commit, and no waiting for another process's lock: it fails at once and
+is retried, the last attempt in a thread where it may wait). Why not always a thread: the
+worker thread and the event loop hand the GIL back and forth around every driver call of a
+write, ~1,200 context switches a second at 600 calls/s (``/proc/<pid>/task/*/status``); that
+cost the service 5-8 % of its throughput on the typical request and made it swing by up to
++-25 % between otherwise identical runs (issue 7). On the loop a batch costs ~0.3 ms and no
+switch. PostgreSQL keeps the thread: its round trips must not block the loop.
 
 Nothing is lost on a normal shutdown: the app's lifespan awaits ``aclose`` (which drains the
 queue) before the engine is disposed. Within a process, feedback and summaries call ``flush``
@@ -31,8 +41,15 @@ LINGER_SECONDS = 0.02  # how long a first row waits for company before it is wri
 class IssuedCardWriter:
     """Queue rows with ``submit`` (never blocks); ``flush`` waits until they are written."""
 
-    def __init__(self, write: Callable[[list[Row]], None], linger: float = LINGER_SECONDS) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[Row]], None],
+        linger: float = LINGER_SECONDS,
+        *,
+        on_loop: Callable[[list[Row]], None] | None = None,
+    ) -> None:
         self._write = write  # synchronous: one INSERT .. executemany, run in a thread
+        self._on_loop = on_loop  # the same write, safe on the event loop: never waits (or None)
         self._linger = linger
         self._pending: list[Row] = []
         self._task: asyncio.Task[None] | None = None
@@ -60,7 +77,10 @@ class IssuedCardWriter:
             batch, self._pending = self._pending, []
             for attempt in range(1, _ATTEMPTS + 1):
                 try:
-                    await asyncio.to_thread(self._write, batch)
+                    if self._on_loop is not None and attempt < _ATTEMPTS:
+                        self._on_loop(batch)
+                    else:  # the last attempt may wait (a lock held elsewhere): off the loop
+                        await asyncio.to_thread(self._write, batch)
                     break
                 except Exception as exc:
                     if attempt == _ATTEMPTS:
