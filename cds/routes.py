@@ -72,7 +72,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     412: {**_OUTCOME, "description": "Required data neither prefetched nor retrievable"},
     413: {**_OUTCOME, "description": "Request body too large"},
     422: {**_OUTCOME, "description": "Not a valid CDS Hooks request for this service"},
-    503: {**_OUTCOME, "description": "Service starting or stopping"},
+    503: {
+        **_OUTCOME,
+        "description": "Service starting or stopping, or the token issuer's JWKS unreachable",
+    },
 }
 
 

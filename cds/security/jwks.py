@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from cds.errors import AuthenticationFailed
+from cds.errors import AuthenticationFailed, CdsError, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,17 @@ _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:,|$)", re.IGNOR
 
 
 class JwksError(Exception):
-    """A JWK Set could not be obtained or is unusable (message is safe to show a caller)."""
+    """A JWK Set could not be obtained or is unusable (message is safe to show a caller).
+
+    ``transient``: the issuer's JWKS endpoint could not be reached or failed on its side
+    (network error, timeout, HTTP 5xx / 429), so the token may well be valid: the caller gets
+    503 and retries. Anything else (a redirect, another status, a body that is not a usable JWK
+    Set) is the issuer's configuration and fails closed with 401.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 def public_keys_by_kid(jwks: Mapping[str, Any], *, source: str) -> dict[str, dict[str, Any]]:
@@ -139,11 +149,16 @@ class JwksCache:
                 follow_redirects=False,
             )
         except httpx.HTTPError as exc:
-            raise JwksError(f"could not fetch the issuer's JWKS ({type(exc).__name__})") from exc
+            raise JwksError(
+                f"could not fetch the issuer's JWKS ({type(exc).__name__})", transient=True
+            ) from exc
         if response.is_redirect:
             raise JwksError("the issuer's JWKS URL answered with a redirect (not followed)")
         if response.status_code != 200:
-            raise JwksError(f"the issuer's JWKS URL answered HTTP {response.status_code}")
+            raise JwksError(
+                f"the issuer's JWKS URL answered HTTP {response.status_code}",
+                transient=response.status_code >= 500 or response.status_code == 429,
+            )
         if len(response.content) > MAX_JWKS_BYTES:
             raise JwksError("the issuer's JWKS is too large")
         try:
@@ -156,5 +171,8 @@ class JwksCache:
         return keys, cache_seconds(response.headers.get("cache-control"), self._default)
 
 
-def jwks_failure(exc: JwksError) -> AuthenticationFailed:
+def jwks_failure(exc: JwksError) -> CdsError:
+    """503 while the issuer's JWKS endpoint is down (no cached set to fall back on), else 401."""
+    if exc.transient:
+        return ServiceUnavailable(f"cannot verify the token now: {exc}")
     return AuthenticationFailed(f"cannot verify the token: {exc}")

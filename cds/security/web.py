@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cds.errors import AuthenticationFailed, operation_outcome
+from cds.errors import AuthenticationFailed, CdsError, ServiceUnavailable, operation_outcome
 from cds.security.urls import audience_for
 from cds.security.verifier import JwtVerifier, VerifiedClient
 from cds.settings import Settings
@@ -42,7 +42,9 @@ async def authenticate_request(
 ) -> VerifiedClient | None:
     """Verify the caller of this request once; None only when ``CDS_AUTH=off``.
 
-    Raises ``AuthenticationFailed`` (401). The expected ``aud`` is this endpoint's exact URL. The
+    Raises ``AuthenticationFailed`` (401), or ``ServiceUnavailable`` (503) when the issuer's JWKS
+    endpoint is unreachable and no key set is cached (the token may be valid; the caller
+    retries). The expected ``aud`` is this endpoint's exact URL. The
     result is kept in the ASGI scope, so ``AuthenticationMiddleware`` (which runs before the body
     is read) and a route dependency calling this again share one verification (one ``jti`` use).
     """
@@ -75,7 +77,8 @@ class AuthenticationMiddleware:
 
     A FastAPI dependency runs only after the body has been read and parsed as JSON, so an
     anonymous caller could make us read and parse megabytes and learn how we validate. Here the
-    JWT is checked first; a 401 OperationOutcome is sent without touching the body. Exempt:
+    JWT is checked first; a 401 (503 while the issuer's JWKS is unreachable) OperationOutcome is
+    sent without touching the body. Exempt:
     health and the API docs. Before the lifespan has built the verifier, requests pass through
     (the route then answers 503); with ``CDS_AUTH=off`` everything passes.
     """
@@ -108,7 +111,7 @@ class AuthenticationMiddleware:
             return
         try:
             await authenticate_request(Request(scope), verifier, self.settings)
-        except AuthenticationFailed as exc:
+        except (AuthenticationFailed, ServiceUnavailable) as exc:  # 401, or 503: issuer's JWKS down
             await _send_outcome(send, exc)
             return
         await self.app(scope, receive, send)
@@ -118,7 +121,7 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == p or path.startswith(p + "/") for p in prefixes)
 
 
-async def _send_outcome(send: Send, error: AuthenticationFailed) -> None:
+async def _send_outcome(send: Send, error: CdsError) -> None:
     body = json.dumps(operation_outcome(error.issues)).encode()
     headers = [
         (b"content-type", b"application/fhir+json"),

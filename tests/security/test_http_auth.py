@@ -205,3 +205,26 @@ async def test_sandbox_jwks_configured_as_a_trusted_client_starts(tmp_path: Path
         # A token from another issuer is still refused; the sandbox's own tokens would verify.
         response = await http.get(DISCOVERY, headers={"Authorization": bearer(sign())})
     assert_401(response, "not a trusted client", None)
+
+
+async def test_issuer_jwks_down_is_a_503_operation_outcome_and_nothing_is_processed(
+    tmp_path: Path,
+) -> None:
+    """A token we cannot check because the issuer's JWKS endpoint is down may be valid: 503."""
+    jwks_url = "https://ehr.example/.well-known/jwks.json"
+    settings = auth_settings(tmp_path, trusted_clients=[t.client(jwks=None, jwks_url=jwks_url)])
+    async with running_app(settings) as client:
+        with respx.mock(assert_all_called=False, assert_all_mocked=True) as mock:
+            jwks = mock.get(jwks_url).respond(503)
+            fhir = mock_fhir(mock)
+            response = await client.post(
+                PV, json=request(), headers={"Authorization": bearer(sign())}
+            )
+    assert jwks.called
+    assert response.status_code == 503, response.text
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert "cards" not in body
+    assert "JWKS" in body["issue"][0]["diagnostics"]
+    assert not any(route.called for route in fhir)
+    assert stored_cards(tmp_path) == 0

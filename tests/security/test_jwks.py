@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from cds.errors import AuthenticationFailed
+from cds.errors import AuthenticationFailed, ServiceUnavailable
 from cds.security import JwtVerifier, MemoryReplayCache
 from cds.security.jwks import MAX_CACHE_SECONDS, MIN_CACHE_SECONDS, cache_seconds
 
@@ -163,7 +163,7 @@ async def test_unlisted_jku_is_never_fetched(respx_mock: respx.MockRouter) -> No
     ("response", "reason"),
     [
         (httpx.Response(302, headers={"Location": "https://evil.test/jwks"}), "redirect"),
-        (httpx.Response(500), "HTTP 500"),
+        (httpx.Response(404), "HTTP 404"),
         (httpx.Response(200, text="<html>"), "not JSON"),
         (httpx.Response(200, json=["not", "a", "set"]), "not a JWK Set"),
         (httpx.Response(200, json={"nokeys": []}), "no 'keys'"),
@@ -181,12 +181,30 @@ async def test_bad_jwks_responses_fail_closed(response: httpx.Response, reason: 
         assert not evil.called  # the redirect target is never contacted
 
 
-@respx.mock(assert_all_called=True, assert_all_mocked=True)
-async def test_jwks_timeout_is_a_401_not_a_hang(respx_mock: respx.MockRouter) -> None:
-    respx_mock.get(JWKS_URL).mock(side_effect=httpx.ConnectTimeout("slow"))
-    clock = Clock()
-    with pytest.raises(AuthenticationFailed, match="could not fetch the issuer's JWKS"):
-        await make(clock).verify(token(clock), AUD)
+@pytest.mark.parametrize(
+    ("outage", "reason"),
+    [
+        (httpx.ConnectTimeout("slow"), "could not fetch the issuer's JWKS"),
+        (httpx.ConnectError("refused"), "could not fetch the issuer's JWKS"),
+        (httpx.Response(500), "HTTP 500"),
+        (httpx.Response(503), "HTTP 503"),
+        (httpx.Response(429), "HTTP 429"),
+    ],
+)
+async def test_an_unreachable_jwks_is_a_503_not_a_401_nor_a_hang(
+    outage: httpx.Response | Exception, reason: str
+) -> None:
+    """No cached key set and the issuer's endpoint down: the token may be valid, so 503."""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
+        route = mock.get(JWKS_URL)
+        if isinstance(outage, Exception):
+            route.mock(side_effect=outage)
+        else:
+            route.mock(return_value=outage)
+        clock = Clock()
+        with pytest.raises(ServiceUnavailable, match=reason) as raised:
+            await make(clock).verify(token(clock), AUD)
+        assert raised.value.status_code == 503
 
 
 @respx.mock(assert_all_called=True, assert_all_mocked=True)
