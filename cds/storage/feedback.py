@@ -105,13 +105,17 @@ class FeedbackStore:
 
     def _write_issued_now(self, rows: list[dict[str, Any]]) -> None:
         """SQLite, on the event loop: fails at once rather than wait for another writer's lock
-        (``busy_timeout`` 0 for this write; the writer retries, last in a thread)."""
-        with self._engine.begin() as conn:
-            conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+        (``busy_timeout`` 0 for this write, its commit included; the writer retries, last in a
+        thread). The pragma goes to the driver connection directly: it opens no transaction."""
+        with self._engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            driver.execute("PRAGMA busy_timeout = 0")
             try:
                 conn.execute(self._insert_issued, rows)
+                conn.commit()
             finally:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+                driver.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
 
     # --- feedback ---------------------------------------------------------------------------
 
