@@ -127,8 +127,7 @@ def measured(
 ) -> Feature:
     """Newest usable measurement in the recent window: PRESENT with its quantity."""
     ordered = sorted(items, key=lambda m: _key(m.time), reverse=True)
-    since = col.since(days=col.options.recent_symptom_days)  # = col.recent, cutoff once
-    usable = [m for m in ordered if m.value is not None and m.time is not None and m.time >= since]
+    usable = [m for m in ordered if m.value is not None and col.recent(m.time)]
     if usable:
         best = usable[0]
         return Feature(

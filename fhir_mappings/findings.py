@@ -77,9 +77,7 @@ def _matched_coding(resource: Any, entries: tuple[CodeEntry, ...]) -> Coding | N
 
 def _site_codes(resource: Any) -> set[str]:
     """SNOMED codes of bodySite (a list on Condition, a single concept on Observation)."""
-    sites = resource.get("bodySite")
-    site_list = sites if isinstance(sites, list) else [sites] if sites else []
-    return {code for system, code in code_pairs(site_list) if system == SNOMED}
+    return {code for system, code in code_pairs(resource.get("bodySite")) if system == SNOMED}
 
 
 def _leg_site_documented(resource: Any) -> bool:

@@ -15,10 +15,10 @@ Two paths, one outcome (issue 3 "validate only what the logic reads"; issue 7 sp
   Observations, all relevant: the prefetch template filters by code, so selecting on raw JSON
   cannot help there).
 - slow path: full R4B validation of the same elements (trimmed to them), dumped to dicts; used
-  for every other type and for
-  whatever the fast models refuse. It is the authority: it accepts what the fast models were too
-  strict for (an extension on a coding, a nanosecond timestamp, R4B's own coercions) and gives
-  the precise skip reason ("invalid Condition: onsetDateTime") for what is really invalid.
+  for every other type and for whatever the fast models refuse. It is the authority: it
+  accepts what the fast models were too strict for (an extension on a coding, a nanosecond
+  timestamp, R4B's own coercions) and gives the precise skip reason ("invalid Condition:
+  onsetDateTime") for what is really invalid.
 
 Trade-off, chosen knowingly: the fast models are stricter than R4B, never looser, so the only
 cost of a resource outside the fast subset is speed, and what the mappers read is the same value
