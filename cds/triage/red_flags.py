@@ -30,6 +30,7 @@ from cds.triage.thresholds import (
     CES_RECENT_DAYS,
     FASCIOTOMY_BEST_WITHIN_HOURS,
     HEART_RATE_HIGH_PER_MIN,
+    MUSCLE_DAMAGE_IRREVERSIBLE_HOURS,
     SPO2_LOW_PERCENT,
     VITALS_RECENT_HOURS,
     WELLS_PE_POINTS,
@@ -216,7 +217,7 @@ class CompartmentSyndromeGate:
                 "paraesthesia is an early warning. Do not wait for pallor, paralysis or "
                 "pulselessness: palpable pulses do not exclude it (S15a-c).",
                 f"Best outcomes with fasciotomy within {FASCIOTOMY_BEST_WITHIN_HOURS} h; damage is "
-                "irreversible after about 8 h.",
+                f"irreversible after about {MUSCLE_DAMAGE_IRREVERSIBLE_HOURS} h.",
                 "Never suggest physiotherapy for this picture.",
                 "DVT is also possible after a fracture or immobilisation: the assessing team "
                 "should apply the Wells / ultrasound pathway (a D-dimer is non-specific here).",

@@ -110,6 +110,7 @@ CES_MRI_WITHIN_HOURS: Final = 4  # emergency MRI within 4 h of request in hospit
 
 # --- Compartment syndrome (CLINICAL.md §1.6) ---------------------------------------------------
 FASCIOTOMY_BEST_WITHIN_HOURS: Final = 6  # best outcomes within 6 h (S15b, S15c)
+MUSCLE_DAMAGE_IRREVERSIBLE_HOURS: Final = 8  # "damage is irreversible after about 8 h" (S15b, S15c)
 
 # --- Muscle strain and physiotherapy (CLINICAL.md §1.8) ---------------------------------------
 RICE_HOURS: Final = 72  # RICE and analgesia for the first 72 h (S17a, S17b)
