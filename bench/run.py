@@ -233,11 +233,7 @@ def main() -> int:
             servers: list[Server] = []
             try:
                 if app == "service":
-                    env.update(
-                        CDS_AUTH="off",
-                        CDS_DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}",
-                        CDS_FHIR_ALLOWLIST=orjson.dumps([mock_base]).decode(),
-                    )
+                    env.update(service_env(tmp / "bench.sqlite3", mock_base))
                     mock_env = {
                         **os.environ,
                         "BENCH_NOW": now.isoformat(),
@@ -306,6 +302,15 @@ def main() -> int:
     return 0
 
 
+def service_env(database: Path, mock_base: str) -> dict[str, str]:
+    """The service's settings in the benchmark: no auth, a temp SQLite file, the mock allowed."""
+    return {
+        "CDS_AUTH": "off",
+        "CDS_DATABASE_URL": f"sqlite:///{database}",
+        "CDS_FHIR_ALLOWLIST": orjson.dumps([mock_base]).decode(),
+    }
+
+
 def paired_rounds(
     wrk: str,
     args: argparse.Namespace,
@@ -323,12 +328,7 @@ def paired_rounds(
     sensitive to that; every round is reported.
     """
     service_id, lua = luas["typical"]
-    env = {
-        **os.environ,
-        "CDS_AUTH": "off",
-        "CDS_DATABASE_URL": f"sqlite:///{tmp / 'paired.sqlite3'}",
-        "CDS_FHIR_ALLOWLIST": orjson.dumps([mock_base]).decode(),
-    }
+    env = {**os.environ, **service_env(tmp / "paired.sqlite3", mock_base)}
     servers: list[Server] = []
     pairs: list[tuple[Result, Result]] = []
     try:
