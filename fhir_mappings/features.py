@@ -12,6 +12,11 @@ Three-valued logic, because unknown is not negative:
 
 Every ``Feature`` carries ``Evidence`` naming the FHIR resource(s) (``Observation/123``), the
 coded concept, the value and the time that made it so, so a card can explain itself.
+
+The value types (``Coding``, ``Evidence``, ``Quantity``, ``Feature``, results, ``Skipped``) are
+NamedTuples: immutable like the frozen dataclasses they were, but built in about half the time
+(a frozen dataclass sets every field through ``object.__setattr__``); a request builds over a
+hundred of them (issue 7: ~5 % of a typical request's time). Change one with ``._replace``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class State(StrEnum):
@@ -43,15 +49,13 @@ class Certainty(StrEnum):
     UNCONFIRMED = "unconfirmed"
 
 
-@dataclass(frozen=True, slots=True)
-class Coding:
+class Coding(NamedTuple):
     system: str
     code: str
     display: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """One resource that contributed to a feature."""
 
     reference: str  # "Observation/123"; "" when the evidence is the absence of a record
@@ -67,16 +71,14 @@ class Evidence:
     note: str | None = None  # "preliminary", "from ICD-10-CM laterality digit", ...
 
 
-@dataclass(frozen=True, slots=True)
-class Quantity:
+class Quantity(NamedTuple):
     """A numeric value in the feature's canonical unit (e.g. cm, /min, %, Cel, mmol/L)."""
 
     value: float
     unit: str
 
 
-@dataclass(frozen=True, slots=True)
-class Feature:
+class Feature(NamedTuple):
     name: str  # a FeatureName value
     state: State
     evidence: tuple[Evidence, ...] = ()
@@ -98,8 +100,7 @@ class DDimerUnit(StrEnum):
     DDU = "DDU"  # D-dimer units (LOINC 48066-5); FEU ~= 2 x DDU, never mixed silently
 
 
-@dataclass(frozen=True, slots=True)
-class DDimerResult:
+class DDimerResult(NamedTuple):
     """A D-dimer result normalised to ng/mL in its own unit kind (FEU or DDU)."""
 
     value_ng_ml: float
@@ -112,8 +113,7 @@ class DDimerResult:
     preliminary: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class LabResult:
+class LabResult(NamedTuple):
     """Potassium, magnesium, calcium, creatine kinase: canonical unit (mmol/L; CK in U/L)."""
 
     analyte: str  # "potassium" | "magnesium" | "calcium" | "creatine_kinase"
@@ -128,8 +128,7 @@ class LabResult:
     preliminary: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class AlternativeDiagnosis:
+class AlternativeDiagnosis(NamedTuple):
     """A diagnosis that competes with DVT (Baker's cyst, cellulitis, ...), never applied blindly."""
 
     kind: str  # "bakers_cyst" | "cellulitis" | "superficial_thrombophlebitis" | "calf_tear" | ...
@@ -151,8 +150,7 @@ class DraftOrder:
     resource: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(NamedTuple):
     """A resource the mapping layer could not use, reported (never fatal)."""
 
     reference: str

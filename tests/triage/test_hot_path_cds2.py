@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -104,7 +103,7 @@ RECORDS = {
         fs(
             calf_pain(),
             present(N.DYSPNOEA),
-            replace(present(N.HEART_RATE, days_ago=0.01), quantity=Quantity(120, "/min")),
+            present(N.HEART_RATE, days_ago=0.01)._replace(quantity=Quantity(120, "/min")),
         ),
         True,
     ),
