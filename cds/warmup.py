@@ -1,8 +1,9 @@
 """Warm-up at start-up: the first real call must not pay for loading what every call uses.
 
 Without it the first call of each worker loads the code lists (and validates every ICD-10-CM code
-with simple-icd-10-cm), builds the pint unit registry and the unit factors, compiles pydantic
-schemas and imports the R4B models lazily: hundreds of milliseconds, for one unlucky clinician.
+with simple-icd-10-cm), builds the pint unit registry and the unit factors (every known unit
+against every target, ``units.prepare``), compiles pydantic schemas and imports the R4B models
+lazily: hundreds of milliseconds, for one unlucky clinician.
 So the lifespan runs one synthetic call per service through the real engine (no database, no
 FHIR server, a made-up patient that exists nowhere), then freezes the garbage collector's view of
 everything loaded so far (``gc.freeze``): those long-lived objects are never traversed again by a
@@ -26,6 +27,8 @@ from cds.hooks import REQUEST_MODELS
 from cds.services import CdsService
 from cds.settings import Settings
 from fhir_mappings.codes import ICD10CM, LOINC, SNOMED, UCUM
+from fhir_mappings.measurements import conversion_targets
+from fhir_mappings.units import prepare as prepare_units
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +96,9 @@ def _request(service: CdsService, now: datetime) -> Any:
 async def warm_up(settings: Settings, services: dict[str, CdsService], now: datetime) -> None:
     """One call per service through a store-less engine; then ``gc.freeze``. Never fatal."""
     engine = Engine(settings, fhir=None, store=None, clock=lambda: now)
+    # The synthetic values are all in their canonical units, so they never reach pint: plan every
+    # unit explicitly (before this, the first real call with e.g. mg/dL built pint's registry).
+    prepare_units(conversion_targets())
     for service in services.values():
         try:
             await engine.handle(service, _request(service, now), None, CallSummary())

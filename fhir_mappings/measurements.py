@@ -127,6 +127,18 @@ def numeric_observation(
         _calf_legs(col, reading)
 
 
+def conversion_targets() -> list[tuple[str, str]]:
+    """Every ``(target unit, analyte)`` this module converts values to, once each (see
+    ``units.prepare``)."""
+    targets = [
+        *((unit, "") for unit in VITAL_LISTS.values()),
+        *((unit, analyte) for analyte, unit in LAB_LISTS.items()),
+        ("ng/mL", ""),  # D-dimer, both kinds
+        ("cm", ""),  # calf circumference and its difference
+    ]
+    return list(dict.fromkeys(targets))
+
+
 def _lab(col: Collector, reading: _Reading, analyte: str, interp: list[str]) -> None:
     target = LAB_LISTS[analyte]
     resource = reading.resource

@@ -13,6 +13,7 @@ Mg 24.305, Ca 40.078 g/mol).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -106,6 +107,17 @@ def convert(value: Any, ucum: str | None, target_ucum: str, *, analyte: str = ""
     if factor is None:
         return Converted(None, target_ucum, annotation, reason=reason)
     return Converted(round(number * factor[0] + factor[1], 6), target_ucum, annotation)
+
+
+def prepare(targets: Iterable[tuple[str, str]]) -> int:
+    """Plan every known unit against each ``(target UCUM, analyte)`` now, so that no call pays
+    for pint (its registry alone takes ~0.5 s to build) the first time a unit is seen.
+
+    Returns how many plans are cached. Called by the start-up warm-up (``cds.warmup``)."""
+    for target, analyte in targets:
+        for ucum in UCUM_TO_PINT:
+            _plan(ucum, target, analyte)
+    return _plan.cache_info().currsize
 
 
 @lru_cache(maxsize=1024)

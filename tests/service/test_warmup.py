@@ -14,8 +14,10 @@ from pathlib import Path
 from cds.engine import mapping_options
 from cds.services import build_services
 from cds.warmup import _PATIENT, GC_YOUNG_THRESHOLD, _resources
+from fhir_mappings import units
 from fhir_mappings.extract import extract_features
 from fhir_mappings.features import FeatureName
+from fhir_mappings.measurements import conversion_targets
 from tests.conftest import make_settings, running_app
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -55,3 +57,19 @@ async def test_the_lifespan_leaves_the_young_gc_threshold_raised(tmp_path: Path)
             assert gc.get_threshold()[1:] == before[1:]
     finally:
         gc.set_threshold(*before)
+
+
+async def test_the_lifespan_plans_every_unit_conversion_before_the_first_call(
+    tmp_path: Path,
+) -> None:
+    """A unit that needs pint (mg/dL -> mmol/L) must not build pint's registry (~0.5 s) in the
+    first real call: the warm-up plans every known unit against every target."""
+    units._plan.cache_clear()
+    units._registry.cache_clear()
+    async with running_app(make_settings(tmp_path)):
+        assert units._registry.cache_info().currsize == 1
+        planned = units._plan.cache_info().currsize
+        assert planned >= len(units.UCUM_TO_PINT) * len(conversion_targets())
+        converted = units.convert(2.0, "mg/dL", "mmol/L", analyte="magnesium")
+        assert converted.value is not None and abs(converted.value - 0.823) < 0.001
+        assert units._plan.cache_info().currsize == planned  # nothing new to plan
