@@ -301,12 +301,23 @@ class PrefetchCollector:
         out: Collected, spec: SearchSpec, pages: list[dict[str, Any]], patient_id: str
     ) -> None:
         own = _own_reference(patient_id)
+        expected_type = spec.resource_type
         for page in pages:
             entries = page.get("entry")
             for entry in entries if isinstance(entries, list) else []:
                 resource = entry.get("resource") if isinstance(entry, dict) else None
                 search = entry.get("search") if isinstance(entry, dict) else None
                 mode = search.get("mode") if isinstance(search, dict) else None
+                if (
+                    mode == "match"
+                    and type(resource) is dict
+                    and resource.get("resourceType") == expected_type
+                    and own is not None
+                    and type(subject := resource.get("subject")) is dict
+                    and subject.get("reference") == own
+                ):
+                    out.add(resource)  # the usual entry: what the checks below would accept
+                    continue
                 if isinstance(resource, dict) and (
                     mode == "outcome" or resource.get("resourceType") == "OperationOutcome"
                 ):
