@@ -302,6 +302,7 @@ class PrefetchCollector:
     ) -> None:
         own = _own_reference(patient_id)
         expected_type = spec.resource_type
+        seen, keep = out._seen, out.resources.append
         for page in pages:
             entries = page.get("entry")
             for entry in entries if isinstance(entries, list) else []:
@@ -310,13 +311,20 @@ class PrefetchCollector:
                 mode = search.get("mode") if isinstance(search, dict) else None
                 if (
                     mode == "match"
+                    and own is not None
                     and type(resource) is dict
                     and resource.get("resourceType") == expected_type
-                    and own is not None
                     and type(subject := resource.get("subject")) is dict
                     and subject.get("reference") == own
                 ):
-                    out.add(resource)  # the usual entry: what the checks below would accept
+                    # The usual entry, which the checks below would accept: taken as
+                    # ``Collected.add`` takes it (a resource seen in another search counts once).
+                    ident = resource.get("id")
+                    if isinstance(ident, str):
+                        if (expected_type, ident) in seen:
+                            continue
+                        seen.add((expected_type, ident))
+                    keep(resource)
                     continue
                 if isinstance(resource, dict) and (
                     mode == "outcome" or resource.get("resourceType") == "OperationOutcome"

@@ -82,6 +82,9 @@ class Collector:
     index: CodeIndex
     patient_id: str
     patient_ref: str = field(init=False)  # "Patient/<id>", what every resource must point at
+    # patient_ref when a reference equal to it is, by ``semantics.reference_of``, this patient's
+    # (one "/", not at the end: true for every valid FHIR id); else None
+    own_ref: str | None = field(init=False)
     findings: list[Finding] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
     calf_legs: list[Measurement] = field(default_factory=list)  # per-leg circumferences (cm)
@@ -100,6 +103,8 @@ class Collector:
 
     def __post_init__(self) -> None:
         self.patient_ref = f"Patient/{self.patient_id}"
+        simple = self.patient_id != "" and "/" not in self.patient_id
+        self.own_ref = self.patient_ref if simple else None
 
     def skip(self, reference: str, reason: str) -> None:
         self.skipped.append(Skipped(reference=reference, reason=reason))

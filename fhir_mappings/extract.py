@@ -34,6 +34,7 @@ from fhir_mappings.resources import InvalidResource, validate
 from fhir_mappings.semantics import observation_ignored, raw_codings, reference_of, to_datetime
 
 NUMERIC_LISTS = frozenset({*VITAL_LISTS, *LAB_LISTS, *DDIMER_LISTS, *CALF_LISTS})
+_MAPPED_TYPES = frozenset({"Condition", "Observation", "Procedure", "MedicationRequest"})
 _MAX_BUNDLE_DEPTH = 3
 
 
@@ -88,11 +89,19 @@ def _code_entries(col: Collector, concept: Any) -> tuple[CodeEntry, ...]:
     """Entries matching a raw CodeableConcept; one well-formed coding (the usual) goes direct."""
     if type(concept) is dict:
         codings = concept.get("coding")
-        if type(codings) is list and len(codings) == 1 and type(codings[0]) is dict:
-            system, code = codings[0].get("system"), codings[0].get("code")
-            if type(system) is str and type(code) is str:
-                return col.index.match(system, code)
+        if type(codings) is list and len(codings) == 1:
+            coding = codings[0]
+            if type(coding) is dict:
+                system, code = coding.get("system"), coding.get("code")
+                if type(system) is str and type(code) is str:
+                    return col.index.match(system, code)
     return _matches(col, raw_codings(concept))  # the general rule (and its type checks)
+
+
+def _vital_signs_only(entries: tuple[CodeEntry, ...]) -> bool:
+    if len(entries) == 1:  # the usual: one code in one list (no generator to build)
+        return entries[0].list_name in VITAL_LISTS
+    return all(e.list_name in VITAL_LISTS for e in entries)
 
 
 def _candidates(
@@ -140,21 +149,27 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
             col.birth_date = birth_date
         col.sex = resource.get("gender")
         return
-    if resource_type not in ("Condition", "Observation", "Procedure", "MedicationRequest"):
+    if resource_type not in _MAPPED_TYPES:
         return  # not read by any feature
-    owner = reference_of(raw.get("subject")) or reference_of(raw.get("patient"))
-    if owner is None:
-        col.skip(ref, "no subject reference")
-        return
-    if owner != col.patient_ref:
-        col.skip(ref, "other patient")
-        return
+    subject = raw.get("subject")
+    if col.own_ref is None or type(subject) is not dict or subject.get("reference") != col.own_ref:
+        # the general rule (the test above is its usual outcome: "Patient/<id>" exactly)
+        owner = reference_of(subject) or reference_of(raw.get("patient"))
+        if owner is None:
+            col.skip(ref, "no subject reference")
+            return
+        if owner != col.patient_ref:
+            col.skip(ref, "other patient")
+            return
     col.counts[resource_type] += 1
-    entries = _candidates(col, resource_type, raw)
+    if resource_type == "Observation" or resource_type == "Condition":
+        entries = _code_entries(col, raw.get("code"))
+    else:
+        entries = _candidates(col, resource_type, raw)
     if not entries:
         return
     view = None
-    if resource_type == "Observation" and all(e.list_name in VITAL_LISTS for e in entries):
+    if resource_type == "Observation" and _vital_signs_only(entries):
         view = VITAL_SIGN_VIEW  # read as a vital sign only: validate what that reads
     try:
         resource = validate(raw, view)

@@ -48,7 +48,6 @@ class _Reading(NamedTuple):  # immutable, and cheaper to build than a frozen dat
     concept: Coding
     note: str | None  # "preliminary", or None for a final result
     time: datetime | None
-    encounter: str | None
 
     def quantity_evidence(self, quantity: Any, laterality: Laterality | None) -> Evidence:
         return self.evidence(_shown(quantity), laterality)
@@ -61,7 +60,8 @@ class _Reading(NamedTuple):  # immutable, and cheaper to build than a frozen dat
             time=self.time,
             laterality=laterality,
             certainty=Certainty.PROVISIONAL if self.note else Certainty.CONFIRMED,
-            encounter=self.encounter,
+            # read here, not when the reading is made: most vital signs never need evidence
+            encounter=reference_of(self.resource.get("encounter")),
             note=self.note,
         )
 
@@ -83,15 +83,18 @@ def _value(resource: Any, target: str, analyte: str = "") -> Converted:
 
 
 def _range(resource: Any, target: str, analyte: str = "") -> tuple[float | None, float | None]:
-    ranges = resource.get("referenceRange") or []
+    ranges = resource.get("referenceRange")
     if not ranges:
         return None, None
-    bounds = []
-    for attr in ("low", "high"):
-        q = ranges[0].get(attr)
-        unit = quantity_unit(q)
-        bounds.append(convert(q.get("value"), unit, target, analyte=analyte).value if q else None)
-    return bounds[0], bounds[1]
+    return _bound(ranges[0].get("low"), target, analyte), _bound(
+        ranges[0].get("high"), target, analyte
+    )
+
+
+def _bound(quantity: Any, target: str, analyte: str) -> float | None:
+    if not quantity:
+        return None
+    return convert(quantity.get("value"), quantity_unit(quantity), target, analyte=analyte).value
 
 
 def numeric_observation(
@@ -103,7 +106,6 @@ def numeric_observation(
         entry.concept,
         note,
         observation_time(resource),
-        reference_of(resource.get("encounter")),
     )
     name = entry.list_name
     if name in VITAL_LISTS:
@@ -113,9 +115,9 @@ def numeric_observation(
             Measurement(name, conv.value, conv.unit, reading, reading.time, conv.reason, quantity)
         )
     elif name in LAB_LISTS:  # interpretation is read by labs and D-dimer only
-        _lab(col, reading, name, sorted(interpretation_codes(resource)))
+        _lab(col, reading, name, _first_interpretation(resource))
     elif name in ("ddimer_feu", "ddimer_ddu"):
-        _ddimer(col, reading, DDIMER_KIND[name], sorted(interpretation_codes(resource)))
+        _ddimer(col, reading, DDIMER_KIND[name], _first_interpretation(resource))
     elif name == "calf_circumference_difference":
         conv = _value(resource, "cm")
         lat = laterality_of(as_list(resource.get("bodySite")))
@@ -139,7 +141,13 @@ def conversion_targets() -> list[tuple[str, str]]:
     return list(dict.fromkeys(targets))
 
 
-def _lab(col: Collector, reading: _Reading, analyte: str, interp: list[str]) -> None:
+def _first_interpretation(resource: Any) -> str | None:
+    """The first interpretation code in sort order (one is shown; several are rare)."""
+    codes = interpretation_codes(resource)
+    return min(codes) if codes else None
+
+
+def _lab(col: Collector, reading: _Reading, analyte: str, interp: str | None) -> None:
     target = LAB_LISTS[analyte]
     resource = reading.resource
     conv = _value(resource, target, analyte)
@@ -161,7 +169,7 @@ def _lab(col: Collector, reading: _Reading, analyte: str, interp: list[str]) -> 
             evidence=reading.evidence(shown),
             low=low,
             high=high,
-            interpretation=interp[0] if interp else None,
+            interpretation=interp,
             preliminary=reading.note is not None,
         )
     )
@@ -176,7 +184,7 @@ def _recent_time(col: Collector, reading: _Reading, label: str) -> datetime | No
     return time
 
 
-def _ddimer(col: Collector, reading: _Reading, kind: DDimerUnit, interp: list[str]) -> None:
+def _ddimer(col: Collector, reading: _Reading, kind: DDimerUnit, interp: str | None) -> None:
     resource = reading.resource
     conv = _value(resource, "ng/mL")
     if conv.value is None:
@@ -200,7 +208,7 @@ def _ddimer(col: Collector, reading: _Reading, kind: DDimerUnit, interp: list[st
             time=time,
             evidence=reading.evidence(shown),
             assay_cutoff_ng_ml=high,
-            interpretation=interp[0] if interp else None,
+            interpretation=interp,
             preliminary=reading.note is not None,
         )
     )

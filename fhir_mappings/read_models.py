@@ -32,7 +32,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Required
+from typing import Annotated, Any, Literal, NamedTuple, Required
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints, TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
@@ -114,33 +114,51 @@ FhirDate = Annotated[str, AfterValidator(_date)]
 Dec = Annotated[int | float, AfterValidator(_decimal)]
 
 
+class Watch(NamedTuple):
+    """What ``fast_path_allows`` looks at for one view, and its verdicts so far."""
+
+    prefix: dict[str, str | None]  # read key -> its choice prefix, or None when not modelled
+    keys: frozenset[str]  # the keys of ``prefix``
+    verdicts: dict[frozenset[str], bool]  # watched keys present -> allowed (bounded, see below)
+
+
+_MAX_VERDICTS = 4096  # distinct combinations of watched keys remembered per view
+
+
 def watched_keys(
     read: tuple[str, ...], prefixes: tuple[str, ...], unmodelled: frozenset[str]
-) -> dict[str, str | None]:
+) -> Watch:
     """Read keys the fast path must look at: choice keys -> their prefix, unmodelled -> None.
 
     Precomputed once per resource type, for ``fast_path_allows``.
     """
     watch: dict[str, str | None] = {k: p for k in read for p in prefixes if k.startswith(p)}
     watch.update(dict.fromkeys(unmodelled))
-    return watch
+    return Watch(watch, frozenset(watch), {})
 
 
-def fast_path_allows(data: dict[str, Any], watch: dict[str, str | None]) -> bool:
+def fast_path_allows(data: dict[str, Any], watch: Watch) -> bool:
     """No read element the fast schema lacks, and ``one_of`` holds for the read elements.
 
-    One set intersection for the usual resource (a value and an effective time), instead of a
-    check per choice element and another for unmodelled elements.
+    Decided once per combination of watched keys present (a request repeats a few: a value and
+    an effective time), then looked up: one frozenset intersection a resource.
     """
-    hits = data.keys() & watch.keys()
-    if len(hits) < 2:
-        return not hits or watch[next(iter(hits))] is not None
+    hits = watch.keys.intersection(data)
+    verdict = watch.verdicts.get(hits)
+    if verdict is None:
+        verdict = _allows(hits, watch.prefix)
+        if len(watch.verdicts) < _MAX_VERDICTS:
+            watch.verdicts[hits] = verdict
+    return verdict
+
+
+def _allows(hits: frozenset[str], prefix: dict[str, str | None]) -> bool:
     seen: set[str] = set()
     for key in hits:
-        prefix = watch[key]
-        if prefix is None or prefix in seen:
+        choice = prefix[key]
+        if choice is None or choice in seen:
             return False
-        seen.add(prefix)
+        seen.add(choice)
     return True
 
 

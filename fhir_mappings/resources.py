@@ -48,6 +48,7 @@ from pydantic import ValidationError
 from fhir_mappings.read_models import (
     FAST_MODELS,
     VITAL_SIGN_VIEW,
+    Watch,
     fast_path_allows,
     watched_keys,
 )
@@ -142,7 +143,7 @@ _READ[VITAL_SIGN_VIEW] = (
 # view (a resourceType, or one of the views above) -> (the fast schema's compiled validator,
 # returning plain dicts; the read keys ``fast_path_allows`` looks at: choice keys and the read
 # keys the fast schema does not model)
-_FAST: dict[str, tuple[Any, dict[str, str | None]]] = {
+_FAST: dict[str, tuple[Any, Watch]] = {
     name: (check, watched_keys(_READ[name][1], prefixes, frozenset(_READ[name][1]) - modelled))
     for name, (check, prefixes, modelled) in FAST_MODELS.items()
 }

@@ -18,7 +18,14 @@ import pytest
 import respx
 
 from cds.fhir_client import FhirClient, FhirServer, make_http_client
-from cds.prefetch import Collected, PrefetchCollector, check_belongs, render_template
+from cds.prefetch import (
+    Collected,
+    PrefetchCollector,
+    _reference,
+    check_belongs,
+    render_template,
+)
+from fhir_mappings.features import Skipped
 from tests.conftest import FHIR_BASE, make_settings
 from tests.service.builders import (
     PATIENT_ID,
@@ -264,3 +271,65 @@ async def test_httpx_client_never_follows_redirects(tmp_path: Any) -> None:
     async with make_http_client(make_settings(tmp_path)) as client:
         assert client.follow_redirects is False
         assert client.timeout == httpx.Timeout(1.0)
+
+
+def _general_take(entries: list[Any], patient_id: str, expected_type: str) -> Collected:
+    """What ``_take_pages`` took before its shortcut for the usual entry: the general checks."""
+    out = Collected()
+    for entry in entries:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        search = entry.get("search") if isinstance(entry, dict) else None
+        mode = search.get("mode") if isinstance(search, dict) else None
+        if isinstance(resource, dict) and (
+            mode == "outcome" or resource.get("resourceType") == "OperationOutcome"
+        ):
+            continue
+        why = check_belongs(resource, patient_id, None if mode == "include" else expected_type)
+        if why is None:
+            out.add(resource)
+        else:
+            out.skipped.append(Skipped(reference=_reference(resource), reason=why))
+    return out
+
+
+def _variants(patient_id: str) -> list[Any]:
+    subjects: list[Any] = [
+        {"reference": f"Patient/{patient_id}"},
+        {"reference": f"{FHIR_BASE}/Patient/{patient_id}"},
+        {"reference": "Patient/someone-else"},
+        {"reference": f"Patient/{patient_id}/_history/2"},
+        {"display": "no reference"},
+        "Patient/not-a-reference-object",
+        None,
+    ]
+    entries: list[Any] = ["not an entry", {"search": {"mode": "match"}}]
+    for mode in ("match", "include", "outcome", None):
+        for kind in ("Condition", "Observation", "OperationOutcome"):
+            for subject in subjects:
+                for rid in ("c1", "c2", None):
+                    resource: dict[str, Any] = {"resourceType": kind}
+                    if rid is not None:
+                        resource["id"] = rid
+                    if subject is not None:
+                        resource["subject"] = subject
+                    entry: dict[str, Any] = {"resource": resource}
+                    if mode is not None:
+                        entry["search"] = {"mode": mode}
+                    entries.append(entry)
+    return entries + entries  # and each again: the same resource from another search
+
+
+@pytest.mark.parametrize("patient_id", [PATIENT_ID, "a/b", "x"])
+def test_the_usual_entry_shortcut_takes_what_the_general_checks_take(patient_id: str) -> None:
+    """``_take_pages`` takes an in-match entry of the expected type whose subject is exactly
+    ``Patient/<id>`` without the general checks (issue 7): same resources, same order, same
+    skips and reasons, same de-duplication, on every combination around that shape."""
+    entries = _variants(patient_id)
+    spec = next(s for s in searches() if s.resource_type == "Condition")
+    got = Collected()
+    PrefetchCollector._take_pages(got, spec, [{"entry": entries}], patient_id)
+    expected = _general_take(entries, patient_id, "Condition")
+    assert [id(r) for r in got.resources] == [id(r) for r in expected.resources]
+    assert got.skipped == expected.skipped
+    if patient_id != "a/b":  # not a FHIR id: nothing can be this patient's
+        assert got.resources  # the shortcut's shape is among the variants
