@@ -28,7 +28,7 @@ from cds.fhir_client import FhirClient, make_http_client
 from cds.handlers import OrjsonResponse, install_error_handlers
 from cds.logging import configure_logging, quiet_url_loggers
 from cds.middleware import BodyLimitMiddleware, RequestLogMiddleware
-from cds.routes import open_router, router
+from cds.routes import install_routes
 from cds.security import (
     JwtVerifier,
     SqlReplayCache,
@@ -98,8 +98,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.cds = None
     app.state.services = services
     install_error_handlers(app)
-    app.include_router(open_router)
-    app.include_router(router)
+    install_routes(app)
     # add_middleware: the last added runs first. Body limit innermost of ours, then security
     # headers and CORS (so 413 answers carry them), then the log line / catch-all outermost.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
