@@ -306,13 +306,12 @@ class PrefetchCollector:
         for page in pages:
             entries = page.get("entry")
             for entry in entries if isinstance(entries, list) else []:
-                resource = entry.get("resource") if isinstance(entry, dict) else None
-                search = entry.get("search") if isinstance(entry, dict) else None
-                mode = search.get("mode") if isinstance(search, dict) else None
                 if (
-                    mode == "match"
-                    and own is not None
-                    and type(resource) is dict
+                    own is not None
+                    and type(entry) is dict
+                    and type(resource := entry.get("resource")) is dict
+                    and type(search := entry.get("search")) is dict
+                    and search.get("mode") == "match"
                     and resource.get("resourceType") == expected_type
                     and type(subject := resource.get("subject")) is dict
                     and subject.get("reference") == own
@@ -326,6 +325,9 @@ class PrefetchCollector:
                         seen.add((expected_type, ident))
                     keep(resource)
                     continue
+                resource = entry.get("resource") if isinstance(entry, dict) else None
+                search = entry.get("search") if isinstance(entry, dict) else None
+                mode = search.get("mode") if isinstance(search, dict) else None
                 if isinstance(resource, dict) and (
                     mode == "outcome" or resource.get("resourceType") == "OperationOutcome"
                 ):
