@@ -37,6 +37,7 @@ _DERIVED = frozenset({F.CALF_DIFFERENCE, F.SYMPTOM_DURATION_DAYS, *VITAL_LISTS})
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 _FED = feature_lists()  # built from constant catalogs: once, not per request (read only)
 _DECIDED = tuple(name for name in F if name not in _DERIVED)  # iterating an Enum is slow
+_RECORD_BASED_DECIDED = tuple(name for name in _DECIDED if name in RECORD_BASED)
 
 
 @lru_cache(maxsize=8)
@@ -105,20 +106,23 @@ def assemble(col: Collector, available: frozenset[str]) -> FeatureSet:
     by_feature: dict[str, list[Finding]] = {}
     for finding in col.findings:
         by_feature.setdefault(finding.feature, []).append(finding)
-    undocumented = _undocumented(col.index)
+    # Every decided feature, in _DECIDED order: the shared undocumented ones copied at once (most
+    # features have no findings in a request), then those with findings decided in their place.
+    fs.features = dict(_undocumented(col.index))
     for name in _DECIDED:
         findings = by_feature.get(name)
         if findings is None:
-            feature = undocumented[name]
-        elif name in LEG_FEATURES:
+            continue
+        if name in LEG_FEATURES:
             feature, per_leg = decide_leg_feature(name, findings)
             if per_leg:
                 fs.legs[name] = per_leg
         else:
             feature = decide(name, findings)
-        if name in RECORD_BASED and feature.reason != NO_CODE:
-            feature = record_based(col, feature, available)
         fs.features[name] = feature
+    for name in _RECORD_BASED_DECIDED:
+        if fs.features[name].reason != NO_CODE:
+            fs.features[name] = record_based(col, fs.features[name], available)
     by_vital: dict[str, list[Measurement]] = {vital: [] for vital in VITAL_LISTS}
     for m in col.measurements:  # one pass, each vital's measurements in their original order
         if m.feature in by_vital:

@@ -67,8 +67,7 @@ def observation_time(resource: Any) -> datetime | None:
 
 
 def _matched_coding(resource: Any, entries: tuple[CodeEntry, ...]) -> Coding | None:
-    wanted = {(e.system, e.list_name) for e in entries}
-    systems = {system for system, _ in wanted}
+    systems = {e.system for e in entries} if len(entries) > 1 else (entries[0].system,)
     for coding in codings_of(resource.get("code")):
         if coding.system in systems:
             return coding
