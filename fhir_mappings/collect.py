@@ -85,6 +85,8 @@ class Collector:
     # patient_ref when a reference equal to it is, by ``semantics.reference_of``, this patient's
     # (one "/", not at the end: true for every valid FHIR id); else None
     own_ref: str | None = field(init=False)
+    # the start of the recent window (``recent_symptom_days``): asked for dozens of times a request
+    recent_since: datetime = field(init=False, repr=False)
     findings: list[Finding] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
     calf_legs: list[Measurement] = field(default_factory=list)  # per-leg circumferences (cm)
@@ -102,6 +104,7 @@ class Collector:
     cutoffs: dict[tuple[int, int], datetime] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self.recent_since = self.now - timedelta(days=self.options.recent_symptom_days)
         self.patient_ref = f"Patient/{self.patient_id}"
         simple = self.patient_id != "" and "/" not in self.patient_id
         self.own_ref = self.patient_ref if simple else None
@@ -116,4 +119,4 @@ class Collector:
         return cutoff
 
     def recent(self, when: datetime | None) -> bool:
-        return when is not None and when >= self.since(days=self.options.recent_symptom_days)
+        return when is not None and when >= self.recent_since
