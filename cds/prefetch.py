@@ -24,6 +24,7 @@ import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -35,6 +36,7 @@ from fhir_mappings.sources import SearchSpec
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
 _PATIENT_REF = re.compile(r"(?:^|/)Patient/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")  # urllib.parse.quote's always-safe characters
 _USER_TOKENS = {
     "userPractitionerId": "Practitioner",
     "userPractitionerRoleId": "PractitionerRole",
@@ -53,19 +55,32 @@ def render_template(template: str, context: Mapping[str, Any]) -> str:
     Values are URL-quoted; context ids are already validated as FHIR ids by ``cds.hooks``.
     """
 
-    def fill(match: re.Match[str]) -> str:
-        token = match.group(1)
-        value: object = None
-        if token.startswith("context."):
-            value = context.get(token.removeprefix("context."))
-        elif token in _USER_TOKENS:
-            kind, _, ident = str(context.get("userId", "")).partition("/")
-            value = ident if kind == _USER_TOKENS[token] else None
-        if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
-            raise UnresolvableTemplate(token)
-        return quote(str(value), safe="")
+    pieces = _pieces(template)  # literal, token, literal, token, ..., literal
+    out = list(pieces)
+    for i in range(1, len(pieces), 2):
+        out[i] = _fill(pieces[i], context)
+    return "".join(out)
 
-    return _TOKEN.sub(fill, template)
+
+@lru_cache(maxsize=256)
+def _pieces(template: str) -> tuple[str, ...]:
+    """A template split at its tokens, once per template (the services' templates are constants;
+    a long one, such as the Observation search with its code list, was scanned every call)."""
+    return tuple(_TOKEN.split(template))
+
+
+def _fill(token: str, context: Mapping[str, Any]) -> str:
+    value: object = None
+    if token.startswith("context."):
+        value = context.get(token.removeprefix("context."))
+    elif token in _USER_TOKENS:
+        kind, _, ident = str(context.get("userId", "")).partition("/")
+        value = ident if kind == _USER_TOKENS[token] else None
+    if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+        raise UnresolvableTemplate(token)
+    text = str(value)
+    # what quote() leaves as it is (always the case for a FHIR id), without calling it
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
 
 
 def is_read(template: str) -> bool:

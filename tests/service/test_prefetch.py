@@ -225,6 +225,9 @@ async def test_same_resource_from_two_searches_counts_once(collector: PrefetchCo
             "PractitionerRole?_id=r-7",
         ),
         ("Patient/{{context.patientId}}", {"patientId": "a/b&c"}, "Patient/a%2Fb%26c"),
+        ("Patient/{{context.patientId}}", {"patientId": "a_b~c-1.2"}, "Patient/a_b~c-1.2"),
+        ("Patient/{{context.patientId}}", {"patientId": "ä b\n"}, "Patient/%C3%A4%20b%0A"),
+        ("Observation?count={{context.n}}&x=1", {"n": 7}, "Observation?count=7&x=1"),
     ],
 )
 def test_render_template(template: str, context: dict[str, Any], expected: str) -> None:
