@@ -85,8 +85,10 @@ class Collector:
     # patient_ref when a reference equal to it is, by ``semantics.reference_of``, this patient's
     # (one "/", not at the end: true for every valid FHIR id); else None
     own_ref: str | None = field(init=False)
-    # the start of the recent window (``recent_symptom_days``): asked for dozens of times a request
+    # the start of the recent window (``recent_symptom_days``): asked for dozens of times a
+    # request; and of the window in which a lab result is used (``lab_recent_days``)
     recent_since: datetime = field(init=False, repr=False)
+    lab_since: datetime = field(init=False, repr=False)
     findings: list[Finding] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
     calf_legs: list[Measurement] = field(default_factory=list)  # per-leg circumferences (cm)
@@ -105,6 +107,7 @@ class Collector:
 
     def __post_init__(self) -> None:
         self.recent_since = self.now - timedelta(days=self.options.recent_symptom_days)
+        self.lab_since = self.now - timedelta(days=self.options.lab_recent_days)
         self.patient_ref = f"Patient/{self.patient_id}"
         simple = self.patient_id != "" and "/" not in self.patient_id
         self.own_ref = self.patient_ref if simple else None

@@ -178,7 +178,7 @@ def _lab(col: Collector, reading: _Reading, analyte: str, interp: str | None) ->
 def _recent_time(col: Collector, reading: _Reading, label: str) -> datetime | None:
     """The result's time if within ``lab_recent_days``; otherwise skipped (and None)."""
     time = reading.time
-    if time is None or time < col.since(days=col.options.lab_recent_days):
+    if time is None or time < col.lab_since:
         col.skip(reading.ref, f"{label}: older than {col.options.lab_recent_days} days or undated")
         return None
     return time
