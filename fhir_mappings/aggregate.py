@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from fhir_mappings.catalog import FINDING_LISTS, RECORD_BASED, RECORD_LABEL
 from fhir_mappings.collect import Collector, Finding, Measurement
@@ -194,24 +195,32 @@ def record_based(col: Collector, feature: Feature, available: frozenset[str]) ->
     if not undecided:
         return feature  # decided, or eligible but undecidable (surgery without anaesthesia)
     dataset = RECORD_BASED[feature.name]
-    label = RECORD_LABEL[feature.name]
-    if dataset not in available:
+    retrieved = dataset in available
+    count = col.counts.get(dataset, 0) if retrieved else 0
+    if not feature.evidence:  # the usual (nothing recorded at all): no patient data in it
+        return _remembered_by_record(feature.name, reason, (), retrieved, count)
+    return _by_record(feature.name, reason, feature.evidence, retrieved, count)
+
+
+def _by_record(
+    name: str, reason: str, evidence: tuple[Evidence, ...], retrieved: bool, count: int
+) -> Feature:
+    """``record_based``'s answer for a feature found undecided."""
+    dataset = RECORD_BASED[name]
+    label = RECORD_LABEL[name]
+    if not retrieved:
         return Feature(
-            feature.name,
-            State.UNKNOWN,
-            feature.evidence,
-            reason=f"{dataset} data not available; {label} unknown",
+            name, State.UNKNOWN, evidence, reason=f"{dataset} data not available; {label} unknown"
         )
-    count = col.counts.get(dataset, 0)
     text = f"no {label}: not recorded in {count} {dataset}s retrieved"
     if reason.startswith("only"):
         text += f" ({reason})"
-    return Feature(
-        feature.name,
-        State.ABSENT,
-        (Evidence(reference="", note=text), *feature.evidence),
-        reason=text,
-    )
+    return Feature(name, State.ABSENT, (Evidence(reference="", note=text), *evidence), reason=text)
+
+
+# Remembered only for features without evidence: a feature name, a reason and a count of
+# resources, nothing that identifies a patient (Features are immutable, so they can be shared).
+_remembered_by_record = lru_cache(maxsize=1024)(_by_record)
 
 
 def feature_lists() -> dict[str, list[str]]:
