@@ -92,8 +92,9 @@ def code_pairs(concept: Any) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []  # a loop, not a comprehension: one call less (3.11)
     for item in concept if type(concept) is list else (concept,):
         for coding in item.get("coding") or ():
-            if coding.get("system") and coding.get("code"):
-                pairs.append((str(coding["system"]), str(coding["code"])))
+            system, code = coding.get("system"), coding.get("code")
+            if system and code:
+                pairs.append((str(system), str(code)))
     return pairs
 
 
