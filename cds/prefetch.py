@@ -325,11 +325,13 @@ class PrefetchCollector:
                     own is not None
                     and type(entry) is dict
                     and type(resource := entry.get("resource")) is dict
-                    and type(search := entry.get("search")) is dict
-                    and search.get("mode") == "match"
                     and resource.get("resourceType") == expected_type
                     and type(subject := resource.get("subject")) is dict
                     and subject.get("reference") == own
+                    and (
+                        (search := entry.get("search")) is None  # many EHRs send no search.mode
+                        or (type(search) is dict and search.get("mode") in (None, "match"))
+                    )
                 ):
                     # The usual entry, which the checks below would accept: taken as
                     # ``Collected.add`` takes it (a resource seen in another search counts once).

@@ -104,11 +104,11 @@ def _vital_signs_only(entries: tuple[CodeEntry, ...]) -> bool:
     return all(e.list_name in VITAL_LISTS for e in entries)
 
 
-def _candidates(
+def _record_candidates(
     col: Collector, resource_type: str, raw: Mapping[str, Any]
 ) -> tuple[CodeEntry, ...]:
-    if resource_type in ("Condition", "Observation"):
-        return _code_entries(col, raw.get("code"))
+    """Entries for a Procedure or MedicationRequest (a Condition's or an Observation's are its
+    code's: ``_code_entries``)."""
     if resource_type == "Procedure":
         category = raw.get("category")
         cats = category if isinstance(category, list) else [category]
@@ -165,7 +165,7 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
     if resource_type == "Observation" or resource_type == "Condition":
         entries = _code_entries(col, raw.get("code"))
     else:
-        entries = _candidates(col, resource_type, raw)
+        entries = _record_candidates(col, resource_type, raw)
     if not entries:
         return
     view = None

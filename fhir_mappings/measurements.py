@@ -41,7 +41,8 @@ DDIMER_KIND = {"ddimer_feu": DDimerUnit.FEU, "ddimer_ddu": DDimerUnit.DDU}
 
 
 class _Reading(NamedTuple):  # immutable, and cheaper to build than a frozen dataclass
-    """One numeric Observation as every piece of its evidence needs it (read once)."""
+    """One numeric Observation as every piece of its evidence needs it (read once; its encounter
+    when the evidence is built)."""
 
     ref: str
     resource: Any

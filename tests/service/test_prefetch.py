@@ -319,6 +319,9 @@ def _variants(patient_id: str) -> list[Any]:
                     if mode is not None:
                         entry["search"] = {"mode": mode}
                     entries.append(entry)
+                    if mode is None:  # a search element without a mode, and a malformed one
+                        entries.append({"resource": resource, "search": {}})
+                        entries.append({"resource": resource, "search": "match"})
     return entries + entries  # and each again: the same resource from another search
 
 
