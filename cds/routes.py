@@ -66,7 +66,7 @@ def install_routes(app: FastAPI) -> None:
     re-derives its routes' context on every request (~1,500 Python steps, 2 % of a typical call,
     counted; issue 7). The routes carry everything an include would have added (route class,
     default response class; no prefix, tags or dependencies at include time), and the OpenAPI
-    document is the same (``tests/service/test_openapi.py``).
+    document is the same (``tests/service/test_discovery.py``).
     """
     app.router.routes.extend([*router.routes, *open_router.routes])
 
