@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from fhir_mappings.codes import (
@@ -32,7 +33,9 @@ from fhir_mappings.codes import (
 )
 from fhir_mappings.features import Coding
 
-CODELIST_DIR = Path(__file__).with_name("codelists")
+# Found through the package, not ``__file__``: compiled with mypyc (issue 7), a module's
+# ``__file__`` is derived from where the shared library lies (cds/), not where the module does.
+CODELIST_DIR = Path(str(files("fhir_mappings"))) / "codelists"
 COLUMNS = ("system", "code", "display", "source", "status")
 STATUSES = frozenset({"verified", "unverified"})
 
@@ -145,6 +148,8 @@ def _builtin_entries() -> list[CodeEntry]:
     entries: list[CodeEntry] = []
     for path in sorted(CODELIST_DIR.glob("*.csv")):
         entries.extend(_read_csv(path, path.stem))
+    if not entries:  # every feature would read "not documented": refuse to start instead
+        raise CodelistError(f"no code lists found in {CODELIST_DIR}")
     return entries
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
+from fhir_mappings.codelists import CodeIndex
 from fhir_mappings.features import (
     AlternativeDiagnosis,
     DDimerResult,
@@ -23,11 +24,7 @@ from fhir_mappings.features import (
     Skipped,
     State,
 )
-
-if TYPE_CHECKING:
-    from fhir_mappings.codelists import CodeIndex
-    from fhir_mappings.extract import MappingOptions
-
+from fhir_mappings.options import MappingOptions
 
 # Finding and Measurement are NamedTuples, not frozen dataclasses: as immutable, but built about
 # twice as fast (a frozen dataclass sets each field through object.__setattr__), and a request

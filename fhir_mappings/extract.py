@@ -9,9 +9,7 @@ map to findings / measurements -> decide features (aggregate.py). Anything unusa
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from fhir_mappings.assemble import assemble
@@ -27,6 +25,7 @@ from fhir_mappings.collect import Collector
 from fhir_mappings.features import FeatureSet
 from fhir_mappings.findings import condition_findings, observation_findings
 from fhir_mappings.measurements import numeric_observation
+from fhir_mappings.options import MappingOptions as MappingOptions  # callers import it here
 from fhir_mappings.orders import draft_orders as map_draft_orders
 from fhir_mappings.read_models import VITAL_SIGN_VIEW
 from fhir_mappings.records import SURGERY_LIST, medication_findings, procedure_findings
@@ -36,19 +35,6 @@ from fhir_mappings.semantics import observation_ignored, raw_codings, reference_
 NUMERIC_LISTS = frozenset({*VITAL_LISTS, *LAB_LISTS, *DDIMER_LISTS, *CALF_LISTS})
 _MAPPED_TYPES = frozenset({"Condition", "Observation", "Procedure", "MedicationRequest"})
 _MAX_BUNDLE_DEPTH = 3
-
-
-@dataclass(frozen=True)
-class MappingOptions:
-    """Windows and code-list options (defaults: docs/fhir-conventions.md, CLINICAL.md)."""
-
-    recent_symptom_days: int = 14  # CDS_RECENT_SYMPTOM_DAYS; CES "recent (< 14 days)" S14a
-    surgery_window_weeks: int = 12  # Wells 2003 / NICE NG158 (S2); 1997's 4 weeks via time
-    cancer_treatment_months: int = 6  # Wells criterion 1 "within previous 6 months" (S2)
-    episode_days: int = 14  # current leg-complaint episode (alternative diagnoses, DVT history)
-    lab_recent_days: int = 30  # D-dimer and electrolytes older than this are not used
-    local_codes_file: Path | None = None
-    include_unverified_codes: bool = False
 
 
 def _flatten(items: Any, depth: int = 0) -> Iterator[Any]:

@@ -44,6 +44,9 @@ from fhir_mappings.semantics import (
 )
 
 _CLINICIAN_ASSERTED = frozenset({"confirmed", "provisional"})
+# a bodySite on the leg, or only a side: a frozenset (``LEG_SITE_CODES | LATERALITY_CODES.keys()``
+# is a set, which the mypyc-compiled module rejects where a frozenset is declared)
+_LEG_OR_SIDE_CODES = LEG_SITE_CODES | frozenset(LATERALITY_CODES)
 
 
 def _onset(resource: Any) -> datetime | None:
@@ -80,7 +83,7 @@ def _site_codes(resource: Any) -> set[str]:
 
 
 def _leg_site_documented(resource: Any) -> bool:
-    return bool(_site_codes(resource) & (LEG_SITE_CODES | LATERALITY_CODES.keys()))
+    return bool(_site_codes(resource) & _LEG_OR_SIDE_CODES)
 
 
 def _site_rule(feature: str, resource: Any) -> bool:

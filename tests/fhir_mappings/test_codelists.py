@@ -36,6 +36,28 @@ def test_every_list_loads_with_header_and_valid_rows() -> None:
     assert all(e.source for e in entries)
 
 
+def test_the_lists_are_read_from_the_package_folder() -> None:
+    """Not from beside ``__file__``: compiled (mypyc), that named the shared library's folder
+    and every feature silently read "not documented" (found by the compiled suite, issue 7)."""
+    import fhir_mappings
+
+    assert Path(fhir_mappings.__path__[0]) / "codelists" == CODELIST_DIR
+
+
+def test_no_code_lists_at_all_is_an_error_not_an_empty_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fhir_mappings.codelists as codelists
+
+    monkeypatch.setattr(codelists, "CODELIST_DIR", tmp_path)
+    codelists._builtin_entries.cache_clear()
+    try:
+        with pytest.raises(CodelistError, match="no code lists found"):
+            codelists._builtin_entries()
+    finally:
+        codelists._builtin_entries.cache_clear()
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [

@@ -1,0 +1,24 @@
+"""MappingOptions: the windows and code-list options of one mapping run.
+
+Its own module (not extract.py) so that collect.py can import it at run time: compiled with mypyc
+(issue 7), a dataclass's field types are read when the module loads, and an import only for type
+checkers would leave ``MappingOptions`` undefined there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class MappingOptions:
+    """Windows and code-list options (defaults: docs/fhir-conventions.md, CLINICAL.md)."""
+
+    recent_symptom_days: int = 14  # CDS_RECENT_SYMPTOM_DAYS; CES "recent (< 14 days)" S14a
+    surgery_window_weeks: int = 12  # Wells 2003 / NICE NG158 (S2); 1997's 4 weeks via time
+    cancer_treatment_months: int = 6  # Wells criterion 1 "within previous 6 months" (S2)
+    episode_days: int = 14  # current leg-complaint episode (alternative diagnoses, DVT history)
+    lab_recent_days: int = 30  # D-dimer and electrolytes older than this are not used
+    local_codes_file: Path | None = None
+    include_unverified_codes: bool = False
