@@ -33,6 +33,7 @@ ALLOWED_FIELDS = (
     "feedback_items",
     "error",
     "where",
+    "compiled",
 )
 
 

@@ -64,3 +64,16 @@ def settings(tmp_path: Path) -> Settings:
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with running_app(settings) as http:
         yield http
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop before any test when a compiled library is older than its source: Python would
+    import the library and the suite would test code that is no longer there."""
+    from tests.compiled.native import stale_libraries
+
+    stale = stale_libraries()
+    if stale:
+        raise pytest.UsageError(
+            "compiled modules older than their sources; run `make test` (it rebuilds them) or "
+            "`CDS_COMPILE=0 make test` (plain Python): " + "; ".join(stale[:5])
+        )
