@@ -4,7 +4,7 @@ Everything else is in pyproject.toml. The modules come from ``[tool.cds-build]``
 are compiled only when ``CDS_COMPILE=1`` (``make`` sets it, and then builds them in place with
 ``python setup.py build_ext --inplace``); any other build (``pip install .`` in an isolated
 environment, ``CDS_COMPILE=0 make ...``) gives the same package as plain Python, which behaves
-the same and is about 18 % slower a request (bench/README.md).
+the same and costs about 20 % more CPU a typical call (bench/README.md).
 """
 
 from __future__ import annotations
