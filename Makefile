@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 # (setup.py, issue 7); 0: the same package as plain Python (`CDS_COMPILE=0 make test`).
 CDS_COMPILE ?= 1
 BUILT := $(VENV)/.compiled-$(CDS_COMPILE)
+# what a rebuild depends on: the include globs of [tool.cds-build] (keep the two alike)
 COMPILED_SRC := $(wildcard fhir_mappings/*.py cds/prefetch.py cds/triage/*.py cards/*.py)
 NATIVE_LIBS = $$(find cds fhir_mappings cards -name '*.so')
 
