@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 
 from tests.conftest import make_settings, running_app
 
-from .native import compiled_sources, libraries_of, module_name, stale_libraries
+from .native import REPO_ROOT, compiled_sources, module_name, stale_libraries
 
 
 def test_the_build_names_the_hot_modules_and_leaves_out_the_pydantic_ones() -> None:
@@ -39,20 +40,30 @@ def test_each_named_module_is_compiled_exactly_when_the_build_says(source: str) 
     assert str(module.__file__).endswith(".so") is (expected == "1"), module.__file__
 
 
-def test_a_library_older_than_its_source_is_reported() -> None:
-    source = "cds/triage/wells.py"
-    libraries = libraries_of(source)
-    if not libraries:
-        pytest.skip("not compiled in this checkout (CDS_COMPILE=0)")
-    library = libraries[0]
-    before = library.stat()
-    try:
-        older = time.time() - 3600 * 24 * 365
-        os.utime(library, (older, older))
-        assert any(str(library.name) in line for line in stale_libraries())
-    finally:
-        os.utime(library, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert not stale_libraries()
+def test_a_library_older_than_its_source_is_reported(tmp_path: Path) -> None:
+    """On a copy of the build's configuration (never touching this checkout's libraries)."""
+    for name in ("setup.py", "pyproject.toml"):
+        shutil.copy(REPO_ROOT / name, tmp_path / name)
+    source = tmp_path / "cds" / "triage" / "wells.py"
+    source.parent.mkdir(parents=True)
+    source.write_text("")
+    library = source.with_name("wells.cpython-311-x86_64-linux-gnu.so")
+    shared = tmp_path / "cds" / "native__mypyc.cpython-311-x86_64-linux-gnu.so"
+    for built in (library, shared):
+        built.write_bytes(b"")
+    assert compiled_sources(tmp_path) == ["cds/triage/wells.py"]
+    assert stale_libraries(tmp_path) == []
+    older = time.time() - 3600
+    os.utime(library, (older, older))
+    os.utime(shared, (older, older))
+    assert stale_libraries(tmp_path) == [
+        "cds/triage/wells.cpython-311-x86_64-linux-gnu.so (older than cds/triage/wells.py)",
+        f"{shared.name} (older than the newest compiled source)",
+    ]
+
+
+def test_this_checkout_has_no_stale_library() -> None:
+    assert stale_libraries() == []
 
 
 async def test_the_start_up_log_says_how_many_modules_run_compiled(
