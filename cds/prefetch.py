@@ -317,7 +317,6 @@ class PrefetchCollector:
     ) -> None:
         own = _own_reference(patient_id)
         expected_type = spec.resource_type
-        seen, keep = out._seen, out.resources.append
         for page in pages:
             entries = page.get("entry")
             for entry in entries if isinstance(entries, list) else []:
@@ -333,14 +332,7 @@ class PrefetchCollector:
                         or (type(search) is dict and search.get("mode") in (None, "match"))
                     )
                 ):
-                    # The usual entry, which the checks below would accept: taken as
-                    # ``Collected.add`` takes it (a resource seen in another search counts once).
-                    ident = resource.get("id")
-                    if isinstance(ident, str):
-                        if (expected_type, ident) in seen:
-                            continue
-                        seen.add((expected_type, ident))
-                    keep(resource)
+                    out.add(resource)  # the usual entry, which the checks below would accept
                     continue
                 resource = entry.get("resource") if isinstance(entry, dict) else None
                 search = entry.get("search") if isinstance(entry, dict) else None

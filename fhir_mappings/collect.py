@@ -83,7 +83,8 @@ class Collector:
     # (one "/", not at the end: true for every valid FHIR id); else None
     own_ref: str | None = field(init=False)
     # the start of the recent window (``recent_symptom_days``): asked for dozens of times a
-    # request; and of the window in which a lab result is used (``lab_recent_days``)
+    # request; and of the window in which a lab result is used (``lab_recent_days``); both
+    # ``since``'s, kept as fields only to skip the lookup
     recent_since: datetime = field(init=False, repr=False)
     lab_since: datetime = field(init=False, repr=False)
     findings: list[Finding] = field(default_factory=list)
@@ -103,8 +104,8 @@ class Collector:
     cutoffs: dict[tuple[int, int], datetime] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.recent_since = self.now - timedelta(days=self.options.recent_symptom_days)
-        self.lab_since = self.now - timedelta(days=self.options.lab_recent_days)
+        self.recent_since = self.since(days=self.options.recent_symptom_days)
+        self.lab_since = self.since(days=self.options.lab_recent_days)
         self.patient_ref = f"Patient/{self.patient_id}"
         simple = self.patient_id != "" and "/" not in self.patient_id
         self.own_ref = self.patient_ref if simple else None
