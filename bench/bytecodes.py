@@ -112,13 +112,6 @@ def main() -> int:
     counts = asyncio.run(count(args.request, args.n))
     total = sum(counts.values())
     print(f"{total // args.n} bytecodes a {args.request} request ({args.n} counted)")
-    from cds.app import native_modules
-
-    if native_modules():  # compiled code runs no bytecodes: these counts leave it out
-        print(
-            f"({len(native_modules())} modules run compiled (mypyc) and are not counted; "
-            "`CDS_COMPILE=0 make bench` builds plain Python to count everything)"
-        )
     modules: collections.Counter[str] = collections.Counter()
     for (path, _), value in counts.items():
         modules[_name(path)] += value

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -45,22 +44,10 @@ from cds.storage.feedback import FeedbackStore
 from cds.warmup import warm_up
 
 logger = logging.getLogger(_package)
-_OUR_PACKAGES = frozenset({"cds", "fhir_mappings", "cards"})
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def native_modules() -> list[str]:
-    """Our modules loaded from libraries built by setup.py (mypyc) instead of their sources."""
-    return sorted(
-        name
-        for name, module in list(sys.modules.items())
-        if name.partition(".")[0] in _OUR_PACKAGES
-        and not name.endswith("__mypyc")  # the library they share, not a module of ours
-        and str(getattr(module, "__file__", "")).endswith(".so")
-    )
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
@@ -93,8 +80,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
                 verifier=verifier,
             )
             await warm_up(settings, services, now())  # the first real call is not the slow one
-            # how many of our modules run compiled (mypyc, setup.py; 0: plain Python)
-            logger.info("ready", extra={"compiled": len(native_modules())})
+            logger.info("ready")
             yield
         finally:
             app.state.cds = None

@@ -33,7 +33,6 @@ ALLOWED_FIELDS = (
     "feedback_items",
     "error",
     "where",
-    "compiled",
 )
 
 

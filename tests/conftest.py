@@ -1,4 +1,4 @@
-"""Shared test fixtures: paths to the shared material, settings, a running app in process.
+"""Shared test fixtures: paths to the copied spec material, settings, a running app in process.
 
 The app runs in process through ``httpx.ASGITransport`` with its lifespan started explicitly
 (``app.router.lifespan_context``), so the shared httpx client, the database (a SQLite file in
@@ -20,8 +20,8 @@ import pytest
 from cds.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT / ".." / "shared"
-EXAMPLES = SHARED / "spec" / "cds-hooks" / "extracted-examples"
+TEST_DATA = REPO_ROOT / "tests" / "data"  # copies of public material, see its SOURCES.md
+EXAMPLES = TEST_DATA / "cds-hooks" / "extracted-examples"
 
 FHIR_BASE = "https://ehr.example.org/fhir"
 FIXED_NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -64,16 +64,3 @@ def settings(tmp_path: Path) -> Settings:
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with running_app(settings) as http:
         yield http
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Stop before any test when a compiled library is older than its source: Python would
-    import the library and the suite would test code that is no longer there."""
-    from tests.compiled.native import stale_libraries
-
-    stale = stale_libraries()
-    if stale:
-        raise pytest.UsageError(
-            "compiled modules older than their sources; run `make test` (it rebuilds them) or "
-            "`CDS_COMPILE=0 make test` (plain Python): " + "; ".join(stale[:5])
-        )

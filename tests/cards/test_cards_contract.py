@@ -16,10 +16,9 @@ from cards.markdown import WellsRow, cell, wells_table
 from cards.models import Card, OverrideReason, Source
 from cards.topics import TOPIC_SYSTEM, Topic, card_topic, topic_coding
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 NON_ADHERENCE = (
-    SHARED
-    / "spec"
+    Path(__file__).resolve().parents[1]
+    / "data"
     / "cds-hooks"
     / "hl7-cds-hooks-main"
     / "CodeSystem-non-adherence-reason-codes.json"

@@ -16,8 +16,7 @@ from fhir_mappings.sources import FEATURE_SOURCES, search_specs_for
 
 from .builders import ICD, LNC, NOW, PID, SCT, condition, observation, qty, site
 
-SHARED = Path(__file__).parents[2] / ".." / "shared"
-EXTERNAL = SHARED / "data" / "external"
+EXTERNAL = Path(__file__).parents[1] / "data" / "external"
 
 
 def _bundles() -> list[Path]:

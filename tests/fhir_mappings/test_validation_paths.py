@@ -26,7 +26,6 @@ from .builders import ICD, LNC, NOW, PID, SCT, condition, observation, qty, site
 from .test_robustness import _fhirish, _json, _request_of_54_kb
 
 ROOT = Path(__file__).parents[2]
-SHARED = ROOT / ".." / "shared"
 
 
 def _both_ways(resources: Any, patient_id: str, **kwargs: Any) -> tuple[FeatureSet, FeatureSet]:
@@ -45,7 +44,7 @@ def _both_ways(resources: Any, patient_id: str, **kwargs: Any) -> tuple[FeatureS
 def _bundle_cases() -> list[tuple[str, list[Any], str]]:
     cases = []
     paths = sorted((ROOT / "fixtures").glob("*.json")) + sorted(
-        (SHARED / "data" / "external").glob("*.json")
+        (ROOT / "tests" / "data" / "external").glob("*.json")
     )
     for path in paths:
         if path.name.endswith(".expected.json"):

@@ -24,8 +24,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from cds.settings import Settings, TrustedClient
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-SPEC = SHARED / "spec" / "cds-hooks"
+SPEC = Path(__file__).resolve().parents[1] / "data" / "cds-hooks"
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)  # = tests.conftest.FIXED_NOW
 ISS = "https://ehr.example.org"

@@ -1,17 +1,16 @@
 """Every JSON example cut from the CDS Hooks 2.0.1 spec and hook library parses with our models.
 
-Table-driven over ``../shared/spec/cds-hooks/extracted-examples/``: each file is classified (a
-new file that is not classified fails ``test_every_example_is_classified``), then parsed with the
-model for what it is. Examples that are not R4 requests or responses are skipped with the reason.
-Two spec examples break the spec's own REQUIRED rules; for those we check that exactly the missing
-field is what we reject.
+Table-driven over ``tests/data/cds-hooks/extracted-examples/`` (copied from the spec, see
+``tests/data/SOURCES.md``): each file is classified (a new file that is not classified fails
+``test_every_example_is_classified``), then parsed with the model for what it is. Examples that
+are not R4 requests or responses are skipped with the reason. Two spec examples break the spec's
+own REQUIRED rules; for those we check that exactly the missing field is what we reject.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -148,13 +147,4 @@ def test_request_example_keeps_token_secret() -> None:
     assert "some-opaque-fhir-access-token" not in repr(request)
     assert (
         request.fhirAuthorization.access_token.get_secret_value() == "some-opaque-fhir-access-token"
-    )
-
-
-def test_examples_folder_is_the_shared_one() -> None:
-    assert Path(EXAMPLES).resolve().parts[-4:] == (
-        "shared",
-        "spec",
-        "cds-hooks",
-        "extracted-examples",
     )
