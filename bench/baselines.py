@@ -1,4 +1,4 @@
-"""The two reference apps the service is measured against (issue 7), served by uvicorn.
+"""The two reference apps the service is measured against, served by uvicorn.
 
 - ``constant_app``: a bare FastAPI endpoint that ignores the body and returns constant cards, the
   ceiling for this framework and server on this machine;

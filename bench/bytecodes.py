@@ -1,4 +1,4 @@
-"""Python bytecodes one typical request executes, in total and per function (issue 7).
+"""Python bytecodes one typical request executes, in total and per function.
 
     .venv/bin/python bench/bytecodes.py [-n 10] [--request typical] [--top 40]
 

@@ -1,15 +1,15 @@
-"""Deterministic CDS Hooks request bodies for the load benchmark (issue 7).
+"""Deterministic CDS Hooks request bodies for the load benchmark.
 
 Four requests, all for one synthetic patient with calf pain:
 
 - ``typical``   patient-view, Patient + 30 Observations + 10 Conditions, everything prefetched
-                (about 54 KB, the size the issue's baseline figures were measured with);
+                (about 54 KB, the size of a typical chart-open request);
 - ``large``     the same with 300 Observations (the "10x" request);
 - ``order-sign`` order-sign with draft orders (D-dimer test, an NSAID) and the typical prefetch;
 - ``fallback``  patient-view with *no* prefetch: the service fetches everything from
                 ``fhirServer`` (``bench/mock_fhir.py``, which adds a fixed delay per query).
 
-Codes come from ../shared/CLINICAL.md §2 (SNOMED CT §2.1, ICD-10-CM §2.2, LOINC §2.3) so the
+Codes come from the code lists (docs/clinical-basis.md §2: SNOMED CT §2.1, ICD-10-CM §2.2, LOINC §2.3) so the
 triage really runs: calf pain and swelling on the left leg, a D-dimer, vital signs, electrolytes.
 Dates are relative to ``now`` so "recent" findings stay recent; given the same ``now`` the bytes
 are identical. ``bench/run.py`` calls :func:`build_requests` with the run's start time.

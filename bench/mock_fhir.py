@@ -3,7 +3,7 @@
 Every query waits a fixed delay (``BENCH_MOCK_DELAY_MS``, default 50 ms) before it answers, like
 a real FHIR server's per-query latency, so the benchmark can check that the service runs its
 fallback queries concurrently: the whole request should take about *one* delay more than the
-prefetched one, not one per query (issue 7 target: <= 1.3 x one query's delay).
+prefetched one, not one per query (target: <= 1.3 x one query's delay).
 
 It answers reads (``Patient/<id>``) and searches (``<Type>?patient=...&code=...``) from the same
 synthetic record as the prefetched requests (``bench.make_requests.build_dataset``), checks the

@@ -1,4 +1,4 @@
-"""Where one typical request's time goes: pyinstrument over N in-process requests (issue 7).
+"""Where one typical request's time goes: pyinstrument over N in-process requests.
 
     .venv/bin/python bench/profile.py [-n 300] [--request typical]
 

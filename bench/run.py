@@ -1,4 +1,4 @@
-"""Load benchmark: our service against two baselines, in one run, on 127.0.0.1 only (issue 7).
+"""Load benchmark: our service against two baselines, in one run, on 127.0.0.1 only.
 
     .venv/bin/python bench/run.py [--workers 1] [--duration 10] [--concurrency 1,16,64]
 
@@ -9,7 +9,7 @@ Starts, one after the other and each with the same uvicorn worker count,
     allow-listed), plus ``bench/mock_fhir.py`` for the no-prefetch (fallback) request,
 and loads each with ``wrk`` (installed with apt-get if missing) for ``--duration`` seconds per
 (request file, concurrency). Prints requests/s, p50, p99, the ratios service / baseline, checks
-the issue's targets, reports RSS per worker before and after the load, and writes a markdown
+the performance targets, reports RSS per worker before and after the load, and writes a markdown
 summary to ``bench/results/`` (git-ignored). Every wrk run is bounded in time; every process it
 starts is stopped by process group at the end.
 """
