@@ -31,7 +31,7 @@ from cds.middleware import BodyLimitMiddleware, RequestLogMiddleware
 from cds.routes import install_routes
 from cds.security import (
     JwtVerifier,
-    SqlReplayCache,
+    SqlJtiCache,
     add_security_middleware,
     install_log_redaction,
     warn_if_auth_off,
@@ -68,7 +68,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             store = FeedbackStore(db, clock=now)
             verifier = None
             if settings.auth == "on":
-                verifier = JwtVerifier(settings, http, SqlReplayCache(db, clock=now), clock=now)
+                verifier = JwtVerifier(settings, http, SqlJtiCache(db, clock=now), clock=now)
             app.state.cds = AppState(
                 settings=settings,
                 services=services,

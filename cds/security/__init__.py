@@ -1,6 +1,6 @@
 """Security layer: who may call us (JWT), whom we may call (SSRF guard), what leaves.
 
-Wiring, all in ``create_app``: build one ``JwtVerifier`` (with ``SqlReplayCache`` on the shared
+Wiring, all in ``create_app``: build one ``JwtVerifier`` (with ``SqlJtiCache`` on the shared
 engine) when ``CDS_AUTH=on``; ``add_security_middleware`` installs ``AuthenticationMiddleware``
 (JWT checked before the body is read) and every route also depends on ``authenticate_request``
 (same verification, cached in the ASGI scope). Call ``check_fhir_server`` before any outbound
@@ -8,10 +8,10 @@ FHIR request and ``check_next_link`` before following a page; ``warn_if_auth_off
 ``install_log_redaction`` once.
 """
 
+from cds.security.jti import JtiCache, MemoryJtiCache, SqlJtiCache
 from cds.security.jwks import JwksCache
 from cds.security.outbound import allowed_fhir_bases, check_fhir_server, check_next_link
 from cds.security.redaction import RedactingFilter, install_log_redaction, redact
-from cds.security.replay import MemoryReplayCache, ReplayCache, SqlReplayCache
 from cds.security.urls import UnsafeUrl, audience_for, same_origin, url_within
 from cds.security.verifier import (
     ASYMMETRIC_ALGORITHMS,
@@ -32,13 +32,13 @@ __all__ = [
     "ASYMMETRIC_ALGORITHMS",
     "CALLER_KEY",
     "AuthenticationMiddleware",
+    "JtiCache",
     "JwksCache",
     "JwtVerifier",
-    "MemoryReplayCache",
+    "MemoryJtiCache",
     "RedactingFilter",
-    "ReplayCache",
     "SecurityHeadersMiddleware",
-    "SqlReplayCache",
+    "SqlJtiCache",
     "UnsafeUrl",
     "VerifiedClient",
     "add_security_middleware",

@@ -19,8 +19,8 @@ import httpx
 import jwt
 
 from cds.errors import AuthenticationFailed
+from cds.security.jti import JtiCache
 from cds.security.jwks import JwksCache, JwksError, jwks_failure, public_keys_by_kid
-from cds.security.replay import ReplayCache
 from cds.settings import Settings, TrustedClient
 
 # Spec: ES384 and RS384 RECOMMENDED; none and HMAC SHALL NOT be used. A client may opt in to
@@ -73,12 +73,12 @@ class JwtVerifier:
         self,
         settings: Settings,
         http: httpx.AsyncClient,
-        replay: ReplayCache,
+        jti_cache: JtiCache,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         validate_trusted_clients(settings.trusted_clients)
         self._settings = settings
-        self._replay = replay
+        self._jti_cache = jti_cache
         self._clock = clock or (lambda: datetime.now(UTC))
         self._leeway = settings.jwt_leeway_seconds
         self._jwks = JwksCache(
@@ -107,7 +107,7 @@ class JwtVerifier:
         jti = payload["jti"]
         # Remember the jti for as long as the token could still be accepted (exp + leeway).
         horizon = expires_at + timedelta(seconds=self._leeway)
-        if not await self._replay.remember(client.iss, jti, horizon):
+        if not await self._jti_cache.remember(client.iss, jti, horizon):
             raise AuthenticationFailed("token replayed (jti already used)")
         tenant = payload.get("tenant")
         return VerifiedClient(

@@ -10,7 +10,7 @@ import pytest
 import respx
 
 from cds.errors import AuthenticationFailed, ServiceUnavailable
-from cds.security import JwtVerifier, MemoryReplayCache
+from cds.security import JwtVerifier, MemoryJtiCache
 from cds.security.jwks import MAX_CACHE_SECONDS, MIN_CACHE_SECONDS, cache_seconds
 
 from . import tokens as t
@@ -36,7 +36,7 @@ def make(clock: Clock, **client: Any) -> JwtVerifier:
     return JwtVerifier(
         t.settings(t.client(**config)),
         httpx.AsyncClient(),
-        MemoryReplayCache(clock),
+        MemoryJtiCache(clock),
         clock=clock,
     )
 

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from cds.errors import AuthenticationFailed
-from cds.security import JwtVerifier, MemoryReplayCache, VerifiedClient
+from cds.security import JwtVerifier, MemoryJtiCache, VerifiedClient
 from cds.settings import Settings, TrustedClient
 
 from . import tokens as t
@@ -24,7 +24,7 @@ from .tokens import AUD, ISS, NOW, bearer, claims, sign
 def verifier(settings: Settings | None = None) -> JwtVerifier:
     # No transport: any attempt to fetch a JWKS over the network fails the test loudly.
     http = httpx.AsyncClient(transport=httpx.MockTransport(_no_network))
-    return JwtVerifier(settings or t.settings(), http, MemoryReplayCache(t.clock), clock=t.clock)
+    return JwtVerifier(settings or t.settings(), http, MemoryJtiCache(t.clock), clock=t.clock)
 
 
 def _no_network(request: httpx.Request) -> httpx.Response:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from cds.security import SqlReplayCache
+from cds.security import SqlJtiCache
 from cds.storage.db import create_db_engine
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -63,7 +63,7 @@ async def test_replay_across_workers(
     answers = []
     for worker, iss, jti, expires_in, offset in calls:
         now = NOW + timedelta(seconds=offset)
-        cache = SqlReplayCache((engine, second_worker)[worker], clock=lambda now=now: now)
+        cache = SqlJtiCache((engine, second_worker)[worker], clock=lambda now=now: now)
         answers.append(await cache.remember(iss, jti, NOW + timedelta(seconds=expires_in)))
     assert answers == expected
 
@@ -77,7 +77,7 @@ def test_simultaneous_replays_accept_exactly_one(engine: Engine, database_url: s
     lock = threading.Lock()
 
     def attempt(db: Engine) -> None:
-        cache = SqlReplayCache(db, clock=lambda: NOW)
+        cache = SqlJtiCache(db, clock=lambda: NOW)
         barrier.wait(timeout=30)
         try:
             ok = asyncio.run(cache.remember(ISS, "raced", NOW + timedelta(minutes=5)))

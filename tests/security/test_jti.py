@@ -1,4 +1,4 @@
-"""jti replay cache: shared by replicas through the database; memory variant for one process."""
+"""jti cache: shared by replicas through the database; memory variant for one process."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, func, select
 
-from cds.security import MemoryReplayCache, SqlReplayCache
+from cds.security import MemoryJtiCache, SqlJtiCache
 from cds.storage.tables import jwt_jti, metadata
 
 from .tokens import NOW
@@ -28,7 +28,7 @@ class Clock:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
-        eng = create_engine(f"sqlite:///{tmp_path / 'replay.sqlite3'}")
+        eng = create_engine(f"sqlite:///{tmp_path / 'jti.sqlite3'}")
     else:
         url = os.environ.get("CDS_TEST_POSTGRES_URL")
         if not url:
@@ -43,7 +43,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 @pytest.mark.parametrize("kind", ["sql", "memory"])
 async def test_second_use_within_lifetime_is_a_replay(engine: Engine, kind: str) -> None:
     clock = Clock()
-    cache = SqlReplayCache(engine, clock) if kind == "sql" else MemoryReplayCache(clock)
+    cache = SqlJtiCache(engine, clock) if kind == "sql" else MemoryJtiCache(clock)
     exp = NOW + timedelta(minutes=5)
 
     assert await cache.remember("iss-a", "j1", exp) is True
@@ -59,7 +59,7 @@ async def test_second_use_within_lifetime_is_a_replay(engine: Engine, kind: str)
 
 async def test_replicas_sharing_a_database_accept_a_token_once(engine: Engine) -> None:
     clock = Clock()
-    replicas = [SqlReplayCache(engine, clock) for _ in range(4)]
+    replicas = [SqlJtiCache(engine, clock) for _ in range(4)]
     exp = NOW + timedelta(minutes=5)
 
     results = await asyncio.gather(
@@ -73,7 +73,7 @@ async def test_replicas_sharing_a_database_accept_a_token_once(engine: Engine) -
 
 async def test_expired_rows_are_purged(engine: Engine) -> None:
     clock = Clock()
-    cache = SqlReplayCache(engine, clock)
+    cache = SqlJtiCache(engine, clock)
     for n in range(3):
         await cache.remember("iss", f"old-{n}", NOW + timedelta(seconds=30))
     await cache.remember("iss", "young", NOW + timedelta(hours=1))
@@ -89,7 +89,7 @@ async def test_expired_rows_are_purged(engine: Engine) -> None:
 
 async def test_memory_cache_forgets_expired_entries() -> None:
     clock = Clock()
-    cache = MemoryReplayCache(clock)
+    cache = MemoryJtiCache(clock)
     await cache.remember("iss", "a", NOW + timedelta(seconds=10))
     clock.now = NOW + timedelta(minutes=2)
     await cache.remember("iss", "b", NOW + timedelta(minutes=10))

@@ -1,4 +1,4 @@
-"""``jti`` replay protection (CDS Hooks 2.0 l.944-1110: "jti ... nonce, for replay protection").
+"""Each token is used once: its ``jti`` is remembered (CDS Hooks 2.0 l.944-1110, "jti" nonce).
 
 A token is remembered until it could no longer be accepted anyway (``exp`` + leeway). The SQL
 cache relies on the primary key ``(iss, jti)`` of ``jwt_jti``: the first worker to insert wins
@@ -32,14 +32,14 @@ def _as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-class ReplayCache(Protocol):
+class JtiCache(Protocol):
     async def remember(self, iss: str, jti: str, expires_at: datetime) -> bool:
-        """Record ``(iss, jti)``; False when it was already seen and has not expired (replay)."""
+        """Record ``(iss, jti)``; False when it was already seen and has not expired (reuse)."""
         ...
 
 
-class MemoryReplayCache:
-    """One process only (tests, single-worker trials); replicas need ``SqlReplayCache``."""
+class MemoryJtiCache:
+    """One process only (tests, single-worker trials); replicas need ``SqlJtiCache``."""
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self._clock = clock or _utcnow
@@ -59,8 +59,8 @@ class MemoryReplayCache:
         return True
 
 
-class SqlReplayCache:
-    """The ``jwt_jti`` table; works on SQLite and PostgreSQL (insert, unique violation = replay).
+class SqlJtiCache:
+    """The ``jwt_jti`` table; works on SQLite and PostgreSQL (insert, unique violation = reuse).
 
     SQLAlchemy's engine is synchronous, so each call runs in a worker thread to keep the event
     loop free. An in-memory SQLite database needs ``poolclass=StaticPool`` to be shared.
