@@ -65,3 +65,11 @@ class Settings(BaseSettings):
     # --- service -------------------------------------------------------------------------
     source_url: str = "https://www.nice.org.uk/guidance/ng158"
     log_level: str = "INFO"
+
+    # --- SMART assessment app (cds/smart; README "SMART app and demo page") ------------------
+    smart_client_id: str = "calf-triage-assessment"  # as registered at the EHR's auth server
+    smart_redirect_uri: str | None = None  # default: <public_url or request base>/app/callback
+    smart_launch_url: str | None = None  # in card links; default: <public_url>/app/launch
+    smart_write_back: bool = False  # ask for patient/Observation.c and offer "Save to the record"
+    smart_session_minutes: int = 30  # an app session (and its token) is forgotten after this
+    smart_frame_ancestors: list[str] = Field(default_factory=list)  # EHR origins that may frame it
