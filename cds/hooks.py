@@ -15,10 +15,12 @@ Why validate this strictly:
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -28,8 +30,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
-from cards.models import Coding
 
 HookName = Literal["patient-view", "order-select", "order-sign"]
 HOOKS: tuple[HookName, ...] = ("patient-view", "order-select", "order-sign")
@@ -155,23 +155,56 @@ REQUEST_MODELS: dict[HookName, type[HookRequest]] = {
 
 
 # --- feedback (l.818-942) ----------------------------------------------------------------
+# Feedback is stored, so every value must fit the database on SQLite and PostgreSQL alike:
+# lengths are the columns' (``cds.storage.tables.feedback``), text holds no NUL (PostgreSQL text
+# cannot), and the timestamp must exist in UTC. What does not fit is a 422 naming the item, the
+# same on both databases, rather than a failed insert that a retrying EHR would repeat forever.
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
+def _exists_in_utc(value: datetime) -> datetime:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the years 1 to 9999 once converted to UTC") from None
+    return value
+
+
+_NO_NUL = AfterValidator(_no_nul)
+StoredId = Annotated[str, StringConstraints(min_length=1, max_length=100), _NO_NUL]
+StoredCode = Annotated[str, StringConstraints(max_length=100), _NO_NUL]
+StoredSystem = Annotated[str, StringConstraints(max_length=300), _NO_NUL]
+StoredText = Annotated[str, StringConstraints(max_length=10_000), _NO_NUL]
+
+
+class FeedbackCoding(_Model):
+    """An override reason as reported back (a CDS Hooks Coding, l.1162-1171), fit to store."""
+
+    code: StoredCode
+    system: StoredSystem
+    display: StoredText | None = None
 
 
 class AcceptedSuggestion(_Model):
-    id: str = Field(min_length=1, max_length=100)
+    id: StoredId
 
 
 class OverrideReasonFeedback(_Model):
-    reason: Coding | None = None
-    userComment: str | None = Field(default=None, max_length=10_000)
+    reason: FeedbackCoding | None = None
+    userComment: StoredText | None = None
 
 
 class FeedbackItem(_Model):
-    card: str = Field(min_length=1, max_length=100)
+    card: StoredId
     outcome: Literal["accepted", "overridden"]
     acceptedSuggestions: list[AcceptedSuggestion] | None = None
     overrideReason: OverrideReasonFeedback | None = None
-    outcomeTimestamp: AwareDatetime
+    outcomeTimestamp: Annotated[AwareDatetime, AfterValidator(_exists_in_utc)]
 
     @model_validator(mode="after")
     def _suggestions_when_accepted(self) -> FeedbackItem:

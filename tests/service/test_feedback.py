@@ -8,6 +8,7 @@ reports, an exact re-delivery is stored once; the summary counts per card topic.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,11 @@ from sqlalchemy import create_engine, select
 from typer.testing import CliRunner
 
 from cds.cli import cli
+from cds.settings import Settings
 from cds.storage.tables import feedback
 from tests.conftest import make_settings, running_app
 from tests.service.builders import PV, condition, full_prefetch, request
+from tests.storage.conftest import BACKENDS, create_postgres_database, drop_postgres_database
 
 FEEDBACK = f"{PV}/feedback"
 REASON = {
@@ -27,6 +30,19 @@ REASON = {
     "code": "dvt-excluded",
     "display": "DVT already excluded",
 }
+
+
+@pytest.fixture(params=BACKENDS)
+def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """App settings on each database: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield make_settings(tmp_path)
+        return
+    url, name = create_postgres_database()
+    try:
+        yield make_settings(tmp_path, database_url=url)
+    finally:
+        drop_postgres_database(name)
 
 
 def accepted(card: str, at: str = "2025-03-01T12:05:00Z") -> dict[str, Any]:
@@ -159,3 +175,85 @@ def test_cli_commands() -> None:
     for option in ("--host", "--port", "--workers"):
         assert option in result.output
     assert CliRunner().invoke(cli, ["serve", "--workers", "0"]).exit_code != 0
+
+
+NUL = "a\x00b"
+_GOOD = overridden("card-ok")
+# Values one database stores and the other refuses (a NUL byte in text, a code or system longer
+# than its column), and timestamps that exist only before conversion to UTC: each must be a 422
+# naming the item on both databases, never a 500 that a retrying EHR would repeat forever.
+POISON: list[tuple[str, dict[str, Any], str]] = [
+    ("nul in card", overridden(NUL), "feedback[1].card"),
+    (
+        "nul in user comment",
+        overridden("c", overrideReason={"userComment": NUL}),
+        "feedback[1].overrideReason.userComment",
+    ),
+    (
+        "nul in reason code",
+        overridden("c", overrideReason={"reason": {**REASON, "code": NUL}}),
+        "feedback[1].overrideReason.reason.code",
+    ),
+    (
+        "nul in reason system",
+        overridden("c", overrideReason={"reason": {**REASON, "system": NUL}}),
+        "feedback[1].overrideReason.reason.system",
+    ),
+    (
+        "nul in reason display",
+        overridden("c", overrideReason={"reason": {**REASON, "display": NUL}}),
+        "feedback[1].overrideReason.reason.display",
+    ),
+    (
+        "nul in accepted suggestion",
+        {**accepted("c"), "acceptedSuggestions": [{"id": NUL}]},
+        "feedback[1].acceptedSuggestions[0].id",
+    ),
+    (
+        "reason code of 101 characters",
+        overridden("c", overrideReason={"reason": {**REASON, "code": "x" * 101}}),
+        "feedback[1].overrideReason.reason.code",
+    ),
+    (
+        "reason system of 301 characters",
+        overridden("c", overrideReason={"reason": {**REASON, "system": "x" * 301}}),
+        "feedback[1].overrideReason.reason.system",
+    ),
+    (
+        "timestamp before year 1 in UTC",
+        overridden("c", at="0001-01-01T00:00:00+14:00"),
+        "feedback[1].outcomeTimestamp",
+    ),
+    (
+        "timestamp after year 9999 in UTC",
+        overridden("c", at="9999-12-31T23:59:59-14:00"),
+        "feedback[1].outcomeTimestamp",
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "where"), [p[1:] for p in POISON], ids=[p[0] for p in POISON])
+async def test_feedback_the_database_cannot_store_is_422_naming_the_item(
+    db_settings: Settings, item: dict[str, Any], where: str
+) -> None:
+    async with running_app(db_settings) as client:
+        response = await client.post(FEEDBACK, json={"feedback": [_GOOD, item]})
+        assert response.status_code == 422, response.text
+        body = response.json()
+        assert body["resourceType"] == "OperationOutcome"
+        assert [i["expression"] for i in body["issue"]] == [[where]]
+        assert "\x00" not in response.text  # the value is never echoed
+        # The batch is refused whole, and the service still stores good feedback afterwards.
+        assert (await client.get("/feedback/summary")).json()["topics"] == []
+        again = await client.post(FEEDBACK, json={"feedback": [_GOOD]})
+        assert again.json()["stored"] == 1
+
+
+async def test_longest_accepted_values_are_stored_on_both_databases(db_settings: Settings) -> None:
+    reason = {"system": "s" * 300, "code": "c" * 100, "display": "d" * 5000}
+    item = overridden("c" * 100, overrideReason={"reason": reason, "userComment": "u" * 10_000})
+    async with running_app(db_settings) as client:
+        response = await client.post(FEEDBACK, json={"feedback": [item]})
+        assert response.status_code == 200, response.text
+        summary = (await client.get("/feedback/summary")).json()
+    assert summary["topics"][0]["reasons"] == [{**reason, "count": 1}]
