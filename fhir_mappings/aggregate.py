@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from fhir_mappings.catalog import FINDING_LISTS, RECORD_BASED, RECORD_LABEL
 from fhir_mappings.collect import Collector, Finding, Measurement
@@ -197,8 +196,6 @@ def record_based(col: Collector, feature: Feature, available: frozenset[str]) ->
     dataset = RECORD_BASED[feature.name]
     retrieved = dataset in available
     count = col.counts.get(dataset, 0) if retrieved else 0
-    if not feature.evidence:  # the usual (nothing recorded at all): no patient data in it
-        return _remembered_by_record(feature.name, reason, (), retrieved, count)
     return _by_record(feature.name, reason, feature.evidence, retrieved, count)
 
 
@@ -216,11 +213,6 @@ def _by_record(
     if reason.startswith("only"):
         text += f" ({reason})"
     return Feature(name, State.ABSENT, (Evidence(reference="", note=text), *evidence), reason=text)
-
-
-# Remembered only for features without evidence: a feature name, a reason and a count of
-# resources, nothing that identifies a patient (Features are immutable, so they can be shared).
-_remembered_by_record = lru_cache(maxsize=1024)(_by_record)
 
 
 def feature_lists() -> dict[str, list[str]]:

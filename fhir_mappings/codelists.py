@@ -33,8 +33,6 @@ from fhir_mappings.codes import (
 )
 from fhir_mappings.features import Coding
 
-# Found through the package, not ``__file__``: compiled with mypyc (issue 7), a module's
-# ``__file__`` is derived from where the shared library lies (cds/), not where the module does.
 CODELIST_DIR = Path(str(files("fhir_mappings"))) / "codelists"
 COLUMNS = ("system", "code", "display", "source", "status")
 STATUSES = frozenset({"verified", "unverified"})

@@ -26,9 +26,7 @@ from fhir_mappings.features import (
 )
 from fhir_mappings.options import MappingOptions
 
-# Finding and Measurement are NamedTuples, not frozen dataclasses: as immutable, but built about
-# twice as fast (a frozen dataclass sets each field through object.__setattr__), and a request
-# builds dozens of them (issue 7). They never leave the mapping layer.
+# Finding and Measurement are immutable NamedTuples; they never leave the mapping layer.
 
 
 class Finding(NamedTuple):
@@ -67,8 +65,7 @@ class Measurement(NamedTuple):
 
     @property
     def evidence(self) -> Evidence:
-        """Built when asked: a feature cites only its newest usable measurement, so most of a
-        request's vital-sign readings never need one (issue 7)."""
+        """Built when asked: a feature cites only its newest usable measurement."""
         return self.source.quantity_evidence(self.quantity, self.laterality)
 
 
@@ -79,14 +76,6 @@ class Collector:
     index: CodeIndex
     patient_id: str
     patient_ref: str = field(init=False)  # "Patient/<id>", what every resource must point at
-    # patient_ref when a reference equal to it is, by ``semantics.reference_of``, this patient's
-    # (one "/", not at the end: true for every valid FHIR id); else None
-    own_ref: str | None = field(init=False)
-    # the start of the recent window (``recent_symptom_days``): asked for dozens of times a
-    # request; and of the window in which a lab result is used (``lab_recent_days``); both
-    # ``since``'s, kept as fields only to skip the lookup
-    recent_since: datetime = field(init=False, repr=False)
-    lab_since: datetime = field(init=False, repr=False)
     findings: list[Finding] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
     calf_legs: list[Measurement] = field(default_factory=list)  # per-leg circumferences (cm)
@@ -99,25 +88,15 @@ class Collector:
     counts: Counter[str] = field(default_factory=Counter)
     birth_date: object | None = None
     sex: str | None = None
-    # (days, weeks) -> cutoff: the windows are asked for dozens of times a request; ``now``
-    # is fixed for the request, so each cutoff is computed once
-    cutoffs: dict[tuple[int, int], datetime] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.recent_since = self.since(days=self.options.recent_symptom_days)
-        self.lab_since = self.since(days=self.options.lab_recent_days)
         self.patient_ref = f"Patient/{self.patient_id}"
-        simple = self.patient_id != "" and "/" not in self.patient_id
-        self.own_ref = self.patient_ref if simple else None
 
     def skip(self, reference: str, reason: str) -> None:
         self.skipped.append(Skipped(reference=reference, reason=reason))
 
     def since(self, *, days: int = 0, weeks: int = 0) -> datetime:
-        cutoff = self.cutoffs.get((days, weeks))
-        if cutoff is None:
-            cutoff = self.cutoffs[days, weeks] = self.now - timedelta(days=days, weeks=weeks)
-        return cutoff
+        return self.now - timedelta(days=days, weeks=weeks)
 
     def recent(self, when: datetime | None) -> bool:
-        return when is not None and when >= self.recent_since
+        return when is not None and when >= self.since(days=self.options.recent_symptom_days)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from fhir_mappings.assemble import assemble
 from fhir_mappings.catalog import (
@@ -27,10 +27,10 @@ from fhir_mappings.findings import condition_findings, observation_findings
 from fhir_mappings.measurements import numeric_observation
 from fhir_mappings.options import MappingOptions as MappingOptions  # callers import it here
 from fhir_mappings.orders import draft_orders as map_draft_orders
-from fhir_mappings.read_models import VITAL_SIGN_VIEW
+from fhir_mappings.read_models import VITAL_SIGN_VIEW, Condition, Observation
 from fhir_mappings.records import SURGERY_LIST, medication_findings, procedure_findings
 from fhir_mappings.resources import InvalidResource, validate
-from fhir_mappings.semantics import observation_ignored, raw_codings, reference_of, to_datetime
+from fhir_mappings.semantics import code_pairs, observation_ignored, reference_of, to_datetime
 
 NUMERIC_LISTS = frozenset({*VITAL_LISTS, *LAB_LISTS, *DDIMER_LISTS, *CALF_LISTS})
 _MAPPED_TYPES = frozenset({"Condition", "Observation", "Procedure", "MedicationRequest"})
@@ -38,28 +38,17 @@ _MAX_BUNDLE_DEPTH = 3
 
 
 def _flatten(items: Any, depth: int = 0) -> Iterator[Any]:
-    # ``type(x) is dict/list`` first: the ABC isinstance checks cost more than the rest here
-    if type(items) is dict or isinstance(items, Mapping):
+    if isinstance(items, Mapping):
         items = [items]
-    if type(items) is not list and (
-        isinstance(items, (str, bytes)) or not isinstance(items, Iterable)
-    ):
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         yield items
         return
     for item in items:
-        if (type(item) is dict or isinstance(item, Mapping)) and item.get(
-            "resourceType"
-        ) == "Bundle":
+        if isinstance(item, Mapping) and item.get("resourceType") == "Bundle":
             entries = item.get("entry")
             if depth < _MAX_BUNDLE_DEPTH and isinstance(entries, list):
-                yield from _flatten(
-                    [
-                        e.get("resource")
-                        for e in entries
-                        if type(e) is dict or isinstance(e, Mapping)
-                    ],
-                    depth + 1,
-                )
+                resources = [e.get("resource") for e in entries if isinstance(e, Mapping)]
+                yield from _flatten(resources, depth + 1)
             continue
         yield item
 
@@ -72,21 +61,11 @@ def _matches(col: Collector, pairs: list[tuple[str, str]]) -> tuple[CodeEntry, .
 
 
 def _code_entries(col: Collector, concept: Any) -> tuple[CodeEntry, ...]:
-    """Entries matching a raw CodeableConcept; one well-formed coding (the usual) goes direct."""
-    if type(concept) is dict:
-        codings = concept.get("coding")
-        if type(codings) is list and len(codings) == 1:
-            coding = codings[0]
-            if type(coding) is dict:
-                system, code = coding.get("system"), coding.get("code")
-                if type(system) is str and type(code) is str:
-                    return col.index.match(system, code)
-    return _matches(col, raw_codings(concept))  # the general rule (and its type checks)
+    """Entries matching a raw CodeableConcept."""
+    return _matches(col, code_pairs(concept))
 
 
 def _vital_signs_only(entries: tuple[CodeEntry, ...]) -> bool:
-    if len(entries) == 1:  # the usual: one code in one list (no generator to build)
-        return entries[0].list_name in VITAL_LISTS
     return all(e.list_name in VITAL_LISTS for e in entries)
 
 
@@ -98,16 +77,16 @@ def _record_candidates(
     if resource_type == "Procedure":
         category = raw.get("category")
         cats = category if isinstance(category, list) else [category]
-        pairs = [p for c in cats for p in raw_codings(c)] + raw_codings(raw.get("code"))
+        pairs = [p for c in cats for p in code_pairs(c)] + code_pairs(raw.get("code"))
         return tuple(e for e in _matches(col, pairs) if e.list_name == SURGERY_LIST)
     if resource_type == "MedicationRequest":
-        entries = _matches(col, raw_codings(raw.get("medicationCodeableConcept")))
+        entries = _matches(col, code_pairs(raw.get("medicationCodeableConcept")))
         return tuple(e for e in entries if e.list_name in MEDICATION_LISTS)
     return ()
 
 
 def _map_one(col: Collector, raw: Any, position: int) -> None:
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+    if not isinstance(raw, Mapping):
         col.skip(f"#{position}", "not a JSON object")
         return
     resource_type = raw.get("resourceType")
@@ -137,16 +116,13 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
         return
     if resource_type not in _MAPPED_TYPES:
         return  # not read by any feature
-    subject = raw.get("subject")
-    if col.own_ref is None or type(subject) is not dict or subject.get("reference") != col.own_ref:
-        # the general rule (the test above is its usual outcome: "Patient/<id>" exactly)
-        owner = reference_of(subject) or reference_of(raw.get("patient"))
-        if owner is None:
-            col.skip(ref, "no subject reference")
-            return
-        if owner != col.patient_ref:
-            col.skip(ref, "other patient")
-            return
+    owner = reference_of(raw.get("subject")) or reference_of(raw.get("patient"))
+    if owner is None:
+        col.skip(ref, "no subject reference")
+        return
+    if owner != col.patient_ref:
+        col.skip(ref, "other patient")
+        return
     col.counts[resource_type] += 1
     if resource_type == "Observation" or resource_type == "Condition":
         entries = _code_entries(col, raw.get("code"))
@@ -163,27 +139,23 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
         col.skip(ref, str(exc))
         return
     if resource_type == "Condition":
-        condition_findings(col, ref, resource, entries)
+        condition_findings(col, ref, cast(Condition, resource), entries)
     elif resource_type == "Procedure":
         procedure_findings(col, ref, resource)
     elif resource_type == "MedicationRequest":
         medication_findings(col, ref, resource, entries)
     else:
-        _observation(col, ref, resource, entries)
+        _observation(col, ref, cast(Observation, resource), entries)
 
 
-def _observation(col: Collector, ref: str, resource: Any, entries: tuple[CodeEntry, ...]) -> None:
+def _observation(
+    col: Collector, ref: str, resource: Observation, entries: tuple[CodeEntry, ...]
+) -> None:
     ignored = observation_ignored(resource.get("status"))
     if ignored:
         col.skip(ref, ignored)
         return
     note = "preliminary" if resource.get("status") == "preliminary" else None
-    if len(entries) == 1:  # the usual: one code, one list
-        if entries[0].list_name in NUMERIC_LISTS:
-            numeric_observation(col, ref, resource, entries[0], note)
-        else:
-            observation_findings(col, ref, resource, entries, note)
-        return
     numeric = {e.list_name: e for e in entries if e.list_name in NUMERIC_LISTS}
     for entry in numeric.values():
         numeric_observation(col, ref, resource, entry, note)

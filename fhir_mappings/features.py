@@ -14,9 +14,7 @@ Every ``Feature`` carries ``Evidence`` naming the FHIR resource(s) (``Observatio
 coded concept, the value and the time that made it so, so a card can explain itself.
 
 The value types (``Coding``, ``Evidence``, ``Quantity``, ``Feature``, results, ``Skipped``) are
-NamedTuples: immutable like the frozen dataclasses they were, but built in about half the time
-(a frozen dataclass sets every field through ``object.__setattr__``); a request builds over a
-hundred of them (issue 7: ~5 % of a typical request's time). Change one with ``._replace``.
+immutable NamedTuples; change one with ``._replace``.
 """
 
 from __future__ import annotations

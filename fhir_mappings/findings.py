@@ -30,6 +30,7 @@ from fhir_mappings.features import (
     FeatureName,
     State,
 )
+from fhir_mappings.read_models import Condition, Observation, VitalSignObservation
 from fhir_mappings.semantics import (
     as_list,
     code_pairs,
@@ -43,23 +44,23 @@ from fhir_mappings.semantics import (
     to_datetime,
 )
 
+CodedResource = Condition | Observation
 _CLINICIAN_ASSERTED = frozenset({"confirmed", "provisional"})
-# a bodySite on the leg, or only a side: a frozenset (``LEG_SITE_CODES | LATERALITY_CODES.keys()``
-# is a set, which the mypyc-compiled module rejects where a frozenset is declared)
+# a bodySite on the leg, or only a side
 _LEG_OR_SIDE_CODES = LEG_SITE_CODES | frozenset(LATERALITY_CODES)
 
 
-def _onset(resource: Any) -> datetime | None:
+def _onset(resource: Condition) -> datetime | None:
     period = resource.get("onsetPeriod")
     return to_datetime(resource.get("onsetDateTime")) or to_datetime(field_of(period, "start"))
 
 
-def _abatement(resource: Any) -> datetime | None:
+def _abatement(resource: Condition) -> datetime | None:
     period = resource.get("abatementPeriod")
     return to_datetime(resource.get("abatementDateTime")) or to_datetime(field_of(period, "end"))
 
 
-def observation_time(resource: Any) -> datetime | None:
+def observation_time(resource: VitalSignObservation) -> datetime | None:
     period = resource.get("effectivePeriod")
     return (
         to_datetime(resource.get("effectiveDateTime"))
@@ -69,7 +70,7 @@ def observation_time(resource: Any) -> datetime | None:
     )
 
 
-def _matched_coding(resource: Any, entries: tuple[CodeEntry, ...]) -> Coding | None:
+def _matched_coding(resource: CodedResource, entries: tuple[CodeEntry, ...]) -> Coding | None:
     systems = {e.system for e in entries} if len(entries) > 1 else (entries[0].system,)
     for coding in codings_of(resource.get("code")):
         if coding.system in systems:
@@ -77,12 +78,12 @@ def _matched_coding(resource: Any, entries: tuple[CodeEntry, ...]) -> Coding | N
     return None
 
 
-def _site_codes(resource: Any) -> set[str]:
+def _site_codes(resource: CodedResource) -> set[str]:
     """SNOMED codes of bodySite (a list on Condition, a single concept on Observation)."""
     return {code for system, code in code_pairs(resource.get("bodySite")) if system == SNOMED}
 
 
-def _leg_site_documented(resource: Any) -> bool:
+def _leg_site_documented(resource: CodedResource) -> bool:
     return bool(_site_codes(resource) & _LEG_OR_SIDE_CODES)
 
 
@@ -116,12 +117,7 @@ def _by_list(entries: tuple[CodeEntry, ...]) -> dict[str, CodeEntry]:
 
 
 class _ConditionEvidence:
-    """What each finding of one Condition cites, built per feature (``evidence(feature)``).
-
-    A class, not a closure over ``condition_findings``' locals: compiled with mypyc (issue 7), a
-    nested function and its environment refer to each other, so every Condition left a reference
-    cycle for the garbage collector (~115 objects a typical call, ~9 % of its time).
-    """
+    """What each finding of one Condition cites, built per feature (``evidence(feature)``)."""
 
     __slots__ = ("asserter", "certainty", "concept", "notes", "ref", "resource", "time")
 
@@ -130,7 +126,7 @@ class _ConditionEvidence:
         ref: str,
         concept: Coding | None,
         time: datetime | None,
-        resource: Any,
+        resource: Condition,
         certainty: Certainty,
         asserter: str | None,
         notes: list[str],
@@ -165,7 +161,7 @@ class _ConditionEvidence:
 
 
 def condition_findings(
-    col: Collector, ref: str, resource: Any, entries: tuple[CodeEntry, ...]
+    col: Collector, ref: str, resource: Condition, entries: tuple[CodeEntry, ...]
 ) -> None:
     state = condition_state(resource)
     if state.ignored:
@@ -280,7 +276,7 @@ def _abatement_note(abated: datetime | None, treated: bool, months: int) -> str:
 def _alternative(
     col: Collector,
     list_name: str,
-    resource: Any,
+    resource: Condition,
     evidence: Evidence,
     recorded: datetime | None,
     onset: datetime | None,
@@ -301,7 +297,11 @@ def _alternative(
 
 
 def observation_findings(
-    col: Collector, ref: str, resource: Any, entries: tuple[CodeEntry, ...], note: str | None
+    col: Collector,
+    ref: str,
+    resource: Observation,
+    entries: tuple[CodeEntry, ...],
+    note: str | None,
 ) -> None:
     """Coded finding Observations; ``note`` marks preliminary results."""
     when = observation_time(resource)

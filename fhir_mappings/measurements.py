@@ -25,6 +25,7 @@ from fhir_mappings.features import (
     Laterality,
 )
 from fhir_mappings.findings import observation_time
+from fhir_mappings.read_models import Observation, ObservationComponent
 from fhir_mappings.semantics import (
     as_list,
     codings_of,
@@ -40,12 +41,12 @@ from fhir_mappings.units import Converted, convert, quantity_unit
 DDIMER_KIND = {"ddimer_feu": DDimerUnit.FEU, "ddimer_ddu": DDimerUnit.DDU}
 
 
-class _Reading(NamedTuple):  # immutable, and cheaper to build than a frozen dataclass
+class _Reading(NamedTuple):
     """One numeric Observation as every piece of its evidence needs it (read once; its encounter
     when the evidence is built)."""
 
     ref: str
-    resource: Any
+    resource: Observation
     concept: Coding
     note: str | None  # "preliminary", or None for a final result
     time: datetime | None
@@ -73,7 +74,7 @@ def _shown(quantity: Any) -> str | None:
     return f"{quantity['value']} {quantity_unit(quantity) or '(no unit)'}".strip()
 
 
-def _value(resource: Any, target: str, analyte: str = "") -> Converted:
+def _value(resource: Observation, target: str, analyte: str = "") -> Converted:
     absent = resource.get("dataAbsentReason")
     if absent is not None:
         return Converted(None, target, reason=f"data absent: {concept_text(absent) or 'unknown'}")
@@ -83,7 +84,9 @@ def _value(resource: Any, target: str, analyte: str = "") -> Converted:
     return convert(quantity.get("value"), quantity_unit(quantity), target, analyte=analyte)
 
 
-def _range(resource: Any, target: str, analyte: str = "") -> tuple[float | None, float | None]:
+def _range(
+    resource: Observation, target: str, analyte: str = ""
+) -> tuple[float | None, float | None]:
     ranges = resource.get("referenceRange")
     if not ranges:
         return None, None
@@ -99,7 +102,7 @@ def _bound(quantity: Any, target: str, analyte: str) -> float | None:
 
 
 def numeric_observation(
-    col: Collector, ref: str, resource: Any, entry: CodeEntry, note: str | None
+    col: Collector, ref: str, resource: Observation, entry: CodeEntry, note: str | None
 ) -> None:
     reading = _Reading(
         ref,
@@ -142,7 +145,7 @@ def conversion_targets() -> list[tuple[str, str]]:
     return list(dict.fromkeys(targets))
 
 
-def _first_interpretation(resource: Any) -> str | None:
+def _first_interpretation(resource: Observation) -> str | None:
     """The first interpretation code in sort order (one is shown; several are rare)."""
     codes = interpretation_codes(resource)
     return min(codes) if codes else None
@@ -179,7 +182,7 @@ def _lab(col: Collector, reading: _Reading, analyte: str, interp: str | None) ->
 def _recent_time(col: Collector, reading: _Reading, label: str) -> datetime | None:
     """The result's time if within ``lab_recent_days``; otherwise skipped (and None)."""
     time = reading.time
-    if time is None or time < col.lab_since:
+    if time is None or time < col.since(days=col.options.lab_recent_days):
         col.skip(reading.ref, f"{label}: older than {col.options.lab_recent_days} days or undated")
         return None
     return time
@@ -215,7 +218,7 @@ def _ddimer(col: Collector, reading: _Reading, kind: DDimerUnit, interp: str | N
     )
 
 
-def _side_of_component(component: Any) -> Laterality | None:
+def _side_of_component(component: ObservationComponent) -> Laterality | None:
     sides = set()
     for coding in codings_of(component.get("code")):
         if coding.system == SNOMED and coding.code in LATERALITY_CODES:

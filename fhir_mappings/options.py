@@ -1,9 +1,5 @@
-"""MappingOptions: the windows and code-list options of one mapping run.
-
-Its own module (not extract.py) so that collect.py can import it at run time: compiled with mypyc
-(issue 7), a dataclass's field types are read when the module loads, and an import only for type
-checkers would leave ``MappingOptions`` undefined there.
-"""
+"""MappingOptions: the windows and value-set options of one mapping run (its own module, so
+that both collect.py and extract.py import it without a cycle)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,10 @@
-"""Fast, strict schemas of exactly the Observation / Condition / Patient elements the mappers read.
+"""Strict schemas of exactly the Observation / Condition / Patient elements the mappers read.
 
-Why they exist: full R4B validation (fhir.resources) costs ~80 us per Observation, and every
-Observation in a typical request is relevant (the prefetch filters by code), so validating the
-candidates with R4B alone made the service ~10x slower than parsing the JSON. These are
-compiled pydantic-core schemas of the elements read, declared as TypedDicts so that they return
-plain dicts (no model objects: ~6 us an Observation against ~10 us for model classes and ~80 us
-for R4B), and they are deliberately *stricter* than R4B, never looser:
+Why they exist: full R4B validation (fhir.resources) is several times slower than these
+schemas, and every Observation in a typical request is relevant (the prefetch filters by code).
+They are compiled pydantic-core schemas of the elements read, declared as TypedDicts so that they
+return plain dicts (no model objects) and so that the mappers' reads are typed; they are
+deliberately *stricter* than R4B, never looser:
 
 - closed below the top level (``extra="forbid"``), so an extension, a primitive's ``_element``,
   an identifier or any other element we do not model is not accepted inside what we read; at the
@@ -29,9 +28,9 @@ two paths produce the same features on every fixture.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Annotated, Any, Literal, NamedTuple, Required
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints, TypeAdapter
@@ -52,13 +51,6 @@ _DECIMAL = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 _FULL_TIME = re.compile(r"T\d{2}:\d{2}:[0-5]\d(\.\d{1,6})?(Z|[+\-]\d{2}:\d{2})$")
 
 
-# The parsers below are pure functions of an immutable string / number and return immutable
-# values, so they are memoised (bounded): a request repeats the same timestamps and values, and
-# consecutive requests for one patient repeat them again. Failures raise and are not cached.
-_MEMO = 4096
-
-
-@lru_cache(maxsize=_MEMO)
 def _date_time(value: str) -> datetime | date | str:
     """As R4B holds it: aware ``datetime`` with a time, ``date`` for a day, ``str`` if partial."""
     if not _DATETIME.fullmatch(value):
@@ -72,7 +64,6 @@ def _date_time(value: str) -> datetime | date | str:
     return value  # "2024" or "2024-05": R4B keeps partial dates as strings
 
 
-@lru_cache(maxsize=_MEMO)
 def _instant(value: str) -> datetime:
     parsed = _date_time(value)
     if not isinstance(parsed, datetime):
@@ -80,7 +71,6 @@ def _instant(value: str) -> datetime:
     return parsed
 
 
-@lru_cache(maxsize=_MEMO)
 def _date(value: str) -> date | str:
     if not _DATE.fullmatch(value):
         raise ValueError("not a FHIR date")
@@ -88,20 +78,9 @@ def _date(value: str) -> date | str:
 
 
 def _decimal(value: int | float) -> Decimal:
-    # Keyed by type too: 1 and 1.0 are equal keys but Decimal(1) and Decimal("1.0") are not;
-    # zero is not memoised because 0.0 and -0.0 are equal keys with different Decimals.
-    if value == 0:
-        return _parse_decimal(type(value).__name__, value)
-    return _memo_decimal(type(value).__name__, value)
-
-
-def _parse_decimal(_kind: str, value: int | float) -> Decimal:
     if not _DECIMAL.fullmatch(str(value)):
         raise ValueError("not a FHIR decimal")
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-
-
-_memo_decimal = lru_cache(maxsize=_MEMO)(_parse_decimal)
 
 
 Str = Annotated[str, StringConstraints(pattern=r"[ \r\n\t\S]+")]
@@ -115,47 +94,26 @@ Dec = Annotated[int | float, AfterValidator(_decimal)]
 
 
 class Watch(NamedTuple):
-    """What ``fast_path_allows`` looks at for one view, and its verdicts so far."""
+    """What ``fast_path_allows`` looks at for one view."""
 
     prefix: dict[str, str | None]  # read key -> its choice prefix, or None when not modelled
     keys: frozenset[str]  # the keys of ``prefix``
-    verdicts: dict[frozenset[str], bool]  # watched keys present -> allowed (bounded, see below)
-
-
-_MAX_VERDICTS = 4096  # distinct combinations of watched keys remembered per view
 
 
 def watched_keys(
     read: tuple[str, ...], prefixes: tuple[str, ...], unmodelled: frozenset[str]
 ) -> Watch:
-    """Read keys the fast path must look at: choice keys -> their prefix, unmodelled -> None.
-
-    Precomputed once per resource type, for ``fast_path_allows``.
-    """
+    """Read keys the fast path must look at: choice keys -> their prefix, unmodelled -> None."""
     watch: dict[str, str | None] = {k: p for k in read for p in prefixes if k.startswith(p)}
     watch.update(dict.fromkeys(unmodelled))
-    return Watch(watch, frozenset(watch), {})
+    return Watch(watch, frozenset(watch))
 
 
-def fast_path_allows(data: dict[str, Any], watch: Watch) -> bool:
-    """No read element the fast schema lacks, and ``one_of`` holds for the read elements.
-
-    Decided once per combination of watched keys present (a request repeats a few: a value and
-    an effective time), then looked up: one frozenset intersection a resource.
-    """
-    hits = watch.keys.intersection(data)
-    verdict = watch.verdicts.get(hits)
-    if verdict is None:
-        verdict = _allows(hits, watch.prefix)
-        if len(watch.verdicts) < _MAX_VERDICTS:
-            watch.verdicts[hits] = verdict
-    return verdict
-
-
-def _allows(hits: frozenset[str], prefix: dict[str, str | None]) -> bool:
+def fast_path_allows(data: Mapping[str, Any], watch: Watch) -> bool:
+    """No read element the fast schema lacks, and ``one_of`` holds for the read elements."""
     seen: set[str] = set()
-    for key in hits:
-        choice = prefix[key]
+    for key in watch.keys.intersection(data):
+        choice = watch.prefix[key]
         if choice is None or choice in seen:
             return False
         seen.add(choice)

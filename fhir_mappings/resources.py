@@ -5,31 +5,24 @@ JSON first), and only the elements the mappers read (``_READ``): a broken narrat
 extension elsewhere in the resource cannot get it rejected. Both paths hand the mappers the same
 thing: plain dicts of the validated elements.
 
-Two paths, one outcome (issue 3 "validate only what the logic reads"; issue 7 speed):
+Two paths, one outcome:
 
 - fast path (Observation, Condition, Patient): ``read_models`` - strict pydantic-core schemas
   (TypedDicts, so the output is plain dicts, no model objects) of exactly the elements read,
   closed below the top level, with R4B's primitive rules (code, id, decimal, dateTime, instant,
-  date, one value per choice element). About 6 us an Observation (12-18 us as pydantic model
-  objects, ~80-110 us as the R4B model), measured in-process on the typical bench request (30
-  Observations, all relevant: the prefetch template filters by code, so selecting on raw JSON
-  cannot help there).
-- slow path: full R4B validation of the same elements (trimmed to them), dumped to dicts; used
-  for every other type and for whatever the fast models refuse. It is the authority: it
-  accepts what the fast models were too strict for (an extension on a coding, a nanosecond
-  timestamp, R4B's own coercions) and gives the precise skip reason ("invalid Condition:
-  onsetDateTime") for what is really invalid.
+  date, one value per choice element).
+- R4B path: full R4B validation of the same elements (trimmed to them), dumped to dicts; used
+  for every other type and for whatever the fast schemas refuse. It is the authority: it accepts
+  what the fast schemas are too strict for (an extension on a coding, a nanosecond timestamp,
+  R4B's own coercions) and gives the precise skip reason ("invalid Condition: onsetDateTime")
+  for what is really invalid.
 
-Trade-off, chosen knowingly: the fast models are stricter than R4B, never looser, so the only
-cost of a resource outside the fast subset is speed, and what the mappers read is the same value
-either way (dateTime as ``datetime`` / ``date`` / partial ``str``, decimal as ``Decimal``);
-``tests/fhir_mappings/test_validation_paths.py`` maps every fixture, the bench requests and
-hypothesis-generated resources both ways and requires identical features. Rejected alternatives:
-R4B datatype models per element (~10 us a CodeableConcept, ~6 us a Quantity in the first
-profile: still ~50 us an Observation) and closed pydantic model classes (what the fast path was
-until the mappers read dicts: ~10 us an Observation). A failed resource is skipped and
-reported, never fatal; a red flag in an invalid resource shows as a skipped resource, never as
-"absent".
+The fast schemas are stricter than R4B, never looser, so a resource outside the fast subset
+costs only speed, and what the mappers read is the same value either way (dateTime as
+``datetime`` / ``date`` / partial ``str``, decimal as ``Decimal``);
+``tests/fhir_mappings/test_validation_paths.py`` maps every fixture and hypothesis-generated
+resources both ways and requires identical features. A failed resource is skipped and reported,
+never fatal; a red flag in an invalid resource shows as a skipped resource, never as "absent".
 """
 
 from __future__ import annotations
@@ -130,8 +123,7 @@ _READ: dict[str, tuple[type[Any], tuple[str, ...]]] = {
 }
 
 # Views: a resource read for a narrower purpose is validated on what that purpose reads, so an
-# element it never reads cannot cost it (and is not paid for: referenceRange and interpretation
-# were half the validation of a vital-sign Observation, issue 7). ``extract`` picks the view.
+# element it never reads cannot get it skipped. ``extract`` picks the view.
 _NOT_READ_FOR_VITAL_SIGNS = frozenset(
     {"performer", "interpretation", "referenceRange", "component"}
 )
@@ -173,9 +165,9 @@ def validate(raw: Mapping[str, Any], view: str | None = None) -> dict[str, Any]:
     ``str`` and decimals as ``Decimal``, exactly as the R4B models hold them.
     """
     fast = None
-    if _fast_path_enabled and type(raw) is dict:
-        fast = _FAST.get(view or raw.get("resourceType"))  # type: ignore[arg-type]
-    if fast is not None and fast_path_allows(raw, fast[1]):  # type: ignore[arg-type]
+    if _fast_path_enabled and isinstance(raw, dict):
+        fast = _FAST.get(view or str(raw.get("resourceType")))
+    if fast is not None and fast_path_allows(raw, fast[1]):
         try:
             # unread elements are ignored by the schema itself (no trimmed copy needed)
             return fast[0](raw)  # type: ignore[no-any-return]

@@ -7,7 +7,7 @@ what counts as present, absent, ignored or unknown.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
@@ -32,8 +32,6 @@ def to_datetime(value: Any) -> datetime | None:
     Partial dates ("2024", "2024-05") take their first instant; a naive time is read as UTC.
     """
     if isinstance(value, datetime):
-        if value.tzinfo is UTC:
-            return value  # what astimezone(UTC) would give (an equal datetime), without a copy
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
@@ -64,76 +62,49 @@ def as_list(element: Any) -> list[Any]:
     return [element] if element else []
 
 
-def codings_of(concept: Any) -> list[Coding]:
-    """Codings with system and code set, of a validated CodeableConcept (or a list of them).
-
-    Validated means ``resources.validate`` output: plain dicts whose values have their FHIR
-    types, so no type checks are needed here.
-    """
+def _walk(concept: Any) -> Iterator[tuple[str, str, str | None]]:
+    """``(system, code, display)`` of every coding with a string system and code, in a
+    CodeableConcept or a list of them, validated or raw (anything else yields nothing)."""
     if not concept:
-        return []  # the common case (an element not given): no list, no loop
-    found: list[Coding] = []
-    for item in concept if type(concept) is list else (concept,):
-        for coding in item.get("coding") or ():
-            system, code = coding.get("system"), coding.get("code")
-            if system and code:
-                found.append(Coding(str(system), str(code), coding.get("display")))
-    return found
+        return
+    for item in concept if isinstance(concept, list) else (concept,):
+        if not isinstance(item, Mapping):
+            continue
+        codings = item.get("coding")
+        for coding in codings if isinstance(codings, list) else ():
+            if not isinstance(coding, Mapping):
+                continue
+            system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
+            if isinstance(system, str) and isinstance(code, str) and system and code:
+                yield system, code, display if isinstance(display, str) else None
+
+
+def codings_of(concept: Any) -> list[Coding]:
+    """Codings with system and code set, of a CodeableConcept (or a list of them)."""
+    return [Coding(*found) for found in _walk(concept)]
 
 
 def code_pairs(concept: Any) -> list[tuple[str, str]]:
-    """``(system, code)`` of the codings ``codings_of`` returns, without building ``Coding``s.
-
-    For the checks that need no display (laterality, body sites, interpretation): they run a
-    few times for every resource (issue 7).
-    """
-    if not concept:
-        return []
-    pairs: list[tuple[str, str]] = []  # a loop, not a comprehension: one call less (3.11)
-    for item in concept if type(concept) is list else (concept,):
-        for coding in item.get("coding") or ():
-            system, code = coding.get("system"), coding.get("code")
-            if system and code:
-                pairs.append((str(system), str(code)))
-    return pairs
+    """``(system, code)`` of the codings ``codings_of`` returns (validated or raw JSON)."""
+    return [(system, code) for system, code, _ in _walk(concept)]
 
 
 def concept_text(concept: Any) -> str:
-    text = concept.get("text") if concept else None
+    text = concept.get("text") if isinstance(concept, Mapping) else None
     if text:
         return str(text)
     codings = codings_of(concept)
     return (codings[0].display or codings[0].code) if codings else ""
 
 
-def raw_codings(raw: Any) -> list[tuple[str, str]]:
-    """(system, code) pairs from a raw CodeableConcept dict; junk yields nothing."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
-        return []
-    pairs: list[tuple[str, str]] = []
-    codings = raw.get("coding")
-    for coding in codings if isinstance(codings, list) else ():
-        if type(coding) is dict or isinstance(coding, Mapping):
-            system, code = coding.get("system"), coding.get("code")
-            if isinstance(system, str) and isinstance(code, str):
-                pairs.append((system, code))
-    return pairs
-
-
 def reference_of(value: Any) -> str | None:
     """ "Type/id" from a Reference (resource or raw), dropping a base URL and _history."""
-    if value is None:
-        return None  # the common case (no encounter, asserter, ...): skip the ABC check below
-    if type(value) is dict:
+    if isinstance(value, Mapping):
         ref = value.get("reference")
     else:
         ref = getattr(value, "reference", None)
-        if ref is None and isinstance(value, Mapping):
-            ref = value.get("reference")
     if not isinstance(ref, str) or "/" not in ref:
         return None
-    if ref.count("/") == 1 and ref[-1] != "/":
-        return ref  # already "Type/id": the general rule below would return it unchanged
     parts = ref.split("/_history/")[0].rstrip("/").split("/")
     return "/".join(parts[-2:]) if len(parts) >= 2 else None
 
@@ -185,7 +156,7 @@ _CERTAINTY = {
 }
 
 
-class ConditionState(NamedTuple):  # immutable, and cheaper to build than a frozen dataclass
+class ConditionState(NamedTuple):
     ignored: str | None  # reason when the Condition must not be used at all
     current: bool  # clinicalStatus active / recurrence / relapse (or missing)
     certainty: Certainty
@@ -215,10 +186,7 @@ def observation_ignored(status: str | None) -> str | None:
 
 
 def interpretation_codes(resource: Any) -> set[str]:
-    interpretation = resource.get("interpretation")
-    if not interpretation:
-        return set()  # most results carry no interpretation
-    return {code for _, code in code_pairs(interpretation)}
+    return {code for _, code in code_pairs(resource.get("interpretation"))}
 
 
 def observation_polarity(resource: Any) -> tuple[State, str | None, str | None]:

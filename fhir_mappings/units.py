@@ -107,14 +107,13 @@ def convert(value: Any, ucum: str | None, target_ucum: str, *, analyte: str = ""
     if factor is None:
         return Converted(None, target_ucum, annotation, reason=reason)
     scaled = number * factor[0] + factor[1]
-    # round(x, 6) is the identity on a whole number, and costs ~250 ns: not called for one
-    return Converted(scaled if scaled.is_integer() else round(scaled, 6), target_ucum, annotation)
+    return Converted(round(scaled, 6), target_ucum, annotation)
 
 
 def prepare(targets: Iterable[tuple[str, str]]) -> int:
     """Plan every known unit against each ``(target UCUM, analyte)`` now, so that no call pays
-    for pint (building its registry and a first conversion took ~0.1 s, measured) the first
-    time a unit is seen.
+    for pint (building its registry and a first conversion is slow) the first time a unit is
+    seen.
 
     Returns how many plans are cached. Called by the start-up warm-up (``cds.warmup``)."""
     for target, analyte in targets:
