@@ -1,0 +1,135 @@
+"""Fixtures for clinical behaviour that has no golden yet: ``fixtures/pending/``.
+
+A golden file records what the service answers and is only written once the behaviour is right,
+so these bundles are replayed live here instead and their card topics (and, where the topic alone
+cannot tell, a phrase a clinician needs to read) are compared with what a clinician expects.
+Rows whose behaviour is not implemented are strict xfails: the day it is, the test turns red,
+the bundle moves to ``fixtures/`` with a reviewed golden (``cds-triage replay --update``) and its
+row moves to ``test_expected_topics.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from cds.replay.fixture import load_fixture
+from cds.replay.golden import normalise, topics
+from cds.replay.transport import InProcessSender
+
+PENDING = Path(__file__).resolve().parents[2] / "fixtures" / "pending"
+
+
+class Expected(NamedTuple):
+    topics: frozenset[str]
+    says: tuple[str, ...] = ()  # phrases (lower case) some card's summary or detail must contain
+    critical: str | None = None  # a topic that must carry the `critical` indicator
+    not_yet: str | None = None  # why the service does not do this yet (strict xfail)
+
+
+FEVER = "fever red flag not implemented"
+EXPECTED: dict[str, Expected] = {
+    "fever-muscle-strain": Expected(frozenset({"fever-red-flag"}), not_yet=FEVER),
+    "fever-sciatica-spinal-infection": Expected(
+        frozenset({"fever-red-flag", "sciatica"}), says=("spinal infection",), not_yet=FEVER
+    ),
+    "fever-coded-cramp": Expected(frozenset({"fever-red-flag"}), not_yet=FEVER),
+    "fever-hot-red-calf": Expected(frozenset({"fever-red-flag", "dvt-ddimer"}), not_yet=FEVER),
+    "fever-septic-hot-calf": Expected(
+        frozenset({"fever-red-flag", "dvt-ddimer"}), critical="fever-red-flag", not_yet=FEVER
+    ),
+    "dvt-outside-pathway-postpartum-3-weeks": Expected(
+        frozenset({"dvt-outside-pathway"}),
+        says=("duplex", "lmwh"),
+        not_yet="the puerperium is not read as outside NG158",
+    ),
+    "under-18-sports-injury-normal-exam": Expected(
+        frozenset({"muscle-strain"}),
+        not_yet="under 18 gives the outside-pathway card without a DVT suspicion",
+    ),
+    "dvt-outside-pathway-under-18-swollen-leg": Expected(frozenset({"dvt-outside-pathway"})),
+    "no-birth-date-calf-pain": Expected(
+        frozenset({"dvt-ddimer"}),
+        says=("age is not documented",),
+        not_yet="a missing birth date is not mentioned on the card",
+    ),
+    "pe-known-treated-new-deterioration": Expected(
+        frozenset({"pe-emergency"}),
+        critical="pe-emergency",
+        not_yet="a known, treated PE still starts a DVT work-up",
+    ),
+    "dvt-anticoagulated-af-new-swollen-leg": Expected(
+        frozenset({"dvt-ddimer"}), says=("anticoagulation", "cannot rule dvt out", "ultrasound")
+    ),
+    "pe-likely-with-dvt-signs": Expected(
+        frozenset({"pe-emergency"}),
+        says=("ctpa",),
+        critical="pe-emergency",
+        not_yet="Wells PE does not count the DVT signs; no NG158 PE pathway",
+    ),
+    "pe-suspected-on-anticoagulation": Expected(
+        frozenset({"pe-emergency"}),
+        says=("ctpa",),
+        critical="pe-emergency",
+        not_yet="no NG158 PE pathway; a DVT card sits beside the PE card",
+    ),
+    "sciatica-asserted-wells-minus-2": Expected(
+        frozenset({"sciatica", "physio-referral"}),
+        not_yet="asserted sciatica is not an alternative diagnosis for the -2",
+    ),
+    "dvt-ddimer-age-adjusted-lab-flagged-high": Expected(
+        frozenset({"dvt-ddimer"}),
+        says=("flagged",),
+        not_yet="a D-dimer the lab flagged high is read negative without saying so",
+    ),
+    "cramp-statin-raised-ck": Expected(
+        frozenset({"cramp"}),
+        says=("atorvastatin", "myopathy"),
+        not_yet="the statin on record is not named beside the raised CK",
+    ),
+}
+CASES = sorted(PENDING.glob("*.json"))
+
+
+def _params() -> list[Any]:
+    params: list[Any] = []
+    for name, expected in sorted(EXPECTED.items()):
+        marks = [pytest.mark.xfail(strict=True, reason=expected.not_yet)]
+        params.append(pytest.param(name, marks=marks if expected.not_yet else [], id=name))
+    return params
+
+
+def test_every_pending_fixture_has_an_expectation() -> None:
+    assert {p.name.removesuffix(".json") for p in CASES} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.name.removesuffix(".json"))
+def test_pending_fixture_is_a_realistic_r4_collection(path: Path) -> None:
+    fixture = load_fixture(path)
+    Bundle.model_validate(fixture.bundle)
+    assert fixture.bundle["type"] == "collection"
+    assert fixture.description and "\n" not in fixture.description
+    for resource in fixture.resources:
+        subject = resource.get("subject") or resource.get("patient")
+        if subject is not None:
+            assert subject["reference"] == f"Patient/{fixture.patient_id}"
+
+
+@pytest.mark.parametrize("name", _params())
+async def test_pending_fixture_gives_what_a_clinician_expects(name: str) -> None:
+    expected = EXPECTED[name]
+    async with InProcessSender() as sender:
+        response = normalise(await sender.send(load_fixture(PENDING / f"{name}.json")))
+    assert frozenset(topics(response)) == expected.topics
+    cards: list[dict[str, Any]] = response.get("cards", [])
+    text = " ".join(f"{c.get('summary', '')} {c.get('detail', '')}" for c in cards).lower()
+    for phrase in expected.says:
+        assert phrase in text, phrase
+    if expected.critical is not None:
+        assert any(
+            c["indicator"] == "critical" and c["source"]["topic"]["code"] == expected.critical
+            for c in cards
+        )
