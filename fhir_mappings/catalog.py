@@ -1,7 +1,8 @@
-"""Which code lists feed which feature, and how each feature is windowed.
+"""Which value sets define which code list, which lists feed which feature, and their windows.
 
-One table instead of per-feature code paths: adding a finding feature means adding a CSV and a
-line here. Windows come from MappingOptions (docs/fhir-conventions.md):
+One table instead of per-feature code paths: adding a finding feature means adding a supplement
+ValueSet (or naming a public one) and a line here. Windows come from MappingOptions
+(docs/fhir-conventions.md):
 - RECENT: symptoms and signs count when their time is within ``recent_symptom_days``;
 - CURRENT: a Condition counts while its clinicalStatus is active (paralysis, pregnancy, ...);
 - record-based Wells criteria (CLINICAL.md 2.4) are ABSENT "by record" only when their data set
@@ -10,9 +11,113 @@ line here. Windows come from MappingOptions (docs/fhir-conventions.md):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from fhir_mappings.features import FeatureName as F
+
+SUPPLEMENT_PREFIX = "calf-triage-"
+
+# Public NLM VSAC value sets (valuesets/vsac, SOURCES.md) by OID, and the code lists they define
+# beside each list's own supplement (valuesets/supplements/calf-triage-<list>.json).
+CANCER = "2.16.840.1.113883.3.526.3.1010"
+ALL_CANCER = "2.16.840.1.113762.1.4.1111.161"
+CHEMOTHERAPY = "2.16.840.1.113883.3.526.3.485"
+CHEMOTHERAPY_ADMINISTRATION = "2.16.840.1.113883.3.526.3.1027"
+RADIATION_TREATMENT = "2.16.840.1.113883.3.526.3.1026"
+CHEMOTHERAPY_AGENTS = "2.16.840.1.113762.1.4.1151.60"
+PREGNANCY = "2.16.840.1.113883.3.526.3.378"
+PREGNANT_STATE = "2.16.840.1.113883.3.3157.4055"
+PREGNANCY_COMPLICATIONS = "2.16.840.1.113883.3.464.1003.111.12.1012"
+DELIVERY = "2.16.840.1.113762.1.4.1045.59"
+CESAREAN = "2.16.840.1.113883.3.117.1.7.1.282"
+MAJOR_SURGERY = "2.16.840.1.113883.3.3157.4056"
+GENERAL_SURGERY = "2.16.840.1.113883.3.117.1.7.1.255"
+GYNECOLOGICAL_SURGERY = "2.16.840.1.113883.3.117.1.7.1.257"
+UROLOGICAL_SURGERY = "2.16.840.1.113883.3.117.1.7.1.272"
+HIP_REPLACEMENT = "2.16.840.1.113883.3.117.1.7.1.259"
+KNEE_REPLACEMENT = "2.16.840.1.113883.3.117.1.7.1.261"
+HIP_FRACTURE_SURGERY = "2.16.840.1.113883.3.117.1.7.1.258"
+ANESTHESIA = "2.16.840.1.113883.3.666.5.1743"
+ANESTHESIA_2023 = "2.16.840.1.113762.1.4.1248.208"
+ANTICOAGULANTS = (
+    "2.16.840.1.113762.1.4.1248.22",  # Anticoagulants for All Indications
+    "2.16.840.1.113883.3.117.1.7.1.200",  # Anticoagulant Therapy
+    "2.16.840.1.113883.3.117.1.7.1.232",  # Warfarin
+    "2.16.840.1.113883.3.117.1.7.1.219",  # Low Molecular Weight Heparin for VTE Prophylaxis
+    "2.16.840.1.113883.3.117.1.7.1.134",  # Oral Factor Xa Inhibitor
+    "2.16.840.1.113883.3.117.1.7.1.211",  # Injectable Factor Xa Inhibitor
+    "2.16.840.1.113883.3.117.1.7.1.218",  # Unfractionated Heparin
+    "2.16.840.1.113762.1.4.1045.39",  # Low Dose Unfractionated Heparin for VTE Prophylaxis
+    "2.16.840.1.113883.3.117.1.7.1.205",  # Direct Thrombin Inhibitor
+    "2.16.840.1.113762.1.4.1029.366",  # Long Term Anticoagulant Use (ICD-10-CM Z79.01)
+)
+CONTRACEPTIVES = "2.16.840.1.113883.3.464.1003.196.12.1080"
+ESTROGENS = "2.16.840.1.113883.3.464.1003.1058"  # oestrogen products, HRT included
+LOWER_BODY_FRACTURES = "2.16.840.1.113883.3.464.1003.1178"
+FRACTURE_LOWER_BODY = "2.16.840.1.113883.3.464.1003.113.12.1037"
+PHYSICAL_THERAPY_EVALUATION = "2.16.840.1.113883.3.526.3.1022"
+COMPRESSION = (
+    "2.16.840.1.113762.1.4.1110.66",  # Application of Graduated Compression Stockings
+    "2.16.840.1.113883.3.117.1.7.1.256",  # Graduated compression stockings
+    "2.16.840.1.113762.1.4.1110.65",  # Application of Intermittent Pneumatic Compression
+    "2.16.840.1.113883.3.117.1.7.1.214",  # Intermittent pneumatic compression devices
+)
+
+# Procedure / medication lists read by records.py
+CANCER_TREATMENT_LIST = "cancer_treatment"  # chemotherapy or radiotherapy: active cancer
+DELIVERY_LIST = "delivery"  # a birth: postpartum, outside the DVT pathway
+MAJOR_SURGERY_LIST = "major_surgery"  # done under general or regional anaesthesia
+ANAESTHESIA_LIST = "anaesthesia"  # general or neuraxial anaesthesia recorded
+FRACTURE_LIST = "lower_limb_fracture"  # Conditions
+IMMOBILISATION_LIST = "immobilisation"  # Procedures (cast, splint, bone immobilisation)
+
+PUBLIC_VALUE_SETS: dict[str, tuple[str, ...]] = {
+    F.ACTIVE_CANCER: (CANCER, ALL_CANCER),
+    CANCER_TREATMENT_LIST: (
+        CHEMOTHERAPY,
+        CHEMOTHERAPY_ADMINISTRATION,
+        RADIATION_TREATMENT,
+        CHEMOTHERAPY_AGENTS,
+    ),
+    F.PREGNANCY: (PREGNANCY, PREGNANT_STATE, PREGNANCY_COMPLICATIONS),
+    DELIVERY_LIST: (DELIVERY, CESAREAN),
+    MAJOR_SURGERY_LIST: (
+        MAJOR_SURGERY,
+        GENERAL_SURGERY,
+        GYNECOLOGICAL_SURGERY,
+        UROLOGICAL_SURGERY,
+        HIP_REPLACEMENT,
+        KNEE_REPLACEMENT,
+        HIP_FRACTURE_SURGERY,
+        CESAREAN,
+    ),
+    ANAESTHESIA_LIST: (ANESTHESIA, ANESTHESIA_2023),
+    F.ANTICOAGULANT: ANTICOAGULANTS,
+    F.HORMONAL_CONTRACEPTION: (CONTRACEPTIVES, ESTROGENS),
+    FRACTURE_LIST: (LOWER_BODY_FRACTURES, FRACTURE_LOWER_BODY),
+    "orders_physiotherapy": (PHYSICAL_THERAPY_EVALUATION,),
+    "orders_compression": COMPRESSION,
+}
+
+
+def supplement_id(list_name: str) -> str:
+    return SUPPLEMENT_PREFIX + list_name.replace("_", "-")
+
+
+def list_value_sets(known: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Code list -> the ids of its value sets: its supplement (when shipped), then public ones."""
+    names = {
+        vid.removeprefix(SUPPLEMENT_PREFIX).replace("-", "_")
+        for vid in known
+        if vid.startswith(SUPPLEMENT_PREFIX)
+    }
+    lists: dict[str, tuple[str, ...]] = {}
+    for name in sorted(names | set(PUBLIC_VALUE_SETS)):
+        own = supplement_id(name)
+        lists[name] = ((own,) if own in known else ()) + PUBLIC_VALUE_SETS.get(name, ())
+    return lists
 
 
 class Window(StrEnum):
@@ -117,7 +222,15 @@ CALF_LISTS = ("calf_circumference", "calf_circumference_difference")
 ALTERNATIVE_PREFIX = "alternative_"
 ORDER_PREFIX = "orders_"
 ORDER_KINDS = ("physiotherapy", "massage", "compression", "nsaid", "ddimer", "ultrasound")
-MEDICATION_LISTS = (F.ANTICOAGULANT, F.HORMONAL_CONTRACEPTION)
+MEDICATION_LISTS = (F.ANTICOAGULANT, F.HORMONAL_CONTRACEPTION, CANCER_TREATMENT_LIST)
+PROCEDURE_LISTS = (
+    "recent_major_surgery",  # the surgical category, and "history of surgery" findings
+    MAJOR_SURGERY_LIST,
+    ANAESTHESIA_LIST,
+    CANCER_TREATMENT_LIST,
+    DELIVERY_LIST,
+    IMMOBILISATION_LIST,
+)
 
 # Record-based Wells criteria -> the data set whose absence of a match makes them ABSENT.
 RECORD_BASED: dict[str, str] = {

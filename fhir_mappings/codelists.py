@@ -1,15 +1,15 @@
-"""Code lists as data: one CSV per feature in ``codelists/``, plus a site's local codes file.
+"""Code lists: the (system, code) lookups every feature matches against, built from ValueSets.
 
-Why data and not literals: a clinician can review a CSV, and a site adds its own code (say a
-local calf-circumference code) by naming a file in ``CDS_LOCAL_CODES_FILE`` instead of changing
-code. Lists are loaded once per (local file, unverified flag) and compiled into a dict keyed by
-``(system, code)``; hierarchical systems (ICD-10-CM, ATC) are matched by walking the sent code's
-ancestors into that same dict, so a request never scans a list.
+A code list is a name (``active_cancer``, ``orders_nsaid``, ...) defined by one or more FHIR
+ValueSets (``catalog.list_value_sets``): the project-owned supplement of the same name plus the
+public VSAC sets named in ``catalog.PUBLIC_VALUE_SETS``. Everything is loaded once per process
+(``terminology``) and compiled into one immutable dict keyed by ``(system, code)``; hierarchical
+systems (ICD-10-CM, ATC) are matched by walking the sent code's ancestors into that same dict.
 
-Columns: ``system, code, display, source, status`` (status ``verified`` | ``unverified``); the
-local file adds ``feature`` (the list name, e.g. ``calf_circumference``). Source keys are those of
-``../shared/CLINICAL.md`` plus the ones in ``codelists/SOURCES.md``. Unverified codes are left
-out unless ``include_unverified`` is set (CLINICAL.md: do not ship an UNVERIFIED code as verified).
+A site adds its own codes with ``CDS_LOCAL_CODES_FILE``: a CSV with the columns ``feature,
+system, code, display, source, status`` (``feature`` is the list name, e.g.
+``calf_circumference``). Source keys are in ``valuesets/SOURCES.md``. Unverified codes are left
+out unless ``include_unverified`` is set (do not ship an unverified code as verified).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
+from fhir_mappings.catalog import list_value_sets
 from fhir_mappings.codes import (
     ATC,
     ICD10CM,
@@ -32,8 +32,8 @@ from fhir_mappings.codes import (
     icd_normalise,
 )
 from fhir_mappings.features import Coding
+from fhir_mappings.terminology import ValueSet, ValueSetError, builtin_value_sets
 
-CODELIST_DIR = Path(str(files("fhir_mappings"))) / "codelists"
 COLUMNS = ("system", "code", "display", "source", "status")
 STATUSES = frozenset({"verified", "unverified"})
 
@@ -50,6 +50,7 @@ class CodeEntry:
     display: str
     source: str
     verified: bool
+    value_set: str = ""  # id of the ValueSet that holds it ("" for a site's local code)
     # The entry as a Coding (what evidence cites for a numeric Observation), built once at load
     concept: Coding = field(init=False, repr=False, compare=False)
 
@@ -67,6 +68,7 @@ class CodeIndex:
 
     by_code: Mapping[tuple[str, str], tuple[CodeEntry, ...]]
     lists: Mapping[str, tuple[CodeEntry, ...]]
+    value_sets: Mapping[str, tuple[str, ...]]  # list name -> ids of the value sets defining it
 
     def match(self, system: str, code: str) -> tuple[CodeEntry, ...]:
         """Entries matching one coding (ICD-10-CM/ATC through ancestors, others exactly)."""
@@ -86,6 +88,11 @@ class CodeIndex:
 
     def codes_of(self, list_name: str) -> tuple[CodeEntry, ...]:
         return self.lists.get(list_name, ())
+
+    def titles_of(self, list_name: str) -> tuple[str, ...]:
+        """Titles of the value sets defining a list (what a "not found" says it searched)."""
+        known = builtin_value_sets()
+        return tuple(known[vid].title for vid in self.value_sets.get(list_name, ()) if vid in known)
 
 
 def parse_rows(
@@ -136,18 +143,37 @@ def _read_csv(path: Path, list_name: str | None) -> list[CodeEntry]:
         return parse_rows(reader, origin=path.name, list_name=list_name)
 
 
+def _entries_of(list_name: str, value_set: ValueSet) -> list[CodeEntry]:
+    entries: list[CodeEntry] = []
+    for m in value_set.members:
+        code = m.code
+        if m.system == ICD10CM:
+            if value_set.supplement and not icd_is_valid(code):
+                where = f"{value_set.id}: ICD-10-CM code {code!r}"
+                raise CodelistError(f"{where} not in the CMS tabular")
+            code = icd_normalise(code)
+        entries.append(
+            CodeEntry(list_name, m.system, code, m.display, m.source, m.verified, value_set.id)
+        )
+    return entries
+
+
 def builtin_entries() -> list[CodeEntry]:
-    """Every shipped list, unverified included (for tests and prefetch derivation)."""
+    """Every shipped list's codes, unverified included (for tests and prefetch derivation)."""
     return _builtin_entries()
 
 
 @lru_cache(maxsize=1)
 def _builtin_entries() -> list[CodeEntry]:
+    known = builtin_value_sets()
     entries: list[CodeEntry] = []
-    for path in sorted(CODELIST_DIR.glob("*.csv")):
-        entries.extend(_read_csv(path, path.stem))
+    for list_name, ids in list_value_sets(known).items():
+        for vid in ids:
+            if vid not in known:
+                raise ValueSetError(f"code list {list_name} names value set {vid}, not found")
+            entries.extend(_entries_of(list_name, known[vid]))
     if not entries:  # every feature would read "not documented": refuse to start instead
-        raise CodelistError(f"no code lists found in {CODELIST_DIR}")
+        raise CodelistError("no value set codes loaded")
     return entries
 
 
@@ -162,9 +188,13 @@ def load_index(local_codes_file: str | None = None, include_unverified: bool = F
     for entry in entries:
         if not entry.verified and not include_unverified:
             continue
-        by_code[(entry.system, entry.code)].append(entry)
+        key = (entry.system, entry.code)
+        if any(e.list_name == entry.list_name for e in by_code[key]):
+            continue  # the same code in two sets of one list: one entry is enough
+        by_code[key].append(entry)
         lists[entry.list_name].append(entry)
     return CodeIndex(
         by_code={k: tuple(v) for k, v in by_code.items()},
         lists={k: tuple(v) for k, v in lists.items()},
+        value_sets=list_value_sets(builtin_value_sets()),
     )

@@ -31,6 +31,7 @@ from fhir_mappings.read_models import VITAL_SIGN_VIEW, Condition, Observation
 from fhir_mappings.records import SURGERY_LIST, medication_findings, procedure_findings
 from fhir_mappings.resources import InvalidResource, validate
 from fhir_mappings.semantics import code_pairs, observation_ignored, reference_of, to_datetime
+from fhir_mappings.timing import future_dated
 
 NUMERIC_LISTS = frozenset({*VITAL_LISTS, *LAB_LISTS, *DDIMER_LISTS, *CALF_LISTS})
 _MAPPED_TYPES = frozenset({"Condition", "Observation", "Procedure", "MedicationRequest"})
@@ -137,6 +138,10 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
         resource = validate(raw, view)
     except InvalidResource as exc:
         col.skip(ref, str(exc))
+        return
+    future = future_dated(resource_type, resource, col.now, col.options.clock_skew_seconds)
+    if future is not None:
+        col.skip(ref, future)
         return
     if resource_type == "Condition":
         condition_findings(col, ref, cast(Condition, resource), entries)

@@ -16,5 +16,6 @@ class MappingOptions:
     cancer_treatment_months: int = 6  # Wells criterion 1 "within previous 6 months" (S2)
     episode_days: int = 14  # current leg-complaint episode (alternative diagnoses, DVT history)
     lab_recent_days: int = 30  # D-dimer and electrolytes older than this are not used
+    clock_skew_seconds: int = 300  # CDS_CLOCK_SKEW_SECONDS: later than now + this is future
     local_codes_file: Path | None = None
     include_unverified_codes: bool = False

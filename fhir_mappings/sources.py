@@ -6,7 +6,9 @@ the service advertises cannot drift from what the mappers read. Templates use on
 and token parameters). Conditions, Procedures and MedicationRequests are fetched whole for the
 patient: "not recorded in N Conditions retrieved" needs all of them, and ICD-10-CM descendants
 cannot be expressed as token equality. Observations are filtered by ``code`` (system|code) for
-every code the Observation-read features use.
+every code the Observation-read features use: the project-owned supplements and a site's local
+codes, never the public VSAC sets, which define Conditions, Procedures and medications (their
+thousands of codes would make a query no EHR accepts).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from fhir_mappings.catalog import (
     FINDING_LISTS,
     LAB_LISTS,
     MEDICATION_LISTS,
+    SUPPLEMENT_PREFIX,
     VITAL_LISTS,
 )
 from fhir_mappings.codelists import CodeEntry, builtin_entries, load_index
@@ -76,7 +79,9 @@ def _observation_codes(entries: Iterable[CodeEntry]) -> list[str]:
     tokens = {
         f"{e.system}|{e.code}"
         for e in entries
-        if e.list_name in _OBS_LISTS and e.system not in _NOT_OBSERVATION_SYSTEMS
+        if e.list_name in _OBS_LISTS
+        and e.system not in _NOT_OBSERVATION_SYSTEMS
+        and (e.value_set == "" or e.value_set.startswith(SUPPLEMENT_PREFIX))
     }
     return sorted(tokens)
 

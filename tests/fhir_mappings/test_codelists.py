@@ -1,15 +1,12 @@
-"""Code lists: every shipped row is well-formed and every ICD-10-CM code is in the CMS tabular."""
+"""Code lists: every shipped code is sourced and every own ICD-10-CM code is in the CMS tabular."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
 from fhir_mappings.codelists import (
-    CODELIST_DIR,
-    COLUMNS,
     CodelistError,
     builtin_entries,
     load_index,
@@ -17,45 +14,42 @@ from fhir_mappings.codelists import (
 )
 from fhir_mappings.codes import ICD10CM, icd_is_valid, icd_laterality, icd_lineage
 from fhir_mappings.features import Laterality
+from fhir_mappings.terminology import VALUESET_DIR, ValueSetError, builtin_value_sets
 
 from .builders import ICD, LNC, LOCAL, SCT, observation, qty, run
 
 
-def test_every_list_loads_with_header_and_valid_rows() -> None:
-    files = sorted(CODELIST_DIR.glob("*.csv"))
-    assert len(files) > 40
-    for path in files:
-        with path.open(newline="") as handle:
-            reader = csv.reader(handle)
-            assert tuple(next(reader)) == COLUMNS, path.name
-            for row in reader:
-                assert len(row) == len(COLUMNS), f"{path.name}: {row}"
+def test_every_list_is_defined_by_value_sets_with_sourced_codes() -> None:
+    known = builtin_value_sets()
+    supplements = [vs for vs in known.values() if vs.supplement]
+    assert len(supplements) > 60
+    assert all(m.source for vs in known.values() for m in vs.members)
     entries = builtin_entries()
-    icd_codes = [e.code for e in entries if e.system == ICD10CM]
+    icd_codes = [e.code for e in entries if e.system == ICD10CM and e.value_set.startswith("calf")]
     assert icd_codes and all(icd_is_valid(c) for c in icd_codes)
-    assert all(e.source for e in entries)
+    assert all(e.value_set in known for e in entries)
 
 
-def test_the_lists_are_read_from_the_package_folder() -> None:
-    """Not from beside ``__file__``: compiled (mypyc), that named the shared library's folder
-    and every feature silently read "not documented" (found by the compiled suite, issue 7)."""
+def test_the_value_sets_are_read_from_the_package_folder() -> None:
     import fhir_mappings
 
-    assert Path(fhir_mappings.__path__[0]) / "codelists" == CODELIST_DIR
+    assert Path(fhir_mappings.__path__[0]) / "valuesets" == VALUESET_DIR
 
 
-def test_no_code_lists_at_all_is_an_error_not_an_empty_index(
+def test_no_value_sets_at_all_is_an_error_not_an_empty_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import fhir_mappings.codelists as codelists
+    import fhir_mappings.terminology as terminology
 
-    monkeypatch.setattr(codelists, "CODELIST_DIR", tmp_path)
-    codelists._builtin_entries.cache_clear()
+    (tmp_path / "vsac").mkdir()
+    (tmp_path / "supplements").mkdir()
+    monkeypatch.setattr(terminology, "VALUESET_DIR", tmp_path)
+    terminology.builtin_value_sets.cache_clear()
     try:
-        with pytest.raises(CodelistError, match="no code lists found"):
-            codelists._builtin_entries()
+        with pytest.raises(ValueSetError, match="no value sets found"):
+            terminology.builtin_value_sets()
     finally:
-        codelists._builtin_entries.cache_clear()
+        terminology.builtin_value_sets.cache_clear()
 
 
 @pytest.mark.parametrize(
