@@ -1,0 +1,67 @@
+"""The card link that opens the assessment app, and the ``appContext`` it carries.
+
+CDS Hooks 2.0 ``Link`` of type ``smart``: the EHR launches the app at ``url`` and hands it
+``appContext`` (spec l.700-720). Ours names the card (its topic code), the scored leg and the
+Wells criteria that are undocumented, so the app opens on the right question; the app still
+re-reads the chart itself (the context may be stale by the time someone clicks).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cards.models import Link
+
+LINK_LABEL = "Assess the undocumented Wells criteria"
+MAX_CONTEXT_CHARS = 1000  # appContext is passed through the EHR and the token response
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    card: str | None = None  # the card's topic code, e.g. "dvt-ddimer"
+    leg: str | None = None  # "left" | "right" | None when laterality is not documented
+    undocumented: tuple[str, ...] = ()  # Wells criterion keys (cds.triage.wells.LABELS)
+
+
+def assessment_link(
+    launch_url: str | None,
+    *,
+    card: str,
+    leg: str | None,
+    undocumented: Sequence[str],
+) -> Link | None:
+    """The ``smart`` link for a card whose decision depends on ``undocumented`` criteria.
+
+    None when no launch URL is configured (``CDS_SMART_LAUNCH_URL`` / ``CDS_PUBLIC_URL``) or when
+    nothing is undocumented: a link that can only repeat the card is noise.
+    """
+    if not launch_url or not undocumented:
+        return None
+    context = {"card": card, "leg": leg, "undocumented": list(undocumented)}
+    return Link(
+        label=LINK_LABEL,
+        url=launch_url,
+        type="smart",
+        appContext=json.dumps(context, separators=(",", ":")),
+    )
+
+
+def read_app_context(text: object) -> AppContext:
+    """Parse our own ``appContext``; anything else (absent, foreign, malformed) gives an empty
+    context, never an error: the app works from the chart either way."""
+    if not isinstance(text, str) or len(text) > MAX_CONTEXT_CHARS:
+        return AppContext()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return AppContext()
+    if not isinstance(data, dict):
+        return AppContext()
+    card, leg, keys = data.get("card"), data.get("leg"), data.get("undocumented")
+    return AppContext(
+        card=card if isinstance(card, str) else None,
+        leg=leg if leg in ("left", "right") else None,
+        undocumented=tuple(k for k in keys if isinstance(k, str)) if isinstance(keys, list) else (),
+    )
