@@ -24,7 +24,10 @@ test: $(STAMP)
 	$(BIN)/mypy
 	# A real PostgreSQL for tests/storage, started (installed if missing) by the script; it
 	# prints nothing when PostgreSQL can't be had, and then those tests skip (fail under CI).
-	CDS_TEST_POSTGRES_URL="$$(bash scripts/postgres-test-server.sh)" $(BIN)/pytest -q -p no:cacheprovider
+	# Headless Chromium for tests/browser, the same way (Debian's chromium + chromium-driver).
+	CDS_TEST_POSTGRES_URL="$$(bash scripts/postgres-test-server.sh)" \
+	CDS_TEST_CHROMEDRIVER="$$(bash scripts/browser-test-setup.sh)" \
+	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
