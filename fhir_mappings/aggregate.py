@@ -14,7 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from fhir_mappings.catalog import FINDING_LISTS, RECORD_BASED, RECORD_LABEL
+from fhir_mappings.catalog import (
+    FINDING_LISTS,
+    RECORD_BASED,
+    RECORD_LABEL,
+    RECORD_LISTS,
+    SUPPLEMENT_PREFIX,
+)
 from fhir_mappings.collect import Collector, Finding, Measurement
 from fhir_mappings.features import Evidence, Feature, FeatureName, Laterality, Quantity, State
 from fhir_mappings.semantics import merge_laterality
@@ -186,33 +192,42 @@ def calf_difference(col: Collector) -> Feature:
 
 
 def record_based(col: Collector, feature: Feature, available: frozenset[str]) -> Feature:
-    """ABSENT "by record" when the data set was retrieved and nothing current matched."""
+    """ABSENT "by record" when the data set was retrieved and nothing current matched; the
+    reason says what was searched (data sets with their counts, and the value sets)."""
     reason = feature.reason or ""
     undecided = feature.state is State.UNKNOWN and (
         reason.startswith("only") or reason == "not documented"
     )
     if not undecided:
         return feature  # decided, or eligible but undecidable (surgery without anaesthesia)
-    dataset = RECORD_BASED[feature.name]
-    retrieved = dataset in available
-    count = col.counts.get(dataset, 0) if retrieved else 0
-    return _by_record(feature.name, reason, feature.evidence, retrieved, count)
-
-
-def _by_record(
-    name: str, reason: str, evidence: tuple[Evidence, ...], retrieved: bool, count: int
-) -> Feature:
-    """``record_based``'s answer for a feature found undecided."""
-    dataset = RECORD_BASED[name]
+    name = feature.name
+    datasets = RECORD_BASED[name]
     label = RECORD_LABEL[name]
-    if not retrieved:
-        return Feature(
-            name, State.UNKNOWN, evidence, reason=f"{dataset} data not available; {label} unknown"
-        )
-    text = f"no {label}: not recorded in {count} {dataset}s retrieved"
+    if datasets[0] not in available:
+        why = f"{datasets[0]} data not retrieved or not readable; {label} unknown"
+        return Feature(name, State.UNKNOWN, feature.evidence, reason=why)
+    counts = [_count(col.counts.get(datasets[0], 0), datasets[0])]
+    counts += [_count(col.counts[d], d) for d in datasets[1:] if d in available and col.counts[d]]
+    text = f"no {label} found among {' and '.join(counts)} (value sets: {_titles(col, name)})"
     if reason.startswith("only"):
         text += f" ({reason})"
-    return Feature(name, State.ABSENT, (Evidence(reference="", note=text), *evidence), reason=text)
+    evidence = (Evidence(reference="", note=text), *feature.evidence)
+    return Feature(name, State.ABSENT, evidence, reason=text)
+
+
+def _titles(col: Collector, name: str) -> str:
+    """The value sets searched: each list's public sets, or its supplement when it has none."""
+    titles: list[str] = []
+    for list_name in RECORD_LISTS[name]:
+        ids = col.index.value_sets.get(list_name, ())
+        public = [vid for vid in ids if not vid.startswith(SUPPLEMENT_PREFIX)]
+        titles += col.index.titles_of(list_name, public or ids)
+    shown = list(dict.fromkeys(titles))
+    return ", ".join(shown[:4]) + (f" and {len(shown) - 4} more" if len(shown) > 4 else "")
+
+
+def _count(number: int, dataset: str) -> str:
+    return f"{number} {dataset}" + ("" if number == 1 else "s")
 
 
 def feature_lists() -> dict[str, list[str]]:

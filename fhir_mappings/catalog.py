@@ -223,8 +223,9 @@ ALTERNATIVE_PREFIX = "alternative_"
 ORDER_PREFIX = "orders_"
 ORDER_KINDS = ("physiotherapy", "massage", "compression", "nsaid", "ddimer", "ultrasound")
 MEDICATION_LISTS = (F.ANTICOAGULANT, F.HORMONAL_CONTRACEPTION, CANCER_TREATMENT_LIST)
+SURGERY_CATEGORY_LIST = "recent_major_surgery"  # the surgical category; "history of surgery"
 PROCEDURE_LISTS = (
-    "recent_major_surgery",  # the surgical category, and "history of surgery" findings
+    SURGERY_CATEGORY_LIST,
     MAJOR_SURGERY_LIST,
     ANAESTHESIA_LIST,
     CANCER_TREATMENT_LIST,
@@ -232,22 +233,32 @@ PROCEDURE_LISTS = (
     IMMOBILISATION_LIST,
 )
 
-# Record-based Wells criteria -> the data set whose absence of a match makes them ABSENT.
-RECORD_BASED: dict[str, str] = {
-    F.ACTIVE_CANCER: "Condition",
-    F.PARALYSIS_OR_PLASTER: "Condition",
-    F.BEDRIDDEN: "Condition",
-    F.RECENT_MAJOR_SURGERY: "Procedure",
-    F.PREVIOUS_DVT: "Condition",
-    F.PREVIOUS_PE: "Condition",
+# Record-based Wells criteria -> the data sets searched: the first one must have been retrieved
+# for "none found" to be ABSENT (else UNKNOWN); the others are named when they were retrieved.
+RECORD_BASED: dict[str, tuple[str, ...]] = {
+    F.ACTIVE_CANCER: ("Condition", "Procedure", "MedicationRequest"),
+    F.PARALYSIS_OR_PLASTER: ("Condition", "Procedure"),
+    F.BEDRIDDEN: ("Condition",),
+    F.RECENT_MAJOR_SURGERY: ("Procedure",),
+    F.PREVIOUS_DVT: ("Condition",),
+    F.PREVIOUS_PE: ("Condition",),
 }
 RECORD_LABEL: dict[str, str] = {
     F.ACTIVE_CANCER: "active cancer",
-    F.PARALYSIS_OR_PLASTER: "paralysis or paresis (plaster casts are not coded)",
+    F.PARALYSIS_OR_PLASTER: "paralysis, paresis or immobilised lower-limb fracture",
     F.BEDRIDDEN: "recent bed confinement",
     F.RECENT_MAJOR_SURGERY: "surgery in the window",
     F.PREVIOUS_DVT: "previous DVT",
     F.PREVIOUS_PE: "previous PE",
+}
+# The code lists whose value sets a record-based "none found" names.
+RECORD_LISTS: dict[str, tuple[str, ...]] = {
+    F.ACTIVE_CANCER: (F.ACTIVE_CANCER,),
+    F.PARALYSIS_OR_PLASTER: (F.PARALYSIS_OR_PLASTER, FRACTURE_LIST, IMMOBILISATION_LIST),
+    F.BEDRIDDEN: (F.BEDRIDDEN,),
+    F.RECENT_MAJOR_SURGERY: (MAJOR_SURGERY_LIST, SURGERY_CATEGORY_LIST),
+    F.PREVIOUS_DVT: (F.PREVIOUS_DVT, "dvt"),
+    F.PREVIOUS_PE: (F.PREVIOUS_PE, "pe"),
 }
 
 # Body sites that place tenderness on the leg (CLINICAL.md 2.1, BE): lower limb, lower leg,

@@ -89,10 +89,11 @@ class CodeIndex:
     def codes_of(self, list_name: str) -> tuple[CodeEntry, ...]:
         return self.lists.get(list_name, ())
 
-    def titles_of(self, list_name: str) -> tuple[str, ...]:
-        """Titles of the value sets defining a list (what a "not found" says it searched)."""
+    def titles_of(self, list_name: str, ids: Iterable[str] | None = None) -> tuple[str, ...]:
+        """Titles of the value sets defining a list (or of ``ids`` among them)."""
         known = builtin_value_sets()
-        return tuple(known[vid].title for vid in self.value_sets.get(list_name, ()) if vid in known)
+        chosen = self.value_sets.get(list_name, ()) if ids is None else ids
+        return tuple(known[vid].title for vid in chosen if vid in known)
 
 
 def parse_rows(

@@ -8,8 +8,9 @@ made once at the end (aggregate.py) from this collector.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from fhir_mappings.codelists import CodeIndex
@@ -84,6 +85,11 @@ class Collector:
     alternatives: list[AlternativeDiagnosis] = field(default_factory=list)
     drafts: list[DraftOrder] = field(default_factory=list)
     anticoagulant_starts: list[datetime] = field(default_factory=list)
+    medications: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # "Medication/id"
+    anaesthesia_days: set[date] = field(default_factory=set)  # general / neuraxial anaesthesia
+    immobilisations: list[Evidence] = field(default_factory=list)  # casts, bone immobilisation
+    # lower-limb fractures: (evidence, onset or recorded time, clinicalStatus current)
+    fractures: list[tuple[Evidence, datetime | None, bool]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     birth_date: object | None = None

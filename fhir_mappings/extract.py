@@ -18,6 +18,7 @@ from fhir_mappings.catalog import (
     DDIMER_LISTS,
     LAB_LISTS,
     MEDICATION_LISTS,
+    PROCEDURE_LISTS,
     VITAL_LISTS,
 )
 from fhir_mappings.codelists import CodeEntry, load_index
@@ -28,13 +29,20 @@ from fhir_mappings.measurements import numeric_observation
 from fhir_mappings.options import MappingOptions as MappingOptions  # callers import it here
 from fhir_mappings.orders import draft_orders as map_draft_orders
 from fhir_mappings.read_models import VITAL_SIGN_VIEW, Condition, Observation
-from fhir_mappings.records import SURGERY_LIST, medication_findings, procedure_findings
+from fhir_mappings.records import medication_findings, procedure_findings, settle
 from fhir_mappings.resources import InvalidResource, validate
-from fhir_mappings.semantics import code_pairs, observation_ignored, reference_of, to_datetime
+from fhir_mappings.semantics import (
+    code_pairs,
+    codings_of,
+    observation_ignored,
+    reference_of,
+    to_datetime,
+)
 from fhir_mappings.timing import future_dated
 
 NUMERIC_LISTS = frozenset({*VITAL_LISTS, *LAB_LISTS, *DDIMER_LISTS, *CALF_LISTS})
-_MAPPED_TYPES = frozenset({"Condition", "Observation", "Procedure", "MedicationRequest"})
+_MEDICATION_TYPES = frozenset({"MedicationRequest", "MedicationStatement"})
+_MAPPED_TYPES = frozenset({"Condition", "Observation", "Procedure", *_MEDICATION_TYPES})
 _MAX_BUNDLE_DEPTH = 3
 
 
@@ -70,18 +78,38 @@ def _vital_signs_only(entries: tuple[CodeEntry, ...]) -> bool:
     return all(e.list_name in VITAL_LISTS for e in entries)
 
 
+def drug_concept(col: Collector, raw: Mapping[str, Any]) -> Any:
+    """The drug of a MedicationRequest / MedicationStatement: its ``medicationCodeableConcept``,
+    else the ``code`` of the Medication it references (contained "#id", or one sent alongside)."""
+    concept = raw.get("medicationCodeableConcept")
+    if concept is not None:
+        return concept
+    reference = raw.get("medicationReference")
+    target = reference.get("reference") if isinstance(reference, Mapping) else None
+    if not isinstance(target, str):
+        return None
+    if target.startswith("#"):
+        contained = raw.get("contained")
+        for item in contained if isinstance(contained, list) else ():
+            if isinstance(item, Mapping) and item.get("id") == target[1:]:
+                return item.get("code") if item.get("resourceType") == "Medication" else None
+        return None
+    medication = col.medications.get(reference_of(reference) or "")
+    return medication.get("code") if medication is not None else None
+
+
 def _record_candidates(
     col: Collector, resource_type: str, raw: Mapping[str, Any]
 ) -> tuple[CodeEntry, ...]:
-    """Entries for a Procedure or MedicationRequest (a Condition's or an Observation's are its
+    """Entries for a Procedure or a medication (a Condition's or an Observation's are its
     code's: ``_code_entries``)."""
     if resource_type == "Procedure":
         category = raw.get("category")
         cats = category if isinstance(category, list) else [category]
         pairs = [p for c in cats for p in code_pairs(c)] + code_pairs(raw.get("code"))
-        return tuple(e for e in _matches(col, pairs) if e.list_name == SURGERY_LIST)
-    if resource_type == "MedicationRequest":
-        entries = _matches(col, code_pairs(raw.get("medicationCodeableConcept")))
+        return tuple(e for e in _matches(col, pairs) if e.list_name in PROCEDURE_LISTS)
+    if resource_type in _MEDICATION_TYPES:
+        entries = _matches(col, code_pairs(drug_concept(col, raw)))
         return tuple(e for e in entries if e.list_name in MEDICATION_LISTS)
     return ()
 
@@ -146,9 +174,10 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
     if resource_type == "Condition":
         condition_findings(col, ref, cast(Condition, resource), entries)
     elif resource_type == "Procedure":
-        procedure_findings(col, ref, resource)
-    elif resource_type == "MedicationRequest":
-        medication_findings(col, ref, resource, entries)
+        procedure_findings(col, ref, resource, entries)
+    elif resource_type in _MEDICATION_TYPES:
+        drug = codings_of(drug_concept(col, raw))
+        medication_findings(col, ref, resource_type, resource, entries, drug)
     else:
         _observation(col, ref, cast(Observation, resource), entries)
 
@@ -197,11 +226,20 @@ def extract_features(
     except Exception:  # an exotic iterable failing mid-way: map nothing rather than raise
         items = []
         col.skip("(request)", "resources could not be read")
+    for raw in items:  # Medications first: a medication statement or order may reference one
+        if isinstance(raw, Mapping) and raw.get("resourceType") == "Medication":
+            rid = raw.get("id")
+            if isinstance(rid, str) and rid:
+                col.medications[f"Medication/{rid}"] = raw
     for position, raw in enumerate(items):
         try:
             _map_one(col, raw, position)
         except Exception as exc:  # contract: never raise; report instead
             col.skip(f"#{position}", f"could not map ({type(exc).__name__})")
+    try:
+        settle(col)
+    except Exception as exc:
+        col.skip("(request)", f"could not combine procedures ({type(exc).__name__})")
     try:
         map_draft_orders(col, draft_orders, selections)
     except Exception as exc:

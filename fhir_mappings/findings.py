@@ -14,6 +14,7 @@ from typing import Any
 from fhir_mappings.catalog import (
     ALTERNATIVE_PREFIX,
     FINDING_LISTS,
+    FRACTURE_LIST,
     LEG_FEATURES,
     LEG_SITE_CODES,
     SADDLE_SITE_CODES,
@@ -182,6 +183,11 @@ def condition_findings(
     )
 
     for list_name in _by_list(entries):
+        if list_name == FRACTURE_LIST:
+            col.fractures.append(
+                (evidence(FeatureName.PARALYSIS_OR_PLASTER), recency, state.current)
+            )
+            continue
         if list_name.startswith(ALTERNATIVE_PREFIX):
             _alternative(col, list_name, resource, evidence(FeatureName.CALF_PAIN), recorded, onset)
             continue

@@ -1,31 +1,55 @@
-"""Procedures (recent surgery) and MedicationRequests (anticoagulant, hormonal contraception).
+"""Procedures and medications: surgery, delivery, cancer treatment, immobilisation, drugs.
 
-Surgery: a completed Procedure categorised "Surgical procedure" (SNOMED 387713003, FHIR R4
-procedure-category) within ``surgery_window_weeks``. Wells 2003 needs general or regional
-anaesthesia, which records rarely carry, so surgery in the window is UNKNOWN with its evidence
-(CLINICAL.md 2.4); the time stays on the evidence so the triage can apply 1997's 4 weeks.
+Procedures are recognised by their code (value sets, ``catalog.PUBLIC_VALUE_SETS``); a
+``Procedure.category`` of "Surgical procedure" (SNOMED 387713003) is read when present, never
+required. Only completed procedures with a performed time count (docs/clinical-basis.md §2.4):
 
-Medications: MedicationRequest active / on-hold, or completed and authored within the recent
-window (an interim anticoagulant dose still matters for a D-dimer, CLINICAL.md 1.3 item 3).
+- major surgery (VSAC Major Surgical Procedure, General Surgery, gynaecological, urological, hip /
+  knee replacement, hip fracture surgery, caesarean, and the supplement) within
+  ``surgery_window_weeks``: PRESENT; such operations are done under general or regional
+  anaesthesia, so the anaesthesia is inferred and the evidence says so;
+- any other surgical procedure in the window: UNKNOWN (anaesthesia not recorded), unless a general
+  or neuraxial anaesthesia procedure is recorded the same day (then PRESENT);
+- chemotherapy or radiotherapy within ``cancer_treatment_months``: active cancer (Wells: treatment
+  within 6 months);
+- a delivery or caesarean within ``postpartum_weeks``: postpartum (pregnancy feature);
+- an immobilisation (cast, bone immobilisation) in the surgery window beside a lower-limb fracture:
+  recent plaster immobilisation (``plaster``); a fracture alone leaves the item unknown.
+
+Medications (MedicationRequest, MedicationStatement; the drug from ``medicationCodeableConcept`` or
+a referenced / contained ``Medication``): active / on-hold (intended for a statement), or completed
+within the recent window (an interim anticoagulant dose still matters for a D-dimer).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
+from fhir_mappings.catalog import (
+    ANAESTHESIA_LIST,
+    CANCER_TREATMENT_LIST,
+    DELIVERY_LIST,
+    IMMOBILISATION_LIST,
+    MAJOR_SURGERY_LIST,
+    SURGERY_CATEGORY_LIST,
+)
 from fhir_mappings.codelists import CodeEntry
 from fhir_mappings.collect import Collector, Finding
 from fhir_mappings.features import Coding, Evidence, FeatureName, State
-from fhir_mappings.semantics import as_list, codings_of, field_of, reference_of, to_datetime
+from fhir_mappings.semantics import codings_of, field_of, reference_of, to_datetime
 
-SURGERY_LIST = "recent_major_surgery"
+F = FeatureName
 _DONE = "completed"
 _IGNORED_PROCEDURE = frozenset({"entered-in-error", "not-done"})
 _CURRENT_MED = frozenset({"active", "on-hold"})
+_CURRENT_STATEMENT = frozenset({"active", "intended", "on-hold"})
+_GIVEN = frozenset({"active", "on-hold", "completed", "intended"})  # a drug given or being given
 _ORDER_INTENTS = frozenset(
     {"order", "original-order", "reflex-order", "filler-order", "instance-order", "plan"}
 )
+INFERRED = "general or regional anaesthesia inferred (major-surgery value set)"
 
 
 def _performed(resource: Any) -> datetime | None:
@@ -37,43 +61,131 @@ def _performed(resource: Any) -> datetime | None:
     )
 
 
-def procedure_findings(col: Collector, ref: str, resource: Any) -> None:
+def _concept(codings: list[Coding], entries: Iterable[CodeEntry]) -> Coding | None:
+    wanted = {(e.system, e.code) for e in entries}
+    return next((c for c in codings if (c.system, c.code) in wanted), None) or next(
+        iter(codings), None
+    )
+
+
+def procedure_findings(
+    col: Collector, ref: str, resource: Any, entries: tuple[CodeEntry, ...]
+) -> None:
     status = resource.get("status")
     if status in _IGNORED_PROCEDURE:
         col.skip(ref, f"status {status}")
         return
-    concept = None
-    for coding in codings_of([*as_list(resource.get("category")), *as_list(resource.get("code"))]):
-        if col.index.match(coding.system, coding.code):
-            concept = coding
-            break
+    lists = {e.list_name for e in entries}
+    codings = codings_of(resource.get("code"))
     when = _performed(resource)
-    weeks = col.options.surgery_window_weeks
-    in_window = when is not None and when >= col.since(weeks=weeks) and when <= col.now
-    eligible = status == _DONE and in_window
-    if status != _DONE:
-        reason = f"procedure status {status}"
-    elif when is None:
-        reason = "surgery without a performed date"
-    elif not in_window:
-        reason = f"surgery older than {weeks} weeks"
-    else:
-        reason = f"surgery within {weeks} weeks; general or regional anaesthesia not recorded"
+    done = status == _DONE and when is not None and when <= col.now
     ev = Evidence(
         reference=ref,
-        concept=concept,
-        value=next((c.display for c in codings_of(resource.get("code")) if c.display), None),
+        concept=_concept(codings, entries),
+        value=next((c.display for c in codings if c.display), None),
         time=when,
         asserter=reference_of(resource.get("asserter")) or reference_of(resource.get("recorder")),
         encounter=reference_of(resource.get("encounter")),
     )
+    if ANAESTHESIA_LIST in lists and done and when is not None:
+        col.anaesthesia_days.add(when.date())
+    if IMMOBILISATION_LIST in lists and done:
+        col.immobilisations.append(ev)
+    if CANCER_TREATMENT_LIST in lists:
+        _cancer_treatment(col, ev, when, done, f"procedure status {status}")
+    if DELIVERY_LIST in lists:
+        weeks = col.options.postpartum_weeks
+        recent = done and when is not None and when >= col.since(weeks=weeks)
+        why = None if recent else f"delivery not within {weeks} weeks"
+        note = f"postpartum: delivery within {weeks} weeks"
+        col.findings.append(
+            Finding(F.PREGNANCY, State.PRESENT, ev._replace(note=note), recent, when, why)
+        )
+    if lists & {MAJOR_SURGERY_LIST, SURGERY_CATEGORY_LIST}:
+        _surgery(col, ev, status, when, major=MAJOR_SURGERY_LIST in lists)
+
+
+def _surgery(
+    col: Collector, ev: Evidence, status: str | None, when: datetime | None, *, major: bool
+) -> None:
+    weeks = col.options.surgery_window_weeks
+    in_window = when is not None and col.since(weeks=weeks) <= when <= col.now
+    eligible = status == _DONE and in_window
+    if status != _DONE:
+        reason: str | None = f"procedure status {status}"
+    elif when is None:
+        reason = "surgery without a performed date"
+    elif not in_window:
+        reason = f"surgery older than {weeks} weeks"
+    elif major:
+        reason = None
+    else:
+        reason = f"surgery within {weeks} weeks; general or regional anaesthesia not recorded"
+    state = State.PRESENT if major else State.UNKNOWN
+    if major and eligible:
+        ev = ev._replace(note=INFERRED)
+    col.findings.append(Finding(F.RECENT_MAJOR_SURGERY, state, ev, eligible, when, reason))
+
+
+def _cancer_treatment(
+    col: Collector, ev: Evidence, when: datetime | None, done: bool, status: str
+) -> None:
+    months = col.options.cancer_treatment_months
+    recent = when is not None and col.now - timedelta(days=30.4 * months) <= when <= col.now
+    eligible = done and recent
+    why = None if eligible else (status if not done else f"treatment not within {months} months")
+    note = f"cancer treatment within {months} months"
     col.findings.append(
-        Finding(FeatureName.RECENT_MAJOR_SURGERY, State.UNKNOWN, ev, eligible, when, reason)
+        Finding(F.ACTIVE_CANCER, State.PRESENT, ev._replace(note=note), eligible, when, why)
     )
 
 
+def settle(col: Collector) -> None:
+    """What needs more than one resource: anaesthesia recorded the same day as a surgical
+    procedure, and a lower-limb fracture with an immobilisation (recent plaster)."""
+    for position, finding in enumerate(col.findings):
+        time = finding.evidence.time
+        if (
+            finding.feature == F.RECENT_MAJOR_SURGERY
+            and finding.state is State.UNKNOWN
+            and finding.eligible
+            and time is not None
+            and time.date() in col.anaesthesia_days
+        ):
+            note = "general or regional anaesthesia recorded the same day"
+            col.findings[position] = finding._replace(
+                state=State.PRESENT, evidence=finding.evidence._replace(note=note), reason=None
+            )
+    _plaster(col)
+
+
+def _plaster(col: Collector) -> None:
+    since = col.since(weeks=col.options.surgery_window_weeks)
+    fractures = [ev for ev, when, current in col.fractures if current or (when and when >= since)]
+    if not fractures:
+        return
+    casts = [ev for ev in col.immobilisations if ev.time is not None and ev.time >= since]
+    if casts:
+        note = "lower-limb fracture with immobilisation: recent plaster immobilisation"
+        for ev in (*fractures, *casts):
+            col.findings.append(
+                Finding(
+                    F.PARALYSIS_OR_PLASTER, State.PRESENT, ev._replace(note=note), True, ev.time
+                )
+            )
+        return
+    why = "lower-limb fracture recorded; no immobilisation or cast recorded"
+    for ev in fractures:
+        col.findings.append(Finding(F.PARALYSIS_OR_PLASTER, State.UNKNOWN, ev, True, ev.time, why))
+
+
 def _start(resource: Any) -> datetime | None:
-    starts = [to_datetime(resource.get("authoredOn"))]
+    period = resource.get("effectivePeriod")
+    starts = [
+        to_datetime(resource.get("authoredOn")),
+        to_datetime(resource.get("effectiveDateTime")),
+        to_datetime(field_of(period, "start")),
+    ]
     for dosage in resource.get("dosageInstruction") or []:
         repeat = field_of(dosage.get("timing"), "repeat")
         starts.append(to_datetime(field_of(field_of(repeat, "boundsPeriod"), "start")))
@@ -81,28 +193,50 @@ def _start(resource: Any) -> datetime | None:
     return min(found) if found else None
 
 
-def medication_findings(
-    col: Collector, ref: str, resource: Any, entries: tuple[CodeEntry, ...]
-) -> None:
-    status, intent = resource.get("status"), resource.get("intent")
-    start = _start(resource)
+def _current(col: Collector, resource_type: str, resource: Any) -> tuple[bool, str | None]:
+    status = resource.get("status")
+    if resource_type == "MedicationStatement":
+        period = resource.get("effectivePeriod")
+        taken = to_datetime(field_of(period, "end")) or to_datetime(
+            resource.get("effectiveDateTime")
+        )
+        current = status in _CURRENT_STATEMENT or (status == "completed" and col.recent(taken))
+        return current, None if current else f"MedicationStatement status {status}"
+    intent = resource.get("intent")
     authored = to_datetime(resource.get("authoredOn"))
     current = status in _CURRENT_MED or (status == "completed" and col.recent(authored))
     eligible = current and intent in _ORDER_INTENTS
-    reason = None if eligible else f"MedicationRequest status {status}, intent {intent}"
-    codings = codings_of(resource.get("medicationCodeableConcept"))
+    return eligible, None if eligible else f"MedicationRequest status {status}, intent {intent}"
+
+
+def medication_findings(
+    col: Collector,
+    ref: str,
+    resource_type: str,
+    resource: Any,
+    entries: tuple[CodeEntry, ...],
+    codings: list[Coding],
+) -> None:
+    """``codings``: the drug's codings (its own concept, or the referenced Medication's code)."""
+    start = _start(resource)
+    eligible, reason = _current(col, resource_type, resource)
+    requester = resource.get("requester") or resource.get("informationSource")
     for entry in {e.list_name: e for e in entries}.values():
-        if entry.list_name not in (FeatureName.ANTICOAGULANT, FeatureName.HORMONAL_CONTRACEPTION):
-            continue
         concept = next((c for c in codings if c.system == entry.system), None)
         ev = Evidence(
             reference=ref,
             concept=concept or Coding(entry.system, entry.code, entry.display),
-            value=f"status {status}",
+            value=f"status {resource.get('status')}",
             time=start,
-            asserter=reference_of(resource.get("requester")),
-            encounter=reference_of(resource.get("encounter")),
+            asserter=reference_of(requester),
+            encounter=reference_of(resource.get("encounter") or resource.get("context")),
         )
+        if entry.list_name == CANCER_TREATMENT_LIST:
+            given = resource.get("status") in _GIVEN
+            _cancer_treatment(col, ev, start, given, f"status {resource.get('status')}")
+            continue
+        if entry.list_name not in (F.ANTICOAGULANT, F.HORMONAL_CONTRACEPTION):
+            continue
         col.findings.append(Finding(entry.list_name, State.PRESENT, ev, eligible, start, reason))
-        if entry.list_name == FeatureName.ANTICOAGULANT and eligible and start is not None:
+        if entry.list_name == F.ANTICOAGULANT and eligible and start is not None:
             col.anticoagulant_starts.append(start)

@@ -32,6 +32,7 @@ from typing import Any
 
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure
@@ -116,6 +117,20 @@ _READ: dict[str, tuple[type[Any], tuple[str, ...]]] = {
             "dosageInstruction",
         ),
     ),
+    "MedicationStatement": (
+        MedicationStatement,
+        (
+            *_COMMON,
+            "context",
+            "status",
+            "medicationCodeableConcept",
+            "medicationReference",
+            "effectiveDateTime",
+            "effectivePeriod",
+            "dateAsserted",
+            "informationSource",
+        ),
+    ),
     "ServiceRequest": (
         ServiceRequest,
         (*_COMMON, "status", "intent", "code", "authoredOn", "requester", "bodySite"),
@@ -182,10 +197,10 @@ def validate_r4b(raw: Mapping[str, Any], view: str | None = None) -> dict[str, A
 
 
 def _validate_r4b(resource_type: str, model: Any, trimmed: dict[str, Any]) -> dict[str, Any]:
-    if resource_type == "MedicationRequest" and not (
+    if resource_type.startswith("Medication") and not (
         "medicationCodeableConcept" in trimmed or "medicationReference" in trimmed
     ):
-        raise InvalidResource("MedicationRequest without medication[x]")
+        raise InvalidResource(f"{resource_type} without medication[x]")
     try:
         validated = model.model_validate(trimmed)
     except ValidationError as exc:
