@@ -7,6 +7,6 @@ engine the hooks use (``cds.smart.assess``), asks only for what is undocumented,
 scope saves one Observation per answer (``cds.smart.answers``). ``/app/demo`` shows the cards for
 a fixture bundle without an EHR (only with ``CDS_AUTH=off``).
 
-Nothing here is imported by ``cds.triage`` except ``cds.smart.link``, which imports only the card
-models, so this package stays out of the hooks' import graph.
+Nothing here is imported by ``cds.triage`` except ``cds.smart.link`` (the card models and the
+settings only), so the rest of this package stays out of the hooks' import graph.
 """

@@ -11,8 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cards.models import Link
+from cds.settings import Settings
+
+if TYPE_CHECKING:
+    from cds.triage.wells import WellsResult
 
 LINK_LABEL = "Assess the undocumented Wells criteria"
 MAX_CONTEXT_CHARS = 1000  # appContext is passed through the EHR and the token response
@@ -46,6 +51,38 @@ def assessment_link(
         type="smart",
         appContext=json.dumps(context, separators=(",", ":")),
     )
+
+
+def launch_url(settings: Settings) -> str | None:
+    """The link target: ``CDS_SMART_LAUNCH_URL``, else ``CDS_PUBLIC_URL`` + ``/app/launch``."""
+    if settings.smart_launch_url:
+        return settings.smart_launch_url
+    if settings.public_url:
+        return settings.public_url.rstrip("/") + "/app/launch"
+    return None
+
+
+def wells_links(settings: Settings, card: str, wells: WellsResult | None) -> list[Link]:
+    """The assessment link for a card whose Wells decision undocumented criteria could change.
+
+    That is a Wells range straddling the threshold (``unknown_could_change``), or a "likely"
+    that a recorded but unasserted alternative diagnosis would turn into "unlikely"
+    (``alternative_flips``). The clinician's alternative-diagnosis judgement is asked whenever
+    no asserted diagnosis already counts. A card already decided gets no link.
+    """
+    if wells is None or not (wells.unknown_could_change or wells.alternative_flips):
+        return []
+    undocumented = [criterion.key for criterion in wells.unknown]
+    if not wells.alternative_applied:
+        undocumented.append("alternative_diagnosis")
+    leg = wells.leg.value if wells.leg is not None else None
+    link = assessment_link(
+        launch_url(settings),
+        card=card,
+        leg=leg if leg in ("left", "right") else None,
+        undocumented=undocumented,
+    )
+    return [link] if link is not None else []
 
 
 def read_app_context(text: object) -> AppContext:
