@@ -28,7 +28,7 @@ from cds.fhir_client import FhirClient, make_http_client
 from cds.handlers import OrjsonResponse, install_error_handlers
 from cds.logging import configure_logging, quiet_url_loggers
 from cds.middleware import BodyLimitMiddleware, RequestLogMiddleware
-from cds.routes import install_routes
+from cds.routes import router
 from cds.security import (
     JwtVerifier,
     SqlJtiCache,
@@ -99,12 +99,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.cds = None
     app.state.services = services
     install_error_handlers(app)
-    install_routes(app)
+    app.include_router(router)
     # add_middleware: the last added runs first. Body limit innermost of ours, then security
     # headers and CORS (so 413 answers carry them), then the log line / catch-all outermost.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     add_security_middleware(app, settings)
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, routes=router.routes)
     return app
 
 

@@ -29,7 +29,7 @@ from cds.errors import (
     operation_outcome,
     status_for,
 )
-from cds.middleware import log_fields
+from cds.middleware import log_fields, note_error
 
 FHIR_JSON = "application/fhir+json"
 
@@ -70,7 +70,7 @@ class OrjsonRoute(APIRoute):
 
 def error_response(error: CdsError, request: Request | None = None) -> Response:
     if request is not None:
-        log_fields(request.scope).setdefault("error", type(error).__name__)
+        note_error(request.scope, error)
     return OutcomeResponse(
         operation_outcome(error.issues), status_code=status_for(error), headers=error.headers()
     )

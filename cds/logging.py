@@ -32,6 +32,7 @@ ALLOWED_FIELDS = (
     "fetched",
     "feedback_items",
     "error",
+    "reason",  # why a 401/403/503 was answered (a rule's message, never a token or a value)
     "where",
 )
 

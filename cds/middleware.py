@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cds.errors import CdsError, Issue, PayloadTooLarge, operation_outcome, status_for
@@ -35,7 +37,22 @@ def log_fields(scope: Scope) -> dict[str, Any]:
     return fields
 
 
-async def send_outcome(send: Send, error: CdsError) -> None:
+# Statuses an EHR may show its user as "no advice" (a failed discovery reads as "All clear!"):
+# the log line says why, so the operator can find it. Their messages name a rule, never a value.
+REASON_STATUSES = frozenset({401, 403, 503})
+
+
+def note_error(scope: Scope, error: CdsError) -> None:
+    """Put the error's type (and, for 401/403/503, its message) on the request's log line."""
+    fields = log_fields(scope)
+    fields.setdefault("error", type(error).__name__)
+    if status_for(error) in REASON_STATUSES:
+        fields.setdefault("reason", error.message)
+
+
+async def send_outcome(scope: Scope, send: Send, error: CdsError) -> None:
+    """Answer with the error's OperationOutcome from ASGI middleware (routes use the handlers)."""
+    note_error(scope, error)
     body = orjson.dumps(operation_outcome(error.issues))
     headers = [
         (b"content-type", b"application/fhir+json"),
@@ -47,8 +64,11 @@ async def send_outcome(send: Send, error: CdsError) -> None:
 
 
 class RequestLogMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """``routes``: the app's own, to name the endpoint of a request answered before routing."""
+
+    def __init__(self, app: ASGIApp, *, routes: Sequence[BaseRoute] = ()) -> None:
         self.app = app
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,12 +96,11 @@ class RequestLogMiddleware:
                 error = CdsError(
                     "internal error", issues=[Issue("internal error", code="exception")]
                 )
-                await send_outcome(send, error)
+                await send_outcome(scope, send, error)
         finally:
-            route = scope.get("route")
             fields.update(
                 method=scope.get("method"),
-                route=getattr(route, "path", None) or "unmatched",
+                route=_route_path(scope, self.routes),
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )
@@ -129,11 +148,22 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        log_fields(scope)["error"] = "PayloadTooLarge"
         error = PayloadTooLarge(
             f"request body is larger than {self.max_bytes} bytes (CDS_MAX_BODY_BYTES)"
         )
-        await send_outcome(send, error)
+        await send_outcome(scope, send, error)
+
+
+def _route_path(scope: Scope, routes: Sequence[BaseRoute]) -> str:
+    """The route template this request was for, even when middleware answered before routing.
+
+    Authentication answers before the router runs, so ``scope["route"]`` is unset for a 401;
+    the log line still names the endpoint (a template: no request data).
+    """
+    route = scope.get("route")
+    if route is None:
+        route = next((r for r in routes if r.matches(scope)[0] is not Match.NONE), None)
+    return getattr(route, "path", None) or "unmatched"
 
 
 def _where(exc: BaseException) -> str:

@@ -3,17 +3,14 @@
 Each service has its own POST route with its hook's request model, so validation (wrong hook,
 missing context field, non-UUID hookInstance) is pydantic's and /docs shows the real context of
 each hook. Routes raise ``cds.errors``; ``cds.handlers`` renders them. Every route that touches
-data is authenticated (the JWT check, active when ``CDS_AUTH=on``) before anything else: by the
-route class (``AuthFirstRoute``) before the body is read, then ``CallerDep`` or, on the service
-routes, ``cds.state.authenticated``.
+data takes its caller from ``CallerDep`` (``cds.state.authenticated``): with ``CDS_AUTH=on`` the
+caller was verified by ``cds.security.AuthenticationMiddleware`` before the body was read.
+``create_app`` includes ``router``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Any
-
-from fastapi import APIRouter, FastAPI, Request, Response
 
 from cards.models import CdsResponse
 from cds.engine import CallSummary
@@ -30,45 +27,12 @@ from cds.hooks import (
     PatientViewRequest,
 )
 from cds.middleware import log_fields
+from cds.security import VerifiedClient
 from cds.services import get_service, service_id_for
-from cds.state import (
-    CallerDep,
-    ServiceDep,
-    StateDep,
-    authenticate,
-    authenticated,
-    get_state,
-)
+from cds.state import AppState, CallerDep, ServiceDep, StateDep
+from fastapi import APIRouter, Request, Response
 
-
-class AuthFirstRoute(OrjsonRoute):
-    """Authenticates (``cds.state.authenticate``) before FastAPI reads and parses the body."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def authenticated_handler(request: Request) -> Response:
-            await authenticate(request, await get_state(request))
-            return await handler(request)
-
-        return authenticated_handler
-
-
-# every data route; health only (no authentication)
-router = APIRouter(route_class=AuthFirstRoute, default_response_class=OrjsonResponse)
-open_router = APIRouter(route_class=OrjsonRoute, default_response_class=OrjsonResponse)
-
-
-def install_routes(app: FastAPI) -> None:
-    """Our routes as the app's own routes, in order: service routes, then health.
-
-    Not ``app.include_router``: FastAPI 0.165 matches an included router through a wrapper that
-    re-derives its routes' context on every request (~1,500 Python steps, 2 % of a typical call,
-    counted; issue 7). The routes carry everything an include would have added (route class,
-    default response class; no prefix, tags or dependencies at include time), and the OpenAPI
-    document is the same (``tests/service/test_discovery.py``).
-    """
-    app.router.routes.extend([*router.routes, *open_router.routes])
+router = APIRouter(route_class=OrjsonRoute, default_response_class=OrjsonResponse)
 
 
 _OUTCOME: dict[str, Any] = {
@@ -93,7 +57,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@open_router.get("/health", tags=["operations"])
+@router.get("/health", tags=["operations"])
 async def health(state: StateDep) -> dict[str, str]:
     """Liveness/readiness for orchestration: 200 once the lifespan has started, else 503."""
     return {"status": "ok", "auth": state.settings.auth}
@@ -111,8 +75,13 @@ async def discovery(state: StateDep, _caller: CallerDep) -> Response:
     return OrjsonResponse(body.to_json_dict())
 
 
-async def _call(request: Request, service_id: str, body: HookRequest) -> Response:
-    state, caller = authenticated(request)
+async def _call(
+    request: Request,
+    state: AppState,
+    caller: VerifiedClient | None,
+    service_id: str,
+    body: HookRequest,
+) -> Response:
     service = get_service(state.services, service_id)
     fields = log_fields(request.scope)
     fields.update(service=service.id, hookInstance=str(body.hookInstance))
@@ -137,21 +106,27 @@ _SERVICE_ROUTE: dict[str, Any] = {
 
 
 @router.post(f"/cds-services/{service_id_for('patient-view')}", **_SERVICE_ROUTE)
-async def patient_view(request: Request, body: PatientViewRequest) -> Response:
+async def patient_view(
+    request: Request, body: PatientViewRequest, state: StateDep, caller: CallerDep
+) -> Response:
     """Calf-pain triage when a chart is opened (hook ``patient-view``)."""
-    return await _call(request, service_id_for("patient-view"), body)
+    return await _call(request, state, caller, service_id_for("patient-view"), body)
 
 
 @router.post(f"/cds-services/{service_id_for('order-select')}", **_SERVICE_ROUTE)
-async def order_select(request: Request, body: OrderSelectRequest) -> Response:
+async def order_select(
+    request: Request, body: OrderSelectRequest, state: StateDep, caller: CallerDep
+) -> Response:
     """Calf-pain triage while orders are selected (hook ``order-select``)."""
-    return await _call(request, service_id_for("order-select"), body)
+    return await _call(request, state, caller, service_id_for("order-select"), body)
 
 
 @router.post(f"/cds-services/{service_id_for('order-sign')}", **_SERVICE_ROUTE)
-async def order_sign(request: Request, body: OrderSignRequest) -> Response:
+async def order_sign(
+    request: Request, body: OrderSignRequest, state: StateDep, caller: CallerDep
+) -> Response:
     """Calf-pain triage before orders are signed (hook ``order-sign``)."""
-    return await _call(request, service_id_for("order-sign"), body)
+    return await _call(request, state, caller, service_id_for("order-sign"), body)
 
 
 @router.post("/cds-services/{service_id}", responses=_ERRORS, include_in_schema=False)

@@ -35,7 +35,11 @@ class Settings(BaseSettings):
     auth: Literal["on", "off"] = "on"
     trusted_clients: list[TrustedClient] = Field(default_factory=list)
     fhir_allowlist: list[str] = Field(default_factory=list)  # FHIR base URLs when auth is off
-    public_url: str | None = None  # externally visible base URL, for the JWT `aud` check
+    # The base URL EHRs call us at (with any path prefix a proxy strips): a token's `aud` must be
+    # it plus the path called. Required with auth on; never derived from request headers.
+    public_url: str | None = None
+    accepted_base_urls: list[str] = Field(default_factory=list)  # other names we are called by
+    forwarded_allow_ips: list[str] = Field(default_factory=list)  # proxies whose X-Forwarded-* hold
     jwt_leeway_seconds: int = 60
     jwt_max_lifetime_seconds: int = 3600
     jwks_cache_seconds: int = 300

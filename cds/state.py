@@ -16,8 +16,8 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine as DbEngine
 
 from cds.engine import Engine
-from cds.errors import ServiceUnavailable
-from cds.security import JwtVerifier, VerifiedClient, authenticate_request
+from cds.errors import AuthenticationFailed, ServiceUnavailable
+from cds.security import CALLER_KEY, JwtVerifier, VerifiedClient
 from cds.services import CdsService, get_service
 from cds.settings import Settings
 from cds.storage.feedback import FeedbackStore
@@ -50,38 +50,22 @@ async def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-_CALLER = "cds.caller"
+async def authenticated(request: Request, state: StateDep) -> VerifiedClient | None:
+    """The caller of this request; None only when ``CDS_AUTH=off``.
 
-
-async def authenticate(request: Request, state: StateDep) -> VerifiedClient | None:
-    """The authentication seam: the caller's verified JWT (None only when CDS_AUTH=off).
-
-    Verified once per request (a second check would see its own ``jti`` as a replay): the route
-    class (``cds.routes.AuthFirstRoute``) calls this before the body is read, so an
-    unauthenticated caller gets 401 before anything of its body is parsed.
+    Verification itself happens once, in ``cds.security.AuthenticationMiddleware``, before the
+    body is read; this dependency hands its result to the route. A data route that the
+    middleware did not verify (an exempt path, by mistake) fails closed with 401.
     """
-    if _CALLER in request.scope:
-        cached: VerifiedClient | None = request.scope[_CALLER]
-        return cached
-    caller = await authenticate_request(request, state.verifier, state.settings)
-    request.scope[_CALLER] = caller
+    if state.settings.auth == "off":
+        return None
+    caller = request.scope.get(CALLER_KEY)
+    if not isinstance(caller, VerifiedClient):
+        raise AuthenticationFailed("the request was not authenticated")
     return caller
 
 
-CallerDep = Annotated[VerifiedClient | None, Depends(authenticate)]
-
-
-def authenticated(request: Request) -> tuple[AppState, VerifiedClient | None]:
-    """State and caller of a request that ``cds.routes.AuthFirstRoute`` has authenticated.
-
-    The service routes (the hot path) read them here rather than through ``StateDep`` /
-    ``CallerDep``: the route class has already resolved both, and FastAPI's dependency
-    resolution costs ~25 us a call (issue 7). Neither dependency adds anything to OpenAPI.
-    """
-    if _CALLER not in request.scope:  # a route outside AuthFirstRoute: a programming error
-        raise RuntimeError("request was not authenticated by AuthFirstRoute")
-    state: AppState = request.app.state.cds
-    return state, request.scope[_CALLER]
+CallerDep = Annotated[VerifiedClient | None, Depends(authenticated)]
 
 
 async def service_from_path(service_id: str, state: StateDep) -> CdsService:

@@ -1,9 +1,9 @@
 """Security layer: who may call us (JWT), whom we may call (SSRF guard), what leaves.
 
 Wiring, all in ``create_app``: build one ``JwtVerifier`` (with ``SqlJtiCache`` on the shared
-engine) when ``CDS_AUTH=on``; ``add_security_middleware`` installs ``AuthenticationMiddleware``
-(JWT checked before the body is read) and every route also depends on ``authenticate_request``
-(same verification, cached in the ASGI scope). Call ``check_fhir_server`` before any outbound
+engine) when ``CDS_AUTH=on``; ``add_security_middleware`` installs ``AuthenticationMiddleware``,
+the one place a caller is verified (before the body is read); routes take the result through
+the ``cds.state.authenticated`` dependency. Call ``check_fhir_server`` before any outbound
 FHIR request and ``check_next_link`` before following a page; ``warn_if_auth_off`` at start-up;
 ``install_log_redaction`` once.
 """
@@ -12,7 +12,7 @@ from cds.security.jti import JtiCache, MemoryJtiCache, SqlJtiCache
 from cds.security.jwks import JwksCache
 from cds.security.outbound import allowed_fhir_bases, check_fhir_server, check_next_link
 from cds.security.redaction import RedactingFilter, install_log_redaction, redact
-from cds.security.urls import UnsafeUrl, audience_for, same_origin, url_within
+from cds.security.urls import UnsafeUrl, audience_bases, audiences_for, same_origin, url_within
 from cds.security.verifier import (
     ASYMMETRIC_ALGORITHMS,
     JwtVerifier,
@@ -24,7 +24,6 @@ from cds.security.web import (
     AuthenticationMiddleware,
     SecurityHeadersMiddleware,
     add_security_middleware,
-    authenticate_request,
     warn_if_auth_off,
 )
 
@@ -43,8 +42,8 @@ __all__ = [
     "VerifiedClient",
     "add_security_middleware",
     "allowed_fhir_bases",
-    "audience_for",
-    "authenticate_request",
+    "audience_bases",
+    "audiences_for",
     "check_fhir_server",
     "check_next_link",
     "install_log_redaction",

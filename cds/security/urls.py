@@ -76,14 +76,40 @@ def url_within(url: str, base: str) -> bool:
     return path.rstrip("/") == prefix or path.startswith(prefix + "/")
 
 
-def audience_for(request_url: str, settings: Settings) -> str:
-    """The exact URL the client must name in ``aud`` (spec: "the URL of the endpoint called").
+def audience_bases(settings: Settings) -> tuple[str, ...]:
+    """Base URLs a token's ``aud`` may start with: ``CDS_PUBLIC_URL``, ``CDS_ACCEPTED_BASE_URLS``.
 
-    Behind a proxy the app sees an internal URL, so ``CDS_PUBLIC_URL`` (the externally visible
-    base, including any path prefix the proxy strips) replaces scheme, host and port. The query
-    string is never part of the endpoint URL.
+    Configuration only. The request's own idea of its URL comes from the caller (``Host``,
+    ``X-Forwarded-*``), so a token minted for another service would match whatever host its
+    sender claimed. With auth on and no base URL configured the service cannot check ``aud`` at
+    all: ``ValueError`` with a message that names the setting, raised at start-up.
     """
-    parts = urlsplit(request_url)
-    if settings.public_url:
-        return settings.public_url.rstrip("/") + "/" + parts.path.lstrip("/")
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    bases = [url for url in (settings.public_url, *settings.accepted_base_urls) if url]
+    if settings.auth == "on" and not bases:
+        raise ValueError(
+            "CDS_AUTH=on needs CDS_PUBLIC_URL: the base URL EHRs call this service at (for "
+            "example https://cds.example.org, with any path prefix a proxy strips). It is the "
+            "expected start of the JWT 'aud' claim, which is never taken from request headers. "
+            "A service reachable under several names lists the others in CDS_ACCEPTED_BASE_URLS."
+        )
+    out: list[str] = []
+    for url in bases:
+        try:
+            parse_origin(url)
+        except UnsafeUrl as exc:
+            raise ValueError(
+                f"CDS_PUBLIC_URL / CDS_ACCEPTED_BASE_URLS entry {url!r}: {exc}"
+            ) from exc
+        if urlsplit(url).query:
+            raise ValueError(f"CDS_PUBLIC_URL / CDS_ACCEPTED_BASE_URLS entry {url!r} has a query")
+        out.append(url.rstrip("/"))
+    return tuple(out)
+
+
+def audiences_for(path: str, bases: tuple[str, ...]) -> frozenset[str]:
+    """The exact URLs a client may name in ``aud`` (spec: "the URL of the endpoint called").
+
+    A configured base (which includes any path prefix the proxy strips) plus the path the
+    request arrived at; the query string is never part of the endpoint URL.
+    """
+    return frozenset(base + "/" + path.lstrip("/") for base in bases)

@@ -94,7 +94,7 @@ class JwtVerifier:
             if c.jwks is not None
         }
 
-    async def verify(self, authorization: str | None, audience: str) -> VerifiedClient:
+    async def verify(self, authorization: str | None, audiences: frozenset[str]) -> VerifiedClient:
         token = self._bearer(authorization)
         header, unverified = self._peek(token)
         alg, kid = self._check_header(header)
@@ -103,7 +103,7 @@ class JwtVerifier:
             raise AuthenticationFailed(f"algorithm {alg} is not allowed for this issuer")
         jwk = await self._key(client, header, kid)
         payload = self._verify_signature(token, jwk, alg)
-        expires_at = self._check_claims(payload, client, audience)
+        expires_at = self._check_claims(payload, client, audiences)
         jti = payload["jti"]
         # Remember the jti for as long as the token could still be accepted (exp + leeway).
         horizon = expires_at + timedelta(seconds=self._leeway)
@@ -230,7 +230,7 @@ class JwtVerifier:
         return payload
 
     def _check_claims(
-        self, payload: dict[str, Any], client: TrustedClient, audience: str
+        self, payload: dict[str, Any], client: TrustedClient, audiences: frozenset[str]
     ) -> datetime:
         now = self._clock().timestamp()
         exp = _number(payload, "exp")
@@ -251,7 +251,7 @@ class JwtVerifier:
         auds = [aud] if isinstance(aud, str) else aud
         if not isinstance(auds, list) or not all(isinstance(a, str) for a in auds):
             raise AuthenticationFailed("token claim 'aud' must be a string or array of strings")
-        if audience not in auds:
+        if audiences.isdisjoint(auds):
             raise AuthenticationFailed("audience does not match this endpoint")
         if payload.get("iss") != client.iss:
             raise AuthenticationFailed("issuer is not a trusted client")

@@ -8,18 +8,19 @@ is refused at start-up rather than silently "fixed", so a wrong deployment fails
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cds.errors import AuthenticationFailed, CdsError, ServiceUnavailable, operation_outcome
-from cds.security.urls import audience_for
-from cds.security.verifier import JwtVerifier, VerifiedClient
+from cds.errors import AuthenticationFailed, ServiceUnavailable
+from cds.middleware import send_outcome
+from cds.security.urls import audience_bases, audiences_for
+from cds.security.verifier import JwtVerifier
 from cds.settings import Settings
 
 API_HEADERS: dict[str, str] = {
@@ -34,31 +35,9 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
 CALLER_KEY = "cds.caller"  # ASGI scope key holding the VerifiedClient of this request
-EXEMPT_PATHS = ("/health", "/openapi.json")  # plus the app's docs pages
-
-
-async def authenticate_request(
-    request: Request, verifier: JwtVerifier | None, settings: Settings
-) -> VerifiedClient | None:
-    """Verify the caller of this request once; None only when ``CDS_AUTH=off``.
-
-    Raises ``AuthenticationFailed`` (401), or ``ServiceUnavailable`` (503) when the issuer's JWKS
-    endpoint is unreachable and no key set is cached (the token may be valid; the caller
-    retries). The expected ``aud`` is this endpoint's exact URL. The
-    result is kept in the ASGI scope, so ``AuthenticationMiddleware`` (which runs before the body
-    is read) and a route dependency calling this again share one verification (one ``jti`` use).
-    """
-    if settings.auth == "off":
-        return None
-    if CALLER_KEY in request.scope:
-        caller: VerifiedClient = request.scope[CALLER_KEY]
-        return caller
-    if verifier is None:
-        raise RuntimeError("CDS_AUTH=on but no JwtVerifier was created")
-    audience = audience_for(str(request.url), settings)
-    caller = await verifier.verify(request.headers.get("authorization"), audience)
-    request.scope[CALLER_KEY] = caller
-    return caller
+# Where EHRs call us: discovery, the services, feedback and its summaries. Health, the API docs
+# and the SMART app (its own OAuth session) are elsewhere.
+PROTECTED_PREFIXES = ("/cds-services", "/feedback")
 
 
 VerifierSource = Callable[[Scope], JwtVerifier | None]
@@ -73,14 +52,17 @@ def verifier_from_app_state(scope: Scope) -> JwtVerifier | None:
 
 
 class AuthenticationMiddleware:
-    """Rejects an unauthenticated request before its body is read, parsed or routed.
+    """The one place a caller is verified: before the body is read, parsed or routed.
 
     A FastAPI dependency runs only after the body has been read and parsed as JSON, so an
     anonymous caller could make us read and parse megabytes and learn how we validate. Here the
-    JWT is checked first; a 401 (503 while the issuer's JWKS is unreachable) OperationOutcome is
-    sent without touching the body. Exempt:
-    health and the API docs. Before the lifespan has built the verifier, requests pass through
-    (the route then answers 503); with ``CDS_AUTH=off`` everything passes.
+    JWT is checked first and the ``VerifiedClient`` is put in the scope (``CALLER_KEY``), where
+    the routes' dependency (``cds.state.authenticated``) takes it; a 401 (503 while the issuer's
+    JWKS is unreachable) OperationOutcome is sent without touching the body. The expected ``aud``
+    is a configured base URL plus the path called (``audience_bases``), never anything the
+    request says about its own host. Only paths under ``PROTECTED_PREFIXES`` are checked here;
+    a route elsewhere that asks for the caller gets 401 from the dependency (fail closed). Before
+    the lifespan has built the verifier, requests pass through (the route then answers 503).
     """
 
     def __init__(
@@ -89,19 +71,16 @@ class AuthenticationMiddleware:
         *,
         settings: Settings,
         verifier_source: VerifierSource = verifier_from_app_state,
-        exempt: tuple[str, ...] = EXEMPT_PATHS,
     ) -> None:
         self.app = app
-        self.settings = settings
+        self.bases = audience_bases(settings)
         self.verifier_source = verifier_source
-        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
-            or self.settings.auth == "off"
             or scope.get("method") == "OPTIONS"  # CORS preflight carries no credentials
-            or _under(scope.get("path", ""), self.exempt)
+            or not _under(scope.get("path", ""), PROTECTED_PREFIXES)
         ):
             await self.app(scope, receive, send)
             return
@@ -109,27 +88,18 @@ class AuthenticationMiddleware:
         if verifier is None:
             await self.app(scope, receive, send)
             return
+        authorization = Headers(scope=scope).get("authorization")
         try:
-            await authenticate_request(Request(scope), verifier, self.settings)
+            caller = await verifier.verify(authorization, audiences_for(scope["path"], self.bases))
         except (AuthenticationFailed, ServiceUnavailable) as exc:  # 401, or 503: issuer's JWKS down
-            await _send_outcome(send, exc)
+            await send_outcome(scope, send, exc)
             return
+        scope[CALLER_KEY] = caller
         await self.app(scope, receive, send)
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == p or path.startswith(p + "/") for p in prefixes)
-
-
-async def _send_outcome(send: Send, error: CdsError) -> None:
-    body = json.dumps(operation_outcome(error.issues)).encode()
-    headers = [
-        (b"content-type", b"application/fhir+json"),
-        (b"content-length", str(len(body)).encode()),
-        *((k.lower().encode(), v.encode()) for k, v in error.headers().items()),
-    ]
-    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeadersMiddleware:
@@ -202,14 +172,14 @@ def add_security_middleware(
     Call once, in ``create_app``, after any middleware that must run after authentication (the
     body limit). Resulting order, outermost first: headers, CORS, authentication, then whatever
     was added before; so preflights skip authentication and 401 answers carry the headers.
+    Raises ``ValueError`` for a configuration that cannot work (no public URL with auth on, an
+    unsafe CORS list), so a wrong deployment fails at start-up.
     """
     docs = tuple(p for p in (app.docs_url, app.redoc_url) if p)
     if settings.auth == "on":
+        audience_bases(settings)  # fails now rather than at the first request
         app.add_middleware(
-            AuthenticationMiddleware,
-            settings=settings,
-            verifier_source=verifier_source,
-            exempt=(*EXEMPT_PATHS, *docs),
+            AuthenticationMiddleware, settings=settings, verifier_source=verifier_source
         )
     origins = _check_cors(settings)
     if origins:

@@ -14,7 +14,7 @@ from cds.security import JwtVerifier, MemoryJtiCache
 from cds.security.jwks import MAX_CACHE_SECONDS, MIN_CACHE_SECONDS, cache_seconds
 
 from . import tokens as t
-from .tokens import AUD, JWKS_URL, NOW, bearer, claims, sign
+from .tokens import AUDS, JWKS_URL, NOW, bearer, claims, sign
 
 JKU = "https://ehr.example.org/keys/current.json"
 
@@ -52,14 +52,14 @@ async def test_jwks_is_fetched_once_and_cached(respx_mock: respx.MockRouter) -> 
     clock = Clock()
     v = make(clock)
 
-    await v.verify(token(clock), AUD)
-    await v.verify(token(clock, "rs384"), AUD)
+    await v.verify(token(clock), AUDS)
+    await v.verify(token(clock, "rs384"), AUDS)
     clock.advance(299)
-    await v.verify(token(clock), AUD)
+    await v.verify(token(clock), AUDS)
     assert route.call_count == 1
 
     clock.advance(1)  # default CDS_JWKS_CACHE_SECONDS = 300
-    await v.verify(token(clock), AUD)
+    await v.verify(token(clock), AUDS)
     assert route.call_count == 2
 
 
@@ -70,12 +70,12 @@ async def test_cache_control_max_age_is_respected(respx_mock: respx.MockRouter) 
     )
     clock = Clock()
     v = make(clock)
-    await v.verify(token(clock), AUD)
+    await v.verify(token(clock), AUDS)
     clock.advance(3599)
-    await v.verify(token(clock), AUD)
+    await v.verify(token(clock), AUDS)
     assert route.call_count == 1
     clock.advance(1)
-    await v.verify(token(clock), AUD)
+    await v.verify(token(clock), AUDS)
     assert route.call_count == 2
 
 
@@ -108,20 +108,20 @@ async def test_unknown_kid_refreshes_once_then_is_rate_limited(
     ]
     clock = Clock()
     v = make(clock)
-    await v.verify(token(clock), AUD)
+    await v.verify(token(clock), AUDS)
 
     with pytest.raises(AuthenticationFailed, match="unknown kid"):
-        await v.verify(token(clock, kid="kid-nobody"), AUD)
+        await v.verify(token(clock, kid="kid-nobody"), AUDS)
     with pytest.raises(AuthenticationFailed, match="unknown kid"):
-        await v.verify(token(clock, "rs384"), AUD)  # rotated key, but no refetch yet
+        await v.verify(token(clock, "rs384"), AUDS)  # rotated key, but no refetch yet
     assert route.call_count == 1  # cached set was less than 30 s old: no refetch at all
 
     clock.advance(30)
-    assert (await v.verify(token(clock, "rs384"), AUD)).iss == t.ISS
+    assert (await v.verify(token(clock, "rs384"), AUDS)).iss == t.ISS
     assert route.call_count == 2
     for _ in range(5):  # a stream of forged kids does not become a flood against the EHR
         with pytest.raises(AuthenticationFailed, match="unknown kid"):
-            await v.verify(token(clock, kid="kid-forged"), AUD)
+            await v.verify(token(clock, kid="kid-forged"), AUDS)
     assert route.call_count == 2
 
 
@@ -131,7 +131,7 @@ async def test_allowlisted_jku_is_where_keys_come_from(respx_mock: respx.MockRou
     clock = Clock()
     v = make(clock, jwks_url=None, jku=[JKU])
 
-    assert (await v.verify(token(clock, "rs384", jku=JKU), AUD)).iss == t.ISS
+    assert (await v.verify(token(clock, "rs384", jku=JKU), AUDS)).iss == t.ISS
     assert jku_route.call_count == 1
 
 
@@ -141,7 +141,7 @@ async def test_jku_equal_to_the_configured_jwks_url_is_accepted(
 ) -> None:
     route = respx_mock.get(JWKS_URL).respond(json=t.jwks("es384"))
     clock = Clock()
-    assert (await make(clock).verify(token(clock, jku=JWKS_URL), AUD)).iss == t.ISS
+    assert (await make(clock).verify(token(clock, jku=JWKS_URL), AUDS)).iss == t.ISS
     assert route.call_count == 1
 
 
@@ -154,7 +154,7 @@ async def test_unlisted_jku_is_never_fetched(respx_mock: respx.MockRouter) -> No
 
     for jku in ["https://evil.test/jwks.json", JKU + "?x", JKU.upper(), JWKS_URL + "/"]:
         with pytest.raises(AuthenticationFailed, match="jku is not on the allowlist"):
-            await v.verify(token(clock, jku=jku), AUD)
+            await v.verify(token(clock, jku=jku), AUDS)
     assert not evil.called
     assert not listed.called
 
@@ -176,7 +176,7 @@ async def test_bad_jwks_responses_fail_closed(response: httpx.Response, reason: 
         evil = mock.get(url__startswith="https://evil.test/")
         clock = Clock()
         with pytest.raises(AuthenticationFailed, match=reason):
-            await make(clock).verify(token(clock), AUD)
+            await make(clock).verify(token(clock), AUDS)
         assert jwks_route.call_count == 1
         assert not evil.called  # the redirect target is never contacted
 
@@ -203,7 +203,7 @@ async def test_an_unreachable_jwks_is_a_503_not_a_401_nor_a_hang(
             route.mock(return_value=outage)
         clock = Clock()
         with pytest.raises(ServiceUnavailable, match=reason) as raised:
-            await make(clock).verify(token(clock), AUD)
+            await make(clock).verify(token(clock), AUDS)
         assert raised.value.status_code == 503
 
 
@@ -213,10 +213,10 @@ async def test_outage_keeps_the_last_good_key_set(respx_mock: respx.MockRouter) 
     route.side_effect = [httpx.Response(200, json=t.jwks("es384")), httpx.Response(503)]
     clock = Clock()
     v = make(clock)
-    await v.verify(token(clock), AUD)
+    await v.verify(token(clock), AUDS)
     clock.advance(301)
 
-    assert (await v.verify(token(clock), AUD)).iss == t.ISS
+    assert (await v.verify(token(clock), AUDS)).iss == t.ISS
     assert route.call_count == 2
 
 
@@ -231,6 +231,6 @@ async def test_private_and_encryption_keys_in_a_jwks_are_ignored(
     clock = Clock()
     v = make(clock)
     with pytest.raises(AuthenticationFailed, match="unknown kid"):
-        await v.verify(token(clock), AUD)
+        await v.verify(token(clock), AUDS)
     with pytest.raises(AuthenticationFailed, match="unknown kid"):
-        await v.verify(token(clock, "rs384"), AUD)
+        await v.verify(token(clock, "rs384"), AUDS)

@@ -9,7 +9,6 @@ import pytest
 from cds.errors import Forbidden
 from cds.security import (
     VerifiedClient,
-    audience_for,
     check_fhir_server,
     check_next_link,
     same_origin,
@@ -128,29 +127,3 @@ def test_same_origin(a: str, b: str, same: bool) -> None:
 def test_url_within_requires_whole_segments() -> None:
     assert url_within("https://a.test/r4/Patient/1", "https://a.test/r4/")
     assert not url_within("https://a.test/r4x", "https://a.test/r4")
-
-
-@pytest.mark.parametrize(
-    ("request_url", "public_url", "expected"),
-    [
-        (
-            "http://10.0.0.7:8000/cds-services/calf-pain?debug=1",
-            None,
-            "http://10.0.0.7:8000/cds-services/calf-pain",
-        ),
-        (
-            "http://10.0.0.7:8000/cds-services/calf-pain?debug=1",
-            "https://cds.example.org/",
-            "https://cds.example.org/cds-services/calf-pain",
-        ),
-        (
-            "http://internal/cds-services",
-            "https://gw.example.org/triage",
-            "https://gw.example.org/triage/cds-services",
-        ),
-    ],
-)
-def test_audience_is_the_public_endpoint_url(
-    request_url: str, public_url: str | None, expected: str
-) -> None:
-    assert audience_for(request_url, Settings(public_url=public_url)) == expected

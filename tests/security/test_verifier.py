@@ -18,7 +18,7 @@ from cds.security import JwtVerifier, MemoryJtiCache, VerifiedClient
 from cds.settings import Settings, TrustedClient
 
 from . import tokens as t
-from .tokens import AUD, ISS, NOW, bearer, claims, sign
+from .tokens import AUD, AUDS, ISS, NOW, bearer, claims, sign
 
 
 def verifier(settings: Settings | None = None) -> JwtVerifier:
@@ -39,7 +39,7 @@ async def test_recommended_algorithms_are_accepted(key_name: str, alg: str) -> N
     token = sign(claims(jti="j-1", tenant="t-1"), key_name=key_name)
     assert jwt.get_unverified_header(token)["alg"] == alg
 
-    result = await verifier().verify(bearer(token), AUD)
+    result = await verifier().verify(bearer(token), AUDS)
 
     assert result == VerifiedClient(
         iss=ISS,
@@ -58,8 +58,8 @@ async def test_es256_rs256_only_when_the_client_opts_in(key_name: str) -> None:
     opted_in = t.client(jwks=t.jwks(key_name), algorithms=["ES384", "ES256", "RS256"])
 
     with pytest.raises(AuthenticationFailed, match="not allowed for this issuer"):
-        await verifier(t.settings(default)).verify(bearer(token), AUD)
-    assert (await verifier(t.settings(opted_in)).verify(bearer(token), AUD)).iss == ISS
+        await verifier(t.settings(default)).verify(bearer(token), AUDS)
+    assert (await verifier(t.settings(opted_in)).verify(bearer(token), AUDS)).iss == ISS
 
 
 def _expired() -> str:
@@ -141,7 +141,7 @@ async def test_attacks_are_rejected_with_a_reason(
 ) -> None:
     authorization = header()
     with pytest.raises(AuthenticationFailed, match=reason) as caught:
-        await verifier().verify(authorization, AUD)
+        await verifier().verify(authorization, AUDS)
 
     assert caught.value.status_code == 401
     token = (authorization or "").removeprefix("Bearer ")
@@ -153,13 +153,13 @@ async def test_attacks_are_rejected_with_a_reason(
 async def test_replayed_jti_is_rejected_but_a_fresh_one_is_not() -> None:
     v = verifier()
     token = sign(claims(jti="once"))
-    await v.verify(bearer(token), AUD)
+    await v.verify(bearer(token), AUDS)
 
     with pytest.raises(AuthenticationFailed, match="replayed"):
-        await v.verify(bearer(token), AUD)
+        await v.verify(bearer(token), AUDS)
     with pytest.raises(AuthenticationFailed, match="replayed"):  # re-signed, same jti
-        await v.verify(bearer(sign(claims(jti="once"), key_name="rs384")), AUD)
-    assert (await v.verify(bearer(sign(claims(jti="twice"))), AUD)).jti == "twice"
+        await v.verify(bearer(sign(claims(jti="once"), key_name="rs384")), AUDS)
+    assert (await v.verify(bearer(sign(claims(jti="twice"))), AUDS)).jti == "twice"
 
 
 async def test_replay_cache_remembers_until_exp_plus_leeway() -> None:
@@ -172,7 +172,7 @@ async def test_replay_cache_remembers_until_exp_plus_leeway() -> None:
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(_no_network))
     v = JwtVerifier(t.settings(), http, Recorder(), clock=t.clock)
-    await v.verify(bearer(sign(claims(jti="r"))), AUD)
+    await v.verify(bearer(sign(claims(jti="r"))), AUDS)
 
     assert seen == [(ISS, "r", NOW + timedelta(seconds=300 + 60))]
 
@@ -185,27 +185,27 @@ async def test_iat_skew_within_leeway(skew: int, accepted: bool) -> None:
     iat = int(NOW.timestamp()) + skew
     token = sign(claims(iat=iat, exp=iat + 300))
     if accepted:
-        await verifier().verify(bearer(token), AUD)
+        await verifier().verify(bearer(token), AUDS)
     else:
         with pytest.raises(AuthenticationFailed, match="future"):
-            await verifier().verify(bearer(token), AUD)
+            await verifier().verify(bearer(token), AUDS)
 
 
 async def test_exp_just_within_leeway_is_accepted() -> None:
     exp = int(NOW.timestamp()) - 30
-    await verifier().verify(bearer(sign(claims(iat=exp - 300, exp=exp))), AUD)
+    await verifier().verify(bearer(sign(claims(iat=exp - 300, exp=exp))), AUDS)
 
 
 async def test_aud_array_containing_our_url_is_accepted() -> None:
     token = sign(claims(aud=["https://other.test/x", AUD]))
-    assert (await verifier().verify(bearer(token), AUD)).iss == ISS
+    assert (await verifier().verify(bearer(token), AUDS)).iss == ISS
 
 
 async def test_key_of_another_curve_under_the_kid_is_refused() -> None:
     # The client allows ES256, but the kid names its P-384 key: never verify across curves.
     v = verifier(t.settings(t.client(algorithms=["ES384", "ES256"])))
     with pytest.raises(AuthenticationFailed, match="not a key for ES256"):
-        await v.verify(bearer(sign(key_name="es256", kid="kid-es384")), AUD)
+        await v.verify(bearer(sign(key_name="es256", kid="kid-es384")), AUDS)
 
 
 async def test_short_rsa_key_is_refused() -> None:
@@ -215,7 +215,7 @@ async def test_short_rsa_key_is_refused() -> None:
         token = jwt.encode(claims(), weak, algorithm="RS384", headers={"kid": "weak", "typ": "JWT"})
     v = verifier(t.settings(t.client(jwks={"keys": [jwk]})))
     with pytest.raises(AuthenticationFailed, match="unusable"):
-        await v.verify(bearer(token), AUD)
+        await v.verify(bearer(token), AUDS)
 
 
 @pytest.mark.parametrize(
@@ -228,10 +228,10 @@ async def test_tenant_checked_when_configured(
     v = verifier(t.settings(t.client(tenant=configured)))
     token = bearer(sign(claims(tenant=sent)))
     if reason is None:
-        assert (await v.verify(token, AUD)).tenant == sent
+        assert (await v.verify(token, AUDS)).tenant == sent
     else:
         with pytest.raises(AuthenticationFailed, match=reason):
-            await v.verify(token, AUD)
+            await v.verify(token, AUDS)
 
 
 async def test_same_issuer_two_tenants_pick_their_own_keys() -> None:
@@ -239,10 +239,10 @@ async def test_same_issuer_two_tenants_pick_their_own_keys() -> None:
     b = t.client(tenant="b", jwks=t.jwks("rs384"), fhir_servers=["https://b.example.org/fhir"])
     v = verifier(t.settings(a, b))
 
-    got = await v.verify(bearer(sign(claims(tenant="b"), key_name="rs384")), AUD)
+    got = await v.verify(bearer(sign(claims(tenant="b"), key_name="rs384")), AUDS)
     assert got.client.fhir_servers == ["https://b.example.org/fhir"]
     with pytest.raises(AuthenticationFailed, match="unknown kid"):
-        await v.verify(bearer(sign(claims(tenant="a"), key_name="rs384")), AUD)
+        await v.verify(bearer(sign(claims(tenant="a"), key_name="rs384")), AUDS)
 
 
 @pytest.mark.parametrize(
@@ -291,7 +291,7 @@ async def test_spec_example_private_key_signs_a_token_we_accept() -> None:
     trusted = TrustedClient(
         iss=payload["iss"], jwks=public_jwks, tenant=payload["tenant"], fhir_servers=[]
     )
-    result = await verifier(t.settings(trusted)).verify(bearer(token), payload["aud"])
+    result = await verifier(t.settings(trusted)).verify(bearer(token), frozenset({payload["aud"]}))
 
     assert (result.iss, result.tenant, result.jti) == (
         "https://fhir-ehr.example.com/",

@@ -22,6 +22,11 @@ from . import tokens as t
 SANDBOX = "https://sandbox.cds-hooks.org"
 
 
+def web_settings(**values: object) -> Settings:
+    """Auth off unless asked: these tests are about headers and CORS, not the audience."""
+    return Settings(**{"auth": "off", **values})  # type: ignore[arg-type]
+
+
 def app_with(settings: Settings) -> FastAPI:
     app = FastAPI()
 
@@ -40,7 +45,7 @@ async def get(app: FastAPI, path: str, **kwargs: object) -> httpx.Response:
 
 
 async def test_api_responses_carry_security_headers() -> None:
-    response = await get(app_with(Settings()), "/cds-services")
+    response = await get(app_with(web_settings()), "/cds-services")
     assert response.status_code == 200
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
@@ -50,19 +55,21 @@ async def test_api_responses_carry_security_headers() -> None:
 
 
 async def test_hsts_when_the_public_url_is_https() -> None:
-    response = await get(app_with(Settings(public_url="https://cds.example.org")), "/cds-services")
+    response = await get(
+        app_with(web_settings(public_url="https://cds.example.org")), "/cds-services"
+    )
     assert response.headers["strict-transport-security"].startswith("max-age=")
 
 
 async def test_docs_page_keeps_working_without_our_csp() -> None:
-    response = await get(app_with(Settings()), "/docs")
+    response = await get(app_with(web_settings()), "/docs")
     assert response.status_code == 200
     assert "content-security-policy" not in response.headers
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_cors_preflight_for_a_configured_browser_origin() -> None:
-    app = app_with(Settings(cors_origins=[SANDBOX]))
+    app = app_with(web_settings(cors_origins=[SANDBOX]))
     headers = {
         "Origin": SANDBOX,
         "Access-Control-Request-Method": "POST",
@@ -80,7 +87,7 @@ async def test_cors_preflight_for_a_configured_browser_origin() -> None:
 
 
 async def test_no_cors_headers_unless_configured() -> None:
-    response = await get(app_with(Settings()), "/cds-services", headers={"Origin": SANDBOX})
+    response = await get(app_with(web_settings()), "/cds-services", headers={"Origin": SANDBOX})
     assert "access-control-allow-origin" not in response.headers
 
 
@@ -96,11 +103,11 @@ def test_unsafe_cors_configuration_is_refused(
     origins: list[str], credentials: bool, message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        app_with(Settings(cors_origins=origins, cors_allow_credentials=credentials))
+        app_with(web_settings(cors_origins=origins, cors_allow_credentials=credentials))
 
 
 def test_wildcard_without_credentials_is_allowed() -> None:
-    app_with(Settings(cors_origins=["*"]))
+    app_with(web_settings(cors_origins=["*"]))
 
 
 @pytest.mark.parametrize(

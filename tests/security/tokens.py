@@ -30,6 +30,7 @@ NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)  # = tests.conftest.FIXED_NOW
 ISS = "https://ehr.example.org"
 PUBLIC_URL = "https://cds.example.org"
 AUD = PUBLIC_URL + "/cds-services/calf-pain-patient-view"
+AUDS = frozenset({AUD})  # what the verifier is told to expect for that endpoint
 FHIR = "https://ehr.example.org/fhir"
 JWKS_URL = "https://ehr.example.org/.well-known/jwks.json"
 
