@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench mutation clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,5 +42,12 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+## Mutation testing of the clinical rule modules ([tool.mutmut] in pyproject.toml): slow, run by
+## hand, not part of `make test`. Prints the score per module and the surviving mutants.
+mutation: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -40 mutants.log; exit 1)
+	$(BIN)/python scripts/mutation_score.py
+
 clean:
-	rm -rf $(VENV) var build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var build .mypy_cache .ruff_cache .pytest_cache mutants mutants.log

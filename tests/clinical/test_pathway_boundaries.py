@@ -1,0 +1,86 @@
+"""The NG158 pathway's next test and its age and D-dimer boundaries (docs/clinical-basis.md §1.3).
+
+Calf pain with a normal examination is Wells 0 ("DVT unlikely"): NG158 asks for a D-dimer first,
+and a negative one excludes DVT (no DVT card).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.clinical.chart import (
+    NOW,
+    Chart,
+    F,
+    calf_pain,
+    card,
+    ddimer,
+    found,
+    suggested,
+    tender_deep_veins,
+    topics,
+)
+
+DVT_CARDS = {"dvt-likely", "dvt-ddimer"}
+
+
+@pytest.mark.parametrize(("age", "expected"), [(18, "dvt-ddimer"), (17, "dvt-outside-pathway")])
+def test_ng158_covers_adults_from_18(age: int, expected: str) -> None:
+    suspected = Chart([calf_pain(), tender_deep_veins(), found(F.LEG_SWELLING)], age=age)
+    assert expected in topics(suspected)
+
+
+@pytest.mark.parametrize(("value", "excluded"), [(500, False), (499, True)])
+def test_conventional_ddimer_cut_off_is_500_ng_ml_feu(value: float, excluded: bool) -> None:
+    chart = Chart([calf_pain()], ddimers=[ddimer(value)])
+    assert (not topics(chart) & DVT_CARDS) is excluded
+
+
+@pytest.mark.parametrize(("age", "excluded"), [(50, False), (51, True)])
+def test_age_adjusted_cut_off_applies_only_over_50(age: int, excluded: bool) -> None:
+    """505 ng/mL FEU: positive against 500 at 50; negative against 51 x 10 = 510 at 51."""
+    chart = Chart([calf_pain()], age=age, ddimers=[ddimer(505)])
+    assert (not topics(chart, age_adjusted_ddimer=True) & DVT_CARDS) is excluded
+
+
+def test_age_adjusted_cut_off_is_a_setting_off_by_default() -> None:
+    chart = Chart([calf_pain()], age=72, ddimers=[ddimer(650)])
+    assert "dvt-ddimer" in topics(chart)
+    assert not topics(chart, age_adjusted_ddimer=True) & DVT_CARDS
+
+
+def test_dvt_unlikely_without_a_ddimer_asks_for_the_ddimer_first() -> None:
+    labels = suggested(Chart([calf_pain()]), "dvt-ddimer")
+    assert any("d-dimer" in label for label in labels)
+    assert not any("ultrasound" in label for label in labels)
+
+
+def test_on_an_anticoagulant_without_a_start_time_the_next_test_is_the_ultrasound() -> None:
+    """A D-dimer may read falsely low on anticoagulation (NG158 2020): image instead."""
+    chart = Chart([calf_pain(), found(F.ANTICOAGULANT, ref="MedicationRequest/doac")])
+    labels = suggested(chart, "dvt-ddimer")
+    assert any("ultrasound" in label for label in labels)
+    assert not any("d-dimer" in label for label in labels)
+
+
+def test_after_anticoagulation_started_a_new_ddimer_does_not_exclude_dvt() -> None:
+    chart = Chart(
+        [calf_pain()], ddimers=[ddimer(300)], anticoagulation_started=NOW - timedelta(days=1)
+    )
+    assert "dvt-ddimer" in topics(chart)
+
+
+def test_sudden_severe_swelling_goes_to_same_day_ultrasound_whatever_the_score() -> None:
+    chart = Chart([calf_pain(), found(F.SUDDEN_SEVERE_SWELLING)], ddimers=[ddimer(300)])
+    urgent = card(chart, "dvt-likely")
+    assert urgent.indicator == "critical"
+    assert any("ultrasound" in s.label.lower() for s in urgent.suggestions or [])
+
+
+def test_a_preliminary_negative_ddimer_does_not_exclude_dvt_and_asks_for_the_final_one() -> None:
+    chart = Chart([calf_pain()], ddimers=[ddimer(300, preliminary=True)])
+    assert any("d-dimer" in label for label in suggested(chart, "dvt-ddimer"))
+    final = Chart([calf_pain()], ddimers=[ddimer(300)])
+    assert not topics(final) & DVT_CARDS
