@@ -204,7 +204,7 @@ def record_based(col: Collector, feature: Feature, available: frozenset[str]) ->
     datasets = RECORD_BASED[name]
     label = RECORD_LABEL[name]
     if datasets[0] not in available:
-        why = f"{datasets[0]} data not retrieved or not readable; {label} unknown"
+        why = f"{datasets[0]} data not available (not retrieved or not readable); {label} unknown"
         return Feature(name, State.UNKNOWN, feature.evidence, reason=why)
     counts = [_count(col.counts.get(datasets[0], 0), datasets[0])]
     counts += [_count(col.counts[d], d) for d in datasets[1:] if d in available and col.counts[d]]

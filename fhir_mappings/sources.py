@@ -51,15 +51,18 @@ FEATURE_SOURCES: Mapping[str, frozenset[str]] = {
     F.FEVER: _COND_OBS,
     F.CALF_DIFFERENCE: frozenset({"Observation"}),
     F.RECENT_MAJOR_SURGERY: frozenset({"Procedure", "Condition"}),
-    F.ANTICOAGULANT: frozenset({"MedicationRequest", "Condition"}),
-    F.HORMONAL_CONTRACEPTION: frozenset({"MedicationRequest", "Condition"}),
+    F.ACTIVE_CANCER: _COND_OBS | {"Procedure", "MedicationRequest"},  # chemo / radiotherapy
+    F.PREGNANCY: _COND_OBS | {"Procedure"},  # a delivery: postpartum
+    F.PARALYSIS_OR_PLASTER: _COND_OBS | {"Procedure"},  # an immobilised fracture
+    F.ANTICOAGULANT: frozenset({"MedicationRequest", "MedicationStatement", "Condition"}),
+    F.HORMONAL_CONTRACEPTION: frozenset({"MedicationRequest", "MedicationStatement", "Condition"}),
 }
 # Non-feature reads (FeatureSet fields) keyed by pseudo-names, for completeness of prefetch.
 EXTRA_SOURCES: Mapping[str, frozenset[str]] = {
     "ddimers": frozenset({"Observation"}),
     "labs": frozenset({"Observation"}),
     "alternatives": frozenset({"Condition"}),
-    "anticoagulation_started": frozenset({"MedicationRequest"}),
+    "anticoagulation_started": frozenset({"MedicationRequest", "MedicationStatement"}),
 }
 
 _KEYS = {
@@ -67,8 +70,9 @@ _KEYS = {
     "Observation": "observations",
     "Procedure": "procedures",
     "MedicationRequest": "medications",
+    "MedicationStatement": "medicationStatements",
 }
-_ORDER = ("Condition", "Observation", "Procedure", "MedicationRequest")
+_ORDER = ("Condition", "Observation", "Procedure", "MedicationRequest", "MedicationStatement")
 _OBS_LISTS = frozenset(
     {*VITAL_LISTS, *LAB_LISTS, *DDIMER_LISTS, *CALF_LISTS, *FINDING_LISTS}
 ) - set(MEDICATION_LISTS)

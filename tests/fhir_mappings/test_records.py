@@ -39,7 +39,7 @@ def test_absent_by_record_only_when_conditions_were_retrieved(feature: str) -> N
     assert "found among 1 Condition (value sets: " in retrieved.reason
     missing = run([other], available=()).get(feature)
     assert missing.state is State.UNKNOWN
-    assert "Condition data not retrieved or not readable" in (missing.reason or "")
+    assert "Condition data not available (not retrieved or not readable)" in (missing.reason or "")
 
 
 @pytest.mark.parametrize(

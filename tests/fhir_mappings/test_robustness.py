@@ -66,6 +66,7 @@ def test_search_specs_are_valid_templates() -> None:
         "Observation",
         "Procedure",
         "MedicationRequest",
+        "MedicationStatement",
     }
     for spec in specs:
         assert _TEMPLATE.match(spec.template), spec.template
