@@ -10,6 +10,7 @@ Every failure is an ``AuthenticationFailed`` whose message says why and never co
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,7 +34,8 @@ KEY_TYPE = {"E": "EC", "R": "RSA", "P": "RSA"}
 EC_CURVE = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
 MAX_TOKEN_CHARS = 16 * 1024
-MAX_JTI_CHARS = 500  # jwt_jti.jti column
+MAX_TEXT_CLAIM_CHARS = 255  # jti and tenant; the jwt_jti.jti column holds 500
+MAX_NUMERIC_DATE = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime can hold
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,28 @@ def validate_trusted_clients(clients: list[TrustedClient]) -> None:
                     raise ValueError(f"trusted client {c.iss!r}: inline JWKS holds a private key")
 
 
-def _number(payload: dict[str, Any], claim: str) -> float:
+def _numeric_date(payload: dict[str, Any], claim: str) -> int:
+    """A time claim as whole seconds since 1970, or 401.
+
+    JSON allows ``NaN`` (every comparison with it is false, so it passed the lifetime check),
+    ``1e400`` (infinity) and ``10**400`` (no datetime can hold it): none is a time.
+    """
     value = payload.get(claim)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise AuthenticationFailed(f"token claim '{claim}' is not a number")
-    return float(value)
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise AuthenticationFailed(f"token claim '{claim}' is not a whole number of seconds")
+        value = int(value)
+    if not 0 <= value <= MAX_NUMERIC_DATE:
+        raise AuthenticationFailed(f"token claim '{claim}' is out of range")
+    return value
+
+
+def _bounded_text(value: Any) -> bool:
+    """A non-empty printable string that every database stores as given (no NUL, no control
+    character, no lone surrogate), short enough for its column."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_TEXT_CLAIM_CHARS and value.isprintable()
 
 
 class JwtVerifier:
@@ -233,13 +252,13 @@ class JwtVerifier:
         self, payload: dict[str, Any], client: TrustedClient, audiences: frozenset[str]
     ) -> datetime:
         now = self._clock().timestamp()
-        exp = _number(payload, "exp")
-        iat = _number(payload, "iat")
+        exp = _numeric_date(payload, "exp")
+        iat = _numeric_date(payload, "iat")
         if exp <= now - self._leeway:
             raise AuthenticationFailed("token expired")
         if iat > now + self._leeway:
             raise AuthenticationFailed("token issued in the future (iat)")
-        if "nbf" in payload and _number(payload, "nbf") > now + self._leeway:
+        if "nbf" in payload and _numeric_date(payload, "nbf") > now + self._leeway:
             raise AuthenticationFailed("token not yet valid (nbf)")
         if exp < iat:
             raise AuthenticationFailed("token expires before it was issued")
@@ -257,7 +276,10 @@ class JwtVerifier:
             raise AuthenticationFailed("issuer is not a trusted client")
         if client.tenant is not None and payload.get("tenant") != client.tenant:
             raise AuthenticationFailed("tenant does not match")
-        jti = payload.get("jti")
-        if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_CHARS:
-            raise AuthenticationFailed("token claim 'jti' must be a non-empty string")
+        for claim in ("jti", "tenant"):
+            if (claim == "jti" or claim in payload) and not _bounded_text(payload.get(claim)):
+                raise AuthenticationFailed(
+                    f"token claim '{claim}' must be a printable string of "
+                    f"1-{MAX_TEXT_CLAIM_CHARS} characters"
+                )
         return datetime.fromtimestamp(exp, UTC)
