@@ -27,6 +27,7 @@ from cds.security import VerifiedClient, check_fhir_server
 from cds.services import CdsService
 from cds.settings import Settings
 from cds.storage.feedback import FeedbackStore, IssuedCard
+from cds.storage.tenants import tenant_of
 from fhir_mappings.extract import MappingOptions, extract_features
 from fhir_mappings.features import Skipped
 
@@ -134,8 +135,8 @@ class Engine:
             )
         ]
         issued = [IssuedCard(card.uuid or "", _topic(card)) for card in cards]
-        if self._store is not None:
-            self._store.issue(service.id, hook_instance, issued)  # written off the request path
+        if self._store is not None:  # before answering: feedback may follow at once, anywhere
+            await self._store.record_issued(tenant_of(caller), service.id, hook_instance, issued)
         summary.cards = len(cards)
         summary.topics = [card.topic for card in issued]
         summary.skipped = len(features.skipped)

@@ -30,6 +30,7 @@ from cds.middleware import log_fields
 from cds.security import VerifiedClient
 from cds.services import get_service, service_id_for
 from cds.state import AppState, CallerDep, ServiceDep, StateDep
+from cds.storage.tenants import tenant_of
 from fastapi import APIRouter, Request, Response
 
 router = APIRouter(route_class=OrjsonRoute, default_response_class=OrjsonResponse)
@@ -144,15 +145,17 @@ async def unknown_service(_caller: CallerDep, state: StateDep, service_id: str) 
 )
 async def feedback(
     request: Request,
-    _caller: CallerDep,
+    caller: CallerDep,
     service: ServiceDep,
     state: StateDep,
     body: FeedbackRequest,
 ) -> Response:
-    """Store every feedback item (l.818-942); an exact duplicate delivery is stored once."""
+    """Store every feedback item (l.818-942); an exact duplicate delivery is stored once.
+
+    Stored for the caller's tenant; a card issued to another tenant makes the batch a 422."""
     fields = log_fields(request.scope)
     fields.update(service=service.id, feedback_items=len(body.feedback))
-    result = await state.store.store(service.id, body.feedback)
+    result = await state.store.store(tenant_of(caller), service.id, body.feedback)
     receipt = FeedbackReceipt(
         received=result.received, stored=result.stored, duplicates=result.duplicates
     )
@@ -166,17 +169,19 @@ async def feedback(
     tags=["feedback"],
 )
 async def service_feedback_summary(
-    _caller: CallerDep, service: ServiceDep, state: StateDep
+    caller: CallerDep, service: ServiceDep, state: StateDep
 ) -> Response:
-    """Accepted / overridden counts and override reasons per card topic, for one service."""
-    summary = await state.store.summary(service.id)
+    """The caller's tenant's accepted / overridden counts and override reasons per card topic,
+    for one service."""
+    summary = await state.store.summary(tenant_of(caller), service.id)
     return OrjsonResponse(summary.model_dump(mode="json", exclude_none=True))
 
 
 @router.get(
     "/feedback/summary", response_model=FeedbackSummary, responses=_ERRORS, tags=["feedback"]
 )
-async def feedback_summary(_caller: CallerDep, state: StateDep) -> Response:
-    """Accepted / overridden counts and override reasons per card topic, all services."""
-    summary = await state.store.summary(None)
+async def feedback_summary(caller: CallerDep, state: StateDep) -> Response:
+    """The caller's tenant's accepted / overridden counts and override reasons per card topic,
+    all services."""
+    summary = await state.store.summary(tenant_of(caller))
     return OrjsonResponse(summary.model_dump(mode="json", exclude_none=True))

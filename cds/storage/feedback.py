@@ -1,11 +1,15 @@
 """Feedback and issued cards: what clinicians did with our cards, summarised per card topic.
 
 Feedback names only a card uuid (CDS Hooks l.818-942), so the service records each card it issues
-(uuid, topic, service, hookInstance, time: no patient data) and feedback is joined to its topic.
-The same card may be reported several times (accepted, later overridden): every report is kept.
-An exact duplicate delivery (same service, card, outcome and timestamp, e.g. a client retry) is
-stored once, by the unique constraint, with ``INSERT .. ON CONFLICT DO NOTHING`` so concurrent
-workers on SQLite or PostgreSQL never lose or double a report.
+(tenant, uuid, topic, service, hookInstance, time: no patient data) before answering, and
+feedback is joined to its topic. Everything is per tenant (``cds.storage.tenants``): a tenant
+reads only its own feedback, and feedback on a card issued to another tenant is refused whole
+(422 naming the item; nothing of the batch stored). Feedback on a card never issued is kept under
+the topic "unknown". The same card may be reported several times (accepted, later overridden):
+every report is kept. An exact duplicate delivery (same tenant, service, card, outcome and
+timestamp, e.g. a client retry) is stored once, by the unique constraint, with
+``INSERT .. ON CONFLICT DO NOTHING`` so concurrent workers on SQLite or PostgreSQL never lose or
+double a report.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from typing import Any
 from sqlalchemy import Engine, Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from cds.errors import Issue, RequestValidationFailed
 from cds.hooks import FeedbackItem, FeedbackSummary, ReasonCount, TopicSummary
-from cds.storage.db import SQLITE_BUSY_TIMEOUT_MS
 from cds.storage.issued import IssuedCardWriter
 from cds.storage.tables import feedback, issued_cards
+from cds.storage.tenants import Tenant
 
 UNKNOWN_TOPIC = "unknown"
 
@@ -57,8 +62,7 @@ class FeedbackStore:
         self._engine = engine
         self._clock = clock or (lambda: datetime.now(UTC))
         self._insert_issued = self._insert_ignoring_duplicates(issued_cards)  # built once
-        on_loop = self._write_issued_now if engine.dialect.name == "sqlite" else None
-        self._writer = IssuedCardWriter(self._write_issued, on_loop=on_loop)
+        self._writer = IssuedCardWriter(self._write_issued)
 
     def _insert_ignoring_duplicates(self, table: Any) -> Insert:
         if self._engine.dialect.name == "postgresql":
@@ -69,27 +73,15 @@ class FeedbackStore:
 
     # --- issued cards -----------------------------------------------------------------------
 
-    def issue(self, service_id: str, hook_instance: str, cards: Sequence[IssuedCard]) -> None:
-        """Record issued cards off the request path (``cds.storage.issued``); never blocks."""
-        self._writer.submit(self._issued_rows(service_id, hook_instance, cards))
-
     async def record_issued(
-        self, service_id: str, hook_instance: str, cards: Sequence[IssuedCard]
+        self, tenant: Tenant, service_id: str, hook_instance: str, cards: Sequence[IssuedCard]
     ) -> None:
-        """Record and wait until written."""
-        self.issue(service_id, hook_instance, cards)
-        await self._writer.flush()
-
-    async def aclose(self) -> None:
-        """Write every queued issued card (normal shutdown)."""
-        await self._writer.aclose()
-
-    def _issued_rows(
-        self, service_id: str, hook_instance: str, cards: Sequence[IssuedCard]
-    ) -> list[dict[str, Any]]:
+        """Record the cards of one answer; returns once committed (``cds.storage.issued``)."""
         now = _utc(self._clock())
-        return [
+        rows = [
             {
+                "iss": tenant.iss,
+                "tenant": tenant.tenant,
                 "card_uuid": card.card_uuid,
                 "service_id": service_id,
                 "topic": card.topic,
@@ -98,55 +90,52 @@ class FeedbackStore:
             }
             for card in cards
         ]
+        await self._writer.record(rows)
+
+    async def aclose(self) -> None:
+        """Write every queued issued card (normal shutdown)."""
+        await self._writer.aclose()
 
     def _write_issued(self, rows: list[dict[str, Any]]) -> None:
         with self._engine.begin() as conn:
             conn.execute(self._insert_issued, rows)
 
-    def _write_issued_now(self, rows: list[dict[str, Any]]) -> None:
-        """SQLite, on the event loop: fails at once rather than wait for another writer's lock
-        (``busy_timeout`` 0 for this write, its commit included; the writer retries, last in a
-        thread). The pragma goes to the driver connection directly: it opens no transaction."""
-        with self._engine.connect() as conn:
-            driver = conn.connection.driver_connection
-            assert driver is not None
-            driver.execute("PRAGMA busy_timeout = 0")
-            try:
-                conn.execute(self._insert_issued, rows)
-                conn.commit()
-            finally:
-                driver.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-
     # --- feedback ---------------------------------------------------------------------------
 
-    async def store(self, service_id: str, items: Sequence[FeedbackItem]) -> StoreResult:
-        await self._writer.flush()  # so the topics of cards issued just before are known
-        return await asyncio.to_thread(self._store, service_id, items)
+    async def store(
+        self, tenant: Tenant, service_id: str, items: Sequence[FeedbackItem]
+    ) -> StoreResult:
+        return await asyncio.to_thread(self._store, tenant, service_id, items)
 
-    def _store(self, service_id: str, items: Sequence[FeedbackItem]) -> StoreResult:
+    def _store(self, tenant: Tenant, service_id: str, items: Sequence[FeedbackItem]) -> StoreResult:
         received_at = _utc(self._clock())
         stored = 0
         with self._engine.begin() as conn:
-            known = {
-                row.card_uuid: row
-                for row in conn.execute(
-                    select(
-                        issued_cards.c.card_uuid, issued_cards.c.topic, issued_cards.c.hook_instance
-                    ).where(issued_cards.c.card_uuid.in_({item.card for item in items}))
-                )
-            }
+            issued = conn.execute(
+                select(
+                    issued_cards.c.iss,
+                    issued_cards.c.tenant,
+                    issued_cards.c.card_uuid,
+                    issued_cards.c.topic,
+                    issued_cards.c.hook_instance,
+                ).where(issued_cards.c.card_uuid.in_({item.card for item in items}))
+            ).all()
+            mine = {row.card_uuid: row for row in issued if _owner(row) == tenant}
+            _refuse_others_cards(items, {row.card_uuid for row in issued} - mine.keys())
             # RETURNING tells what was really inserted (rowcount is -1 with psycopg here).
             statement = self._insert_ignoring_duplicates(feedback).returning(feedback.c.id)
             for item in items:
-                issued = known.get(item.card)
+                card = mine.get(item.card)
                 reason = item.overrideReason.reason if item.overrideReason else None
                 result = conn.execute(
                     statement,
                     {
+                        "iss": tenant.iss,
+                        "tenant": tenant.tenant,
                         "service_id": service_id,
                         "card_uuid": item.card,
-                        "card_topic": issued.topic if issued else None,
-                        "hook_instance": issued.hook_instance if issued else None,
+                        "card_topic": card.topic if card else None,
+                        "hook_instance": card.hook_instance if card else None,
                         "outcome": item.outcome,
                         "accepted_suggestions": [s.id for s in item.acceptedSuggestions]
                         if item.acceptedSuggestions
@@ -166,14 +155,19 @@ class FeedbackStore:
 
     # --- summary ----------------------------------------------------------------------------
 
-    async def summary(self, service_id: str | None = None) -> FeedbackSummary:
-        await self._writer.flush()
-        return await asyncio.to_thread(self.summary_sync, service_id)
+    async def summary(self, tenant: Tenant, service_id: str | None = None) -> FeedbackSummary:
+        """One tenant's summary (every service, or one)."""
+        return await asyncio.to_thread(self.summary_sync, service_id, tenant)
 
-    def summary_sync(self, service_id: str | None = None) -> FeedbackSummary:
-        """Accepted / overridden counts and override reasons per card topic."""
+    def summary_sync(
+        self, service_id: str | None = None, tenant: Tenant | None = None
+    ) -> FeedbackSummary:
+        """Accepted / overridden counts and override reasons per card topic; every tenant's
+        together when ``tenant`` is None (the operator's ``cds-triage feedback-summary``)."""
         topic = func.coalesce(feedback.c.card_topic, UNKNOWN_TOPIC).label("topic")
         where = [] if service_id is None else [feedback.c.service_id == service_id]
+        if tenant is not None:
+            where += [feedback.c.iss == tenant.iss, feedback.c.tenant == tenant.tenant]
         outcomes = (
             select(topic, feedback.c.outcome, func.count().label("n"))
             .where(*where)
@@ -194,6 +188,27 @@ class FeedbackStore:
             outcome_rows = list(conn.execute(outcomes))
             reason_rows = list(conn.execute(reasons))
         return _summarise(service_id, outcome_rows, reason_rows)
+
+
+def _owner(row: Any) -> Tenant:
+    return Tenant(iss=row.iss, tenant=row.tenant)
+
+
+def _refuse_others_cards(items: Sequence[FeedbackItem], others: set[str]) -> None:
+    """422 naming every item whose card was issued to another tenant only. The same answer for
+    any other tenant, so it says nothing about whose card it is."""
+    issues = [
+        Issue(
+            f"feedback[{i}].card: no card with this id was issued to this client",
+            code="not-found",
+            expression=[f"feedback[{i}].card"],
+        )
+        for i, item in enumerate(items)
+        if item.card in others
+    ]
+    if issues:
+        shown = issues[:20]  # as many as a validation error names
+        raise RequestValidationFailed("; ".join(i.diagnostics for i in shown), issues=shown)
 
 
 def _summarise(

@@ -1,29 +1,19 @@
-"""Recording issued cards off the request path: a per-process batching writer.
+"""Recording issued cards before they are answered, in shared writes (a group commit).
 
-Why: a database write per service call (a thread hop and a transaction) was ~9 % of a typical
-call, yet the caller never needs it; only a later feedback POST does (to learn a card's topic).
-So a call only appends its rows here and returns; one background task waits ``LINGER_SECONDS``
-for more rows, then writes whatever has accumulated with a single ``executemany``. Under load
-many calls share one transaction (at ~600 calls/s, a dozen rows a write instead of two or
-three); with no load a row is written within ``LINGER_SECONDS``. Nobody waits for the linger:
-``flush`` cuts it short.
+Why before: feedback names only a card's uuid and may reach any worker or replica the moment
+the EHR shows the card; the card's topic must be in the database by then, and a worker killed
+right after answering must not take unrecorded cards with it. So a call waits for its cards'
+row to be committed, then answers.
 
-Where the write runs: in a worker thread (``write``), unless the store offers ``on_loop``, a
-write that can run on the event loop because it never waits (the SQLite store: a local file in
-WAL mode, no fsync per commit, and no waiting for another process's lock: it fails at once and
-is retried, the last attempt in a thread where it may wait). Why not always a thread: the
-worker thread and the event loop hand the GIL back and forth around every driver call of a
-write, ~1,200 context switches a second at 600 calls/s (``/proc/<pid>/task/*/status``); that
-took a few percent of the service's throughput on the typical request (paired runs: +2 % on
-average after the change, within this machine's noise) and no longer switches at all. On the
-loop, a batch of 50 new rows takes 0.5 ms (median; p99 9 ms, max 13 ms when SQLite checkpoints
-its WAL; 150,000 rows measured), short against the 500 ms an EHR allows. PostgreSQL keeps the
-thread: its round trips must not block the loop.
+Why shared: while one write is in a worker thread, the calls that arrive meanwhile queue their
+rows, and the next write takes them all in one ``executemany`` and one transaction. With no load
+each call writes at once (no lingering); under load many calls share a commit.
 
-Nothing is lost on a normal shutdown: the app's lifespan awaits ``aclose`` (which drains the
-queue) before the engine is disposed. Within a process, feedback and summaries call ``flush``
-first, so they always see the cards issued before them. A failing write is retried a few times;
-rows still unwritten after that are counted in an error log line (counts only, no data).
+Why bounded: the EHR waits for the answer within a tight budget (about 500 ms), and the cards
+matter more than their bookkeeping. A call waits at most
+``WAIT_SECONDS`` (a database that slow is failing); its rows are still written when the
+database comes back, and a failed write is retried a few times, then counted in an error log
+line (counts only, no data). The app's lifespan awaits ``aclose`` before the engine goes.
 """
 
 from __future__ import annotations
@@ -37,69 +27,55 @@ logger = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 _ATTEMPTS = 3
-LINGER_SECONDS = 0.02  # how long a first row waits for company before it is written
+WAIT_SECONDS = 0.25  # the longest a call waits for its cards' write before it answers anyway
 
 
 class IssuedCardWriter:
-    """Queue rows with ``submit`` (never blocks); ``flush`` waits until they are written."""
+    """``record`` queues rows and returns once they are committed (or ``wait`` has passed)."""
 
-    def __init__(
-        self,
-        write: Callable[[list[Row]], None],
-        linger: float = LINGER_SECONDS,
-        *,
-        on_loop: Callable[[list[Row]], None] | None = None,
-    ) -> None:
+    def __init__(self, write: Callable[[list[Row]], None], *, wait: float = WAIT_SECONDS) -> None:
         self._write = write  # synchronous: one INSERT .. executemany, run in a thread
-        self._on_loop = on_loop  # the same write, safe on the event loop: never waits (or None)
-        self._linger = linger
-        self._pending: list[Row] = []
+        self._wait = wait
+        self._queue: list[tuple[list[Row], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
-        self._hurry = asyncio.Event()  # set by flush: write now, do not linger (one per drain)
 
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
-
-    def submit(self, rows: list[Row]) -> None:
+    async def record(self, rows: list[Row]) -> None:
         if not rows:
             return
-        self._pending.extend(rows)
+        loop = asyncio.get_running_loop()
+        written: asyncio.Future[None] = loop.create_future()
+        self._queue.append((rows, written))
         if self._task is None or self._task.done():
-            self._hurry = asyncio.Event()  # made in the running loop, like the task
-            self._task = asyncio.get_running_loop().create_task(self._drain())
+            self._task = loop.create_task(self._drain())
+        try:
+            # shielded: a caller that gives up (timeout, client gone) leaves its rows queued
+            await asyncio.wait_for(asyncio.shield(written), self._wait)
+        except TimeoutError:
+            logger.warning(
+                "issued cards not yet recorded when answered", extra={"cards": len(rows)}
+            )
 
     async def _drain(self) -> None:
-        if self._linger > 0 and not self._hurry.is_set():
-            try:
-                await asyncio.wait_for(self._hurry.wait(), self._linger)
-            except TimeoutError:
-                pass  # lingered long enough: write what has accumulated
-        while self._pending:
-            batch, self._pending = self._pending, []
+        while self._queue:
+            batch, self._queue = self._queue, []
+            rows = [row for rows, _ in batch for row in rows]
             for attempt in range(1, _ATTEMPTS + 1):
                 try:
-                    if self._on_loop is not None and attempt < _ATTEMPTS:
-                        self._on_loop(batch)
-                    else:  # the last attempt may wait (a lock held elsewhere): off the loop
-                        await asyncio.to_thread(self._write, batch)
+                    await asyncio.to_thread(self._write, rows)
                     break
                 except Exception as exc:
                     if attempt == _ATTEMPTS:
                         logger.error(
                             "issued cards not recorded",
-                            extra={"error": type(exc).__name__, "cards": len(batch)},
+                            extra={"error": type(exc).__name__, "cards": len(rows)},
                         )
                     else:
                         await asyncio.sleep(0.05 * attempt)
-
-    async def flush(self) -> None:
-        """Wait until every row submitted so far has been written (or given up on)."""
-        if self._task is not None and not self._task.done():
-            self._hurry.set()
-        while self._task is not None and not self._task.done():
-            await asyncio.shield(self._task)
+            for _, written in batch:
+                if not written.done():
+                    written.set_result(None)
 
     async def aclose(self) -> None:
-        """Drain on shutdown (the lifespan calls it before disposing of the engine)."""
-        await self.flush()
+        """Write every queued row (the lifespan calls it before disposing of the engine)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)

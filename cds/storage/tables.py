@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -21,10 +22,17 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# Every feedback row and issued card belongs to a tenant (``cds.storage.tenants``): the verified
+# issuer and its configured tenant, both empty for the local tenant of CDS_AUTH=off.
+_ISS_CHARS = 500
+_TENANT_CHARS = 500
+
 feedback = Table(
     "feedback",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("iss", String(_ISS_CHARS), nullable=False, server_default=""),
+    Column("tenant", String(_TENANT_CHARS), nullable=False, server_default=""),
     Column("service_id", String(100), nullable=False),
     Column("card_uuid", String(100), nullable=False),
     Column("card_topic", String(100), nullable=True),  # from the card registry, when known
@@ -40,21 +48,33 @@ feedback = Table(
     # The same card may be reported more than once (spec l.818-942): each report is kept; an
     # exact duplicate delivery (same card, outcome and timestamp) is stored once.
     UniqueConstraint(
-        "service_id", "card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_report"
+        "iss",
+        "tenant",
+        "service_id",
+        "card_uuid",
+        "outcome",
+        "outcome_timestamp",
+        name="uq_feedback_report",
     ),
-    Index("ix_feedback_topic", "card_topic"),
+    Index("ix_feedback_tenant_topic", "iss", "tenant", "card_topic"),
 )
 
 # Which topic each issued card had, so feedback (which names only the card uuid) can be
-# summarised per topic. No patient data: uuid, topic, service, hookInstance, time.
+# summarised per topic, and to whom it was issued. No patient data: tenant, uuid, topic,
+# service, hookInstance, time. Card ids are derived from the EHR's hookInstance, so two tenants
+# may be issued the same id: each keeps its own row.
 issued_cards = Table(
     "issued_cards",
     metadata,
-    Column("card_uuid", String(100), primary_key=True),
+    Column("iss", String(_ISS_CHARS), nullable=False, server_default=""),
+    Column("tenant", String(_TENANT_CHARS), nullable=False, server_default=""),
+    Column("card_uuid", String(100), nullable=False),
     Column("service_id", String(100), nullable=False),
     Column("topic", String(100), nullable=False),
     Column("hook_instance", String(100), nullable=True),
     Column("issued_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("iss", "tenant", "card_uuid", name="pk_issued_cards"),
+    Index("ix_issued_cards_card_uuid", "card_uuid"),
 )
 
 jwt_jti = Table(

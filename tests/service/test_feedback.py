@@ -22,7 +22,7 @@ from cds.settings import Settings
 from cds.storage.tables import feedback
 from tests.conftest import make_settings, running_app
 from tests.service.builders import PV, condition, full_prefetch, request
-from tests.storage.conftest import BACKENDS, create_postgres_database, drop_postgres_database
+from tests.storage.conftest import BACKENDS, empty_database
 
 FEEDBACK = f"{PV}/feedback"
 REASON = {
@@ -35,14 +35,8 @@ REASON = {
 @pytest.fixture(params=BACKENDS)
 def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """App settings on each database: a SQLite file, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield make_settings(tmp_path)
-        return
-    url, name = create_postgres_database()
-    try:
+    with empty_database(request.param, tmp_path) as url:
         yield make_settings(tmp_path, database_url=url)
-    finally:
-        drop_postgres_database(name)
 
 
 def accepted(card: str, at: str = "2025-03-01T12:05:00Z") -> dict[str, Any]:
@@ -257,3 +251,17 @@ async def test_longest_accepted_values_are_stored_on_both_databases(db_settings:
         assert response.status_code == 200, response.text
         summary = (await client.get("/feedback/summary")).json()
     assert summary["topics"][0]["reasons"] == [{**reason, "count": 1}]
+
+
+async def test_feedback_at_another_worker_right_after_the_answer_finds_the_card_topic(
+    db_settings: Settings,
+) -> None:
+    """Two workers share only the database: the card must be recorded before it is answered."""
+    async with running_app(db_settings) as worker_1, running_app(db_settings) as worker_2:
+        _, cards = await _issue_cards(worker_1)
+        items = [overridden(card["uuid"]) for card in cards]
+        response = await worker_2.post(FEEDBACK, json={"feedback": items})
+        assert response.status_code == 200, response.text
+        summary = (await worker_2.get("/feedback/summary")).json()
+    topics = sorted(card["source"]["topic"]["code"] for card in cards)
+    assert sorted(t["topic"] for t in summary["topics"]) == topics

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from cds.hooks import FeedbackItem
 from cds.storage.feedback import FeedbackStore, IssuedCard
 from cds.storage.tables import feedback
+from cds.storage.tenants import LOCAL_TENANT, Tenant
 
 SERVICE = "calf-pain-patient-view"
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -69,7 +70,7 @@ async def test_reports_are_kept_once(
     engine: Engine, batches: list[list[FeedbackItem]], stored: list[int], rows: int
 ) -> None:
     store = FeedbackStore(engine, clock=lambda: T0)
-    results = [await store.store(SERVICE, batch) for batch in batches]
+    results = [await store.store(LOCAL_TENANT, SERVICE, batch) for batch in batches]
     assert [r.stored for r in results] == stored
     assert [r.received for r in results] == [len(b) for b in batches]
     assert stored_rows(engine) == rows
@@ -78,7 +79,10 @@ async def test_reports_are_kept_once(
 async def test_summary_joins_feedback_to_issued_card_topics(engine: Engine) -> None:
     store = FeedbackStore(engine, clock=lambda: T0)
     await store.record_issued(
-        SERVICE, "hook-1", [IssuedCard("c1", "dvt-wells"), IssuedCard("c2", "pe-red-flags")]
+        LOCAL_TENANT,
+        SERVICE,
+        "hook-1",
+        [IssuedCard("c1", "dvt-wells"), IssuedCard("c2", "pe-red-flags")],
     )
     reason = {
         "reason": {
@@ -89,6 +93,7 @@ async def test_summary_joins_feedback_to_issued_card_topics(engine: Engine) -> N
         "userComment": "free text",
     }
     await store.store(
+        LOCAL_TENANT,
         SERVICE,
         [
             item("c1"),
@@ -96,14 +101,16 @@ async def test_summary_joins_feedback_to_issued_card_topics(engine: Engine) -> N
             item("c9", "overridden", T0 + timedelta(seconds=1)),  # never issued: unknown topic
         ],
     )
-    summary = await store.summary(SERVICE)
+    summary = await store.summary(LOCAL_TENANT, SERVICE)
     by_topic = {t.topic: t for t in summary.topics}
     assert (by_topic["dvt-wells"].accepted, by_topic["dvt-wells"].overridden) == (1, 0)
     assert (by_topic["pe-red-flags"].accepted, by_topic["pe-red-flags"].overridden) == (0, 1)
     assert [r.code for r in by_topic["pe-red-flags"].reasons] == ["already-done"]
     assert by_topic["unknown"].overridden == 1
-    other = await store.summary("calf-pain-order-sign")
+    other = await store.summary(LOCAL_TENANT, "calf-pain-order-sign")
     assert other.topics == []
+    assert (await store.summary(Tenant("https://ehr.example.org"))).topics == []
+    assert store.summary_sync(SERVICE) == summary  # the operator's view: every tenant
 
 
 def test_concurrent_writers_store_every_report_exactly_once(database_url: str) -> None:
@@ -127,7 +134,7 @@ def test_concurrent_writers_store_every_report_exactly_once(database_url: str) -
         barrier.wait(timeout=30)
         try:
             for batch in (mine[:20], theirs[:20], mine[20:], theirs[20:]):
-                result = asyncio.run(store.store(SERVICE, batch))
+                result = asyncio.run(store.store(LOCAL_TENANT, SERVICE, batch))
                 with lock:
                     stored.append(result.stored)
         except BaseException as exc:
@@ -147,3 +154,17 @@ def test_concurrent_writers_store_every_report_exactly_once(database_url: str) -
     finally:
         for db in engines:
             db.dispose()
+
+
+async def test_each_tenant_keeps_its_own_copy_of_one_report(engine: Engine) -> None:
+    """The same report (card, outcome, time) from two tenants is two reports, one each."""
+    store = FeedbackStore(engine, clock=lambda: T0)
+    north, south = Tenant("https://ehr.example.net", "north"), Tenant("https://ehr.example.net")
+    for tenant in (north, south):
+        await store.record_issued(tenant, SERVICE, "hook-1", [IssuedCard("c1", "dvt-wells")])
+        assert (await store.store(tenant, SERVICE, [item("c1")])).stored == 1
+        assert (await store.store(tenant, SERVICE, [item("c1")])).stored == 0
+    assert stored_rows(engine) == 2
+    for tenant in (north, south):
+        summary = await store.summary(tenant)
+        assert [(t.topic, t.accepted) for t in summary.topics] == [("dvt-wells", 1)]

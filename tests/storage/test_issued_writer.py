@@ -1,4 +1,5 @@
-"""Issued cards are recorded off the request path, batched, and never lost on a normal shutdown."""
+"""Issued cards are committed before the call answers, in writes shared by concurrent calls,
+within a bounded wait, and never lost on a normal shutdown."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from cds.storage.db import create_db_engine, migrate
 from cds.storage.feedback import FeedbackStore, IssuedCard
 from cds.storage.issued import IssuedCardWriter
 from cds.storage.tables import issued_cards
+from cds.storage.tenants import LOCAL_TENANT
 
 from .test_feedback_store import SERVICE, T0, item
 
@@ -24,28 +26,27 @@ def issued_rows(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(issued_cards)).scalar_one())
 
 
-async def test_many_calls_share_few_writes_and_close_writes_everything() -> None:
+async def test_record_returns_once_its_rows_are_written() -> None:
+    written: list[str] = []
+    writer = IssuedCardWriter(lambda rows: written.extend(r["card_uuid"] for r in rows))
+    await writer.record([{"card_uuid": "c1"}, {"card_uuid": "c2"}])
+    assert written == ["c1", "c2"]
+
+
+async def test_concurrent_calls_share_few_writes() -> None:
     batches: list[int] = []
-    writer = IssuedCardWriter(lambda rows: batches.append(len(rows)))
-    for n in range(50):
-        writer.submit([{"card_uuid": f"c{n}"}])  # 50 calls, no await in between
-    await writer.aclose()
+
+    def slow_write(rows: list[dict[str, Any]]) -> None:
+        time.sleep(0.01)
+        batches.append(len(rows))
+
+    writer = IssuedCardWriter(slow_write)
+    await asyncio.gather(*(writer.record([{"card_uuid": f"c{n}"}]) for n in range(50)))
     assert sum(batches) == 50
     assert len(batches) <= 2  # the first call's write, then everything queued meanwhile
 
 
-async def test_calls_within_the_linger_share_one_write_and_flush_does_not_wait_for_it() -> None:
-    batches: list[int] = []
-    writer = IssuedCardWriter(lambda rows: batches.append(len(rows)), linger=30.0)
-    for n in range(5):
-        writer.submit([{"card_uuid": f"c{n}"}])
-        await asyncio.sleep(0.01)  # separate calls, each in its own event-loop turn
-    assert batches == []  # still lingering
-    await asyncio.wait_for(writer.flush(), timeout=5.0)  # far shorter than the linger
-    assert batches == [5]
-
-
-async def test_a_failing_write_is_retried() -> None:
+async def test_a_failing_write_is_retried_before_the_call_returns() -> None:
     calls: list[int] = []
 
     def flaky(rows: list[dict[str, Any]]) -> None:
@@ -54,59 +55,41 @@ async def test_a_failing_write_is_retried() -> None:
             raise OSError("database briefly unavailable")
 
     writer = IssuedCardWriter(flaky)
-    writer.submit([{"card_uuid": "c1"}])
-    await writer.flush()
+    await writer.record([{"card_uuid": "c1"}])
     assert calls == [1, 1]
-    assert writer.pending == 0
 
 
-async def test_issue_does_not_wait_but_shutdown_stores_every_card(engine: Engine) -> None:
-    store = FeedbackStore(engine, clock=lambda: T0)
-    for n in range(20):
-        store.issue(SERVICE, f"hook-{n}", [IssuedCard(f"card-{n}", "dvt-wells")])
-    await store.aclose()
-    assert issued_rows(engine) == 20
+async def test_a_stuck_database_delays_the_answer_by_the_bounded_wait_only() -> None:
+    release = threading.Event()
+    written: list[int] = []
+
+    def stuck(rows: list[dict[str, Any]]) -> None:
+        release.wait(timeout=10)
+        written.append(len(rows))
+
+    writer = IssuedCardWriter(stuck, wait=0.05)
+    started = time.perf_counter()
+    await writer.record([{"card_uuid": "c1"}])
+    assert time.perf_counter() - started < 1.0
+    assert written == []  # not written yet, not given up either
+    release.set()
+    await asyncio.wait_for(writer.aclose(), timeout=10)
+    assert written == [1]
 
 
-async def test_feedback_right_after_issue_knows_the_card_topic(engine: Engine) -> None:
-    store = FeedbackStore(engine, clock=lambda: T0)
-    store.issue(SERVICE, "hook-1", [IssuedCard("card-1", "pe-red-flags")])
-    await store.store(SERVICE, [item("card-1")])  # no flush in between
-    summary = await store.summary(SERVICE)
+async def test_feedback_at_another_store_right_after_the_call_knows_the_topic(
+    engine: Engine,
+) -> None:
+    """Two stores on one database, as two workers: nothing in between but the database."""
+    first, second = FeedbackStore(engine, clock=lambda: T0), FeedbackStore(engine, clock=lambda: T0)
+    card = IssuedCard("card-1", "pe-red-flags")
+    await first.record_issued(LOCAL_TENANT, SERVICE, "hook-1", [card])
+    await second.store(LOCAL_TENANT, SERVICE, [item("card-1")])
+    summary = await second.summary(LOCAL_TENANT, SERVICE)
     assert [t.topic for t in summary.topics] == ["pe-red-flags"]
-    await asyncio.sleep(0)
 
 
-async def test_a_write_offered_on_loop_runs_there_and_its_last_retry_runs_in_a_thread() -> None:
-    loop_thread = threading.get_ident()
-    where: list[tuple[str, bool]] = []  # (which callable, ran on the event loop's thread)
-
-    def in_thread(rows: list[dict[str, Any]]) -> None:
-        where.append(("write", threading.get_ident() == loop_thread))
-
-    def on_loop(rows: list[dict[str, Any]]) -> None:
-        where.append(("on_loop", threading.get_ident() == loop_thread))
-
-    writer = IssuedCardWriter(in_thread, on_loop=on_loop)
-    writer.submit([{"card_uuid": "c1"}])
-    await writer.flush()
-    assert where == [("on_loop", True)]  # no thread hop when the loop write works
-
-    where.clear()
-
-    def busy(rows: list[dict[str, Any]]) -> None:
-        where.append(("on_loop", threading.get_ident() == loop_thread))
-        raise OSError("database is locked")
-
-    writer = IssuedCardWriter(in_thread, on_loop=busy)
-    writer.submit([{"card_uuid": "c2"}])
-    await writer.flush()
-    # every attempt but the last on the loop (they never wait); the last one may wait: a thread
-    assert where == [("on_loop", True), ("on_loop", True), ("write", False)]
-    assert writer.pending == 0
-
-
-async def test_sqlite_writes_on_the_loop_never_wait_for_a_lock_held_elsewhere(
+async def test_sqlite_locked_elsewhere_delays_the_call_boundedly_and_loses_nothing(
     tmp_path: Path,
 ) -> None:
     db = create_db_engine(f"sqlite:///{tmp_path / 'locked.sqlite3'}")
@@ -116,13 +99,14 @@ async def test_sqlite_writes_on_the_loop_never_wait_for_a_lock_held_elsewhere(
         store = FeedbackStore(db, clock=lambda: T0)
         other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         started = time.perf_counter()
-        store.issue(SERVICE, "hook-1", [IssuedCard("card-1", "dvt-wells")])
-        await asyncio.sleep(0.1)  # the linger, a failed attempt on the loop, its back-off
-        # busy_timeout is 30 s for other writes: waiting for it on the loop would show here
-        assert time.perf_counter() - started < 1.0
-        assert issued_rows(db) == 0  # not written yet, not lost either
+        await store.record_issued(
+            LOCAL_TENANT, SERVICE, "hook-1", [IssuedCard("card-1", "dvt-wells")]
+        )
+        # busy_timeout is 30 s: waiting for it before answering would show here
+        assert time.perf_counter() - started < 2.0
+        assert issued_rows(db) == 0
         other.execute("COMMIT")
-        await asyncio.wait_for(store.aclose(), timeout=10.0)
+        await asyncio.wait_for(store.aclose(), timeout=40.0)
         assert issued_rows(db) == 1
     finally:
         other.close()

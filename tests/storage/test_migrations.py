@@ -49,10 +49,78 @@ def test_upgrade_builds_exactly_the_declared_schema(engine: Engine) -> None:
     assert _diff(engine) == []
 
 
-def test_feedback_report_is_unique_per_card_outcome_and_time(engine: Engine) -> None:
+def test_feedback_report_is_unique_per_tenant_card_outcome_and_time(engine: Engine) -> None:
     constraints = inspect(engine).get_unique_constraints("feedback")
     columns = {tuple(c["column_names"]) for c in constraints}
-    assert ("service_id", "card_uuid", "outcome", "outcome_timestamp") in columns
+    report = ("iss", "tenant", "service_id", "card_uuid", "outcome", "outcome_timestamp")
+    assert report in columns
+    key = inspect(engine).get_pk_constraint("issued_cards")["constrained_columns"]
+    assert key == ["iss", "tenant", "card_uuid"]
+
+
+def _migrate_to(engine: Engine, revision: str, *, down: bool = False) -> None:
+    config = _alembic_config(engine)
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, revision)
+        conn.commit()
+
+
+_AT = "2025-03-01 12:00:00+00:00"
+_FEEDBACK_0001 = (
+    "INSERT INTO feedback (service_id, card_uuid, card_topic, outcome, outcome_timestamp,"
+    " received_at) VALUES ('svc', :card, 'dvt-wells', 'overridden', :at, :at)"
+)
+
+
+def test_rows_from_before_tenants_belong_to_the_local_tenant(database_url: str) -> None:
+    db = create_db_engine(database_url)
+    try:
+        _migrate_to(db, "0001_initial")
+        with db.begin() as conn:
+            conn.execute(text(_FEEDBACK_0001), {"card": "c1", "at": _AT})
+            conn.execute(
+                text(
+                    "INSERT INTO issued_cards (card_uuid, service_id, topic, issued_at)"
+                    " VALUES ('c1', 'svc', 'dvt-wells', :at)"
+                ),
+                {"at": _AT},
+            )
+        migrate(db)
+        with db.connect() as conn:
+            feedback = conn.execute(text("SELECT iss, tenant, card_uuid FROM feedback")).all()
+            issued = conn.execute(text("SELECT iss, tenant, topic FROM issued_cards")).all()
+        assert [tuple(r) for r in feedback] == [("", "", "c1")]
+        assert [tuple(r) for r in issued] == [("", "", "dvt-wells")]
+        assert _diff(db) == []
+    finally:
+        db.dispose()
+
+
+def test_downgrade_keeps_one_row_where_tenants_would_collide(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for iss in ("https://a.example", "https://b.example"):
+            conn.execute(
+                text(
+                    "INSERT INTO issued_cards (iss, tenant, card_uuid, service_id, topic,"
+                    " issued_at) VALUES (:iss, '', 'c1', 'svc', 'dvt-wells', :at)"
+                ),
+                {"iss": iss, "at": _AT},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO feedback (iss, tenant, service_id, card_uuid, outcome,"
+                    " outcome_timestamp, received_at)"
+                    " VALUES (:iss, '', 'svc', 'c1', 'overridden', :at, :at)"
+                ),
+                {"iss": iss, "at": _AT},
+            )
+    _migrate_to(engine, "0001_initial", down=True)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM issued_cards")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM feedback")).scalar_one() == 1
+    migrate(engine)
+    assert _diff(engine) == []
 
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:
