@@ -187,3 +187,21 @@ def _draft(code: str) -> list[DraftOrder]:
 )
 def test_nsaid_orders_in_rxnorm(code: str, kind: str) -> None:
     assert _draft(code)[0].kind == kind
+
+
+def test_every_order_our_suggestions_create_is_recognised_by_our_order_checks() -> None:
+    """An order we suggest, sent back as a draft, is classified as the kind it is (the value set
+    ``orders_<kind>`` holds its code), so the order checks never ask for it again."""
+    from cds.triage.order_codes import ORDER_CODES
+    from fhir_mappings.catalog import ORDER_KINDS
+    from fhir_mappings.codelists import load_index
+
+    index = load_index(None, False)
+    checked = 0
+    for kind, order in ORDER_CODES.items():
+        if kind.value not in ORDER_KINDS:
+            continue  # electrolytes and the like: no order check reads them back
+        lists = {e.list_name for e in index.match(order.system, order.code)}
+        assert f"orders_{kind.value}" in lists, (kind, order.code)
+        checked += 1
+    assert checked >= 3  # ultrasound, D-dimer, physiotherapy
