@@ -6,37 +6,20 @@ files are stable and feedback can be matched to what we sent. Nothing here reads
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 from typing import Any, Final
 
 from cards.models import Action, Card, Indicator, Link, OverrideReason, Source, Suggestion
-from cards.topics import CRITICAL_TOPICS, Topic, topic_coding
+from cards.topics import Topic
 
 ID_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "https://calf-triage.example.org/cds")
-SOURCE_LABEL: Final = "Calf pain triage (NICE NG158, Wells)"
 SUMMARY_LIMIT: Final = 139  # the spec says "<140-character"
 
 
-# SHA-1 state after hashing the namespace: uuid5(ns, name) is SHA-1(ns.bytes + name) (RFC 4122
-# §4.3), so each id hashes only its name from a copy of this state.
-_NAMESPACE_SHA1: Final = hashlib.sha1(ID_NAMESPACE.bytes, usedforsecurity=False)
-
-
 def stable_id(hook_instance: str, *parts: object) -> str:
-    """A uuid5 from the hook instance and the parts naming the thing (topic, index, role).
-
-    Equal to ``str(uuid.uuid5(ID_NAMESPACE, name))``; computed by hand because ``uuid.UUID``
-    construction and formatting cost twice the hash itself, and a request mints several ids.
-    """
-    digest = _NAMESPACE_SHA1.copy()
-    digest.update("|".join([hook_instance, *map(str, parts)]).encode())
-    raw = bytearray(digest.digest()[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    """A uuid5 from the hook instance and the parts naming the thing (topic, index, role)."""
+    return str(uuid.uuid5(ID_NAMESPACE, "|".join([hook_instance, *map(str, parts)])))
 
 
 def fit_summary(text: str) -> str:
@@ -69,7 +52,7 @@ def suggestion(
 ) -> Suggestion:
     return Suggestion(
         label=label,
-        uuid=stable_id(hook_instance, topic.value, card_index, "suggestion", number),
+        uuid=stable_id(hook_instance, topic.code, card_index, "suggestion", number),
         isRecommended=recommended,
         actions=list(actions) or None,
     )
@@ -82,6 +65,7 @@ def build_card(
     indicator: Indicator,
     summary: str,
     detail: str,
+    source_label: str,
     source_url: str,
     index: int = 0,
     suggestions: Sequence[Suggestion] = (),
@@ -89,16 +73,14 @@ def build_card(
     override_reasons: Sequence[OverrideReason] = (),
     links: Sequence[Link] = (),
 ) -> Card:
-    """A validated card; critical topics are always `critical`."""
-    if topic in CRITICAL_TOPICS:
-        indicator = "critical"
+    """A validated card whose ``source.topic`` names the topic."""
     return Card.model_validate(
         {
-            "uuid": stable_id(hook_instance, topic.value, index),
+            "uuid": stable_id(hook_instance, topic.code, index),
             "summary": fit_summary(summary),
             "detail": detail,
             "indicator": indicator,
-            "source": Source(label=SOURCE_LABEL, url=source_url, topic=topic_coding(topic)),
+            "source": Source(label=source_label, url=source_url, topic=topic.coding()),
             "suggestions": list(suggestions) or None,
             "selectionBehavior": selection_behavior if suggestions else None,
             "overrideReasons": list(override_reasons) or None,

@@ -1,24 +1,11 @@
 """Markdown pieces for card ``detail`` (GitHub-Flavored Markdown, per the spec).
 
-Cards must explain themselves: the Wells table lists every criterion with its points, its state
-(present / absent / not documented) and the evidence, so a clinician can check and correct it.
+Cards explain themselves in tables and lists a clinician can check in seconds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
-
-
-class WellsRow(NamedTuple):
-    """One Wells criterion as shown on a card (a NamedTuple: immutable, and a card builds a
-    dozen of them per request at a third of a frozen dataclass's cost, issue 7)."""
-
-    criterion: str
-    points: int  # points the criterion is worth when present
-    state: str  # "present" | "absent" | "not documented" | "not asserted" | ...
-    scored: int | None  # points counted (None when not documented)
-    evidence: str  # "Observation/12 (2026-11-24)", reason for unknown, ...
 
 
 def cell(text: str) -> str:
@@ -30,17 +17,13 @@ def signed(points: int) -> str:
     return f"{points:+d}" if points else "0"
 
 
-def wells_table(rows: Sequence[WellsRow]) -> str:
+def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A Markdown table; every cell is made safe with ``cell``."""
     lines = [
-        "| Criterion | Points | Finding | Counted | Evidence |",
-        "|---|---|---|---|---|",
+        "| " + " | ".join(cell(h) for h in header) + " |",
+        "|" + "---|" * len(header),
     ]
-    for row in rows:
-        counted = "?" if row.scored is None else signed(row.scored)
-        lines.append(
-            f"| {cell(row.criterion)} | {signed(row.points)} | {cell(row.state)} | {counted} "
-            f"| {cell(row.evidence)} |"
-        )
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,25 +45,9 @@ class CallSummary:
 
 
 def mapping_options(settings: Settings) -> MappingOptions:
-    return MappingOptions(
-        recent_symptom_days=settings.recent_symptom_days,
-        surgery_window_weeks=settings.surgery_window_weeks,
-        cancer_treatment_months=settings.cancer_treatment_months,
-        episode_days=settings.episode_days,
-        lab_recent_days=settings.lab_recent_days,
-        local_codes_file=settings.local_codes_file,
-        include_unverified_codes=settings.include_unverified_codes,
-    )
-
-
-def triage_options(settings: Settings) -> triage.TriageOptions:
-    return triage.TriageOptions(
-        wells_version=settings.wells_version,
-        age_adjusted_ddimer=settings.age_adjusted_ddimer,
-        episode_days=settings.episode_days,
-        lab_recent_days=settings.lab_recent_days,
-        source_url=settings.source_url,
-    )
+    """The mapping layer's options: the settings of the same names (others keep their default)."""
+    names = [f.name for f in fields(MappingOptions) if f.name in Settings.model_fields]
+    return MappingOptions(**{name: getattr(settings, name) for name in names})
 
 
 class Engine:
@@ -88,7 +72,6 @@ class Engine:
             deadline_seconds=settings.fetch_deadline_seconds,
         )
         self._mapping = mapping_options(settings)
-        self._triage = triage_options(settings)
 
     async def handle(
         self,
@@ -131,7 +114,11 @@ class Engine:
         cards = [
             card if card.uuid else card.model_copy(update={"uuid": self._new_uuid()})
             for card in triage.evaluate(
-                features, hook=service.hook, options=self._triage, hook_instance=hook_instance
+                features,
+                hook=service.hook,
+                settings=self._settings,
+                hook_instance=hook_instance,
+                rules=service.rules,
             )
         ]
         issued = [IssuedCard(card.uuid or "", _topic(card)) for card in cards]

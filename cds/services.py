@@ -1,10 +1,11 @@
 """The services we offer (one per hook) and their discovery entries.
 
-Prefetch templates are derived, never hand-kept: each hook's triage declares the features it reads
-(``cds.triage.required_features``) and the mapping layer says which FHIR searches produce them
-(``fhir_mappings.sources.search_specs_for``). Discovery, the prefetch check and the fallback fetch
-all use the same ``SearchSpec`` list, so what we advertise cannot drift from what we read (the CDS
-Hooks sandbox's hand-written service list is the counter-example).
+Prefetch templates are derived, never hand-kept: each service carries the rules its hook runs
+(``cds.triage.RULES_BY_HOOK``), the union of what those rules read gives the FHIR searches
+(``fhir_mappings.sources.search_specs_for``), and the engine runs exactly those rules. Discovery,
+the prefetch check and the fallback fetch all use the same ``SearchSpec`` list, so what we
+advertise cannot drift from what we read (the CDS Hooks sandbox's hand-written service list is the
+counter-example).
 """
 
 from __future__ import annotations
@@ -45,12 +46,14 @@ _DESCRIPTIONS: dict[HookName, str] = {
 
 @dataclass(frozen=True, slots=True)
 class CdsService:
-    """One service: its id, hook and the FHIR searches (prefetch templates) it needs."""
+    """One service: its id, hook, the rules it runs and the FHIR searches (prefetch templates)
+    those rules need."""
 
     id: str
     hook: HookName
     title: str
     description: str
+    rules: tuple[triage.Rule, ...]
     searches: tuple[SearchSpec, ...]
 
     @property
@@ -71,16 +74,20 @@ def service_id_for(hook: HookName) -> str:
     return f"{SERVICE_PREFIX}-{hook}"
 
 
-def build_services() -> dict[str, CdsService]:
-    """Every service by id, built from the triage's declared needs (called once per app)."""
+def build_services(
+    rules_by_hook: Mapping[HookName, tuple[triage.Rule, ...]] = triage.RULES_BY_HOOK,
+) -> dict[str, CdsService]:
+    """Every service by id, built from the rules each hook runs (called once per app)."""
     services: dict[str, CdsService] = {}
     for hook in HOOKS:
-        specs = tuple(search_specs_for(triage.required_features(hook)))
+        rules = rules_by_hook[hook]
+        specs = tuple(search_specs_for(triage.reads(rules)))
         service = CdsService(
             id=service_id_for(hook),
             hook=hook,
             title=_TITLES[hook],
             description=_DESCRIPTIONS[hook],
+            rules=rules,
             searches=specs,
         )
         services[service.id] = service

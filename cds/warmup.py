@@ -3,20 +3,12 @@
 Without it the first call of each worker loads the code lists (and validates every ICD-10-CM code
 with simple-icd-10-cm), builds the pint unit registry and the unit factors (every known unit
 against every target, ``units.prepare``), compiles pydantic schemas and imports the R4B models
-lazily: hundreds of milliseconds, for one unlucky clinician.
-So the lifespan runs one synthetic call per service through the real engine (no database, no
-FHIR server, a made-up patient that exists nowhere), then freezes the garbage collector's view of
-everything loaded so far (``gc.freeze``): those long-lived objects are never traversed again by a
-full collection, which otherwise stalls a worker for tens of milliseconds every few hundred
-calls (the p99 tail). It also raises the young-generation threshold (``GC_YOUNG_THRESHOLD``): a
-typical call allocates thousands of containers (the parsed body alone is ~1,500), so with
-Python's default of 700 every call ran several young collections over its own live request data;
-almost all of it is freed by reference counting anyway (measured: +5 % calls/s, bench/README.md).
+lazily, for one unlucky clinician. So the lifespan runs one synthetic call per service through
+the real engine (no database, no FHIR server, a made-up patient that exists nowhere).
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -33,7 +25,6 @@ from fhir_mappings.units import prepare as prepare_units
 logger = logging.getLogger(__name__)
 
 _PATIENT = "warm-up-patient"
-GC_YOUNG_THRESHOLD = 50_000  # allocations between young collections (CPython's default: 700)
 
 
 def _resources(now: datetime) -> dict[str, list[dict[str, Any]]]:
@@ -94,7 +85,7 @@ def _request(service: CdsService, now: datetime) -> Any:
 
 
 async def warm_up(settings: Settings, services: dict[str, CdsService], now: datetime) -> None:
-    """One call per service through a store-less engine; then ``gc.freeze``. Never fatal."""
+    """One call per service through a store-less engine. Never fatal."""
     engine = Engine(settings, fhir=None, store=None, clock=lambda: now)
     # The synthetic values are all in their canonical units, so they never reach pint: plan every
     # unit explicitly (before this, the first real call with e.g. mg/dL built pint's registry).
@@ -104,7 +95,3 @@ async def warm_up(settings: Settings, services: dict[str, CdsService], now: date
             await engine.handle(service, _request(service, now), None, CallSummary())
         except Exception as exc:  # a warm-up problem must not stop the service starting
             logger.warning("warm-up call failed", extra={"error": type(exc).__name__})
-    gc.collect()
-    gc.freeze()
-    _young, *older = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *older)

@@ -1,25 +1,24 @@
-"""Calf-pain triage: features in, CDS Hooks cards out (issue 4).
+"""Calf-pain triage: features in, CDS Hooks cards out.
 
-Public interface (used by the protocol layer):
-``evaluate(fs, hook=..., options=..., hook_instance=...)``, ``required_features(hook)``,
-``required_data(hook)`` (FeatureSet fields besides features), ``TriageOptions``, ``Hook``,
-``TOPIC_SYSTEM``, ``card_topic(card)``.
+One module per clinical rule in ``cds/triage/rules/``; ``RULES_BY_HOOK`` lists the rules each hook
+runs. Public interface: ``evaluate(fs, hook=..., settings=..., hook_instance=...)``,
+``RULES_BY_HOOK``, ``Rule``, ``reads(rules)``, ``topics()``, ``card_topic(card)``.
 """
 
 from __future__ import annotations
 
 from cards.topics import TOPIC_SYSTEM, Topic, card_topic
-from cds.triage.engine import evaluate
-from cds.triage.options import Hook, TriageOptions
-from cds.triage.registry import required_data, required_features
+from cds.triage.evaluation import evaluate
+from cds.triage.rule import Rule
+from cds.triage.rules import RULES_BY_HOOK, reads, topics
 
 __all__ = [
+    "RULES_BY_HOOK",
     "TOPIC_SYSTEM",
-    "Hook",
+    "Rule",
     "Topic",
-    "TriageOptions",
     "card_topic",
     "evaluate",
-    "required_data",
-    "required_features",
+    "reads",
+    "topics",
 ]

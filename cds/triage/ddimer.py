@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Final
 
+from cards import markdown as md
+from cds.settings import Settings
 from cds.triage.features_view import after
-from cds.triage.options import TriageOptions
 from cds.triage.thresholds import (
     AGE_ADJUST_DDU_PER_YEAR,
     AGE_ADJUST_FEU_PER_YEAR,
@@ -30,6 +32,10 @@ from cds.triage.thresholds import (
 from cds.triage.wells import Decision
 from fhir_mappings.features import DDimerResult, DDimerUnit, FeatureName, FeatureSet
 
+# What ``assess`` reads.
+READS: Final = frozenset(
+    {"ddimers", "anticoagulation_started", "episode_start", "age_years", FeatureName.ANTICOAGULANT}
+)
 CONVENTIONAL_CUTOFF = {
     DDimerUnit.FEU: DDIMER_CUTOFF_FEU_NG_ML,
     DDimerUnit.DDU: DDIMER_CUTOFF_DDU_NG_ML,
@@ -75,11 +81,11 @@ class DDimerAssessment:
 
 
 def eligible(
-    fs: FeatureSet, options: TriageOptions
+    fs: FeatureSet, settings: Settings
 ) -> tuple[DDimerResult | None, list[tuple[DDimerResult, str]]]:
     """The newest D-dimer that counts for this episode, and those that do not, with reasons."""
     ignored: list[tuple[DDimerResult, str]] = []
-    horizon = fs.now - timedelta(days=options.episode_days)
+    horizon = fs.now - timedelta(days=settings.episode_days)
     # Newest first; results without a time sort last (and are ignored, with a reason).
     newest_first = sorted(
         fs.ddimers,
@@ -96,7 +102,7 @@ def eligible(
         elif fs.episode_start is not None and not after(result.time, fs.episode_start):
             ignored.append((result, "taken before the current leg episode"))
         elif not after(result.time, horizon):
-            ignored.append((result, f"older than {options.episode_days} days"))
+            ignored.append((result, f"older than {settings.episode_days} days"))
         else:
             older = newest_first[position + 1 :]
             ignored.extend((r, "superseded by a newer result") for r in older)
@@ -104,9 +110,9 @@ def eligible(
     return None, ignored
 
 
-def assess(fs: FeatureSet, options: TriageOptions, decision: Decision | None) -> DDimerAssessment:
+def assess(fs: FeatureSet, settings: Settings, decision: Decision | None) -> DDimerAssessment:
     """Interpret the D-dimer for this episode; ``decision`` is the Wells decision (or None)."""
-    result, ignored = eligible(fs, options)
+    result, ignored = eligible(fs, settings)
     notes: list[str] = []
     unknown_start = fs.get(FeatureName.ANTICOAGULANT).present and fs.anticoagulation_started is None
     if unknown_start:
@@ -124,7 +130,7 @@ def assess(fs: FeatureSet, options: TriageOptions, decision: Decision | None) ->
         basis = "the assay's cut-off (reference range)"
     age = fs.age_years
     adjusted = False
-    if options.age_adjusted_ddimer:
+    if settings.age_adjusted_ddimer:
         if age is None:
             notes.append("Age-adjusted cut-off not used: age not documented.")
         elif age <= AGE_ADJUST_MIN_AGE_EXCLUSIVE:
@@ -158,3 +164,25 @@ def assess(fs: FeatureSet, options: TriageOptions, decision: Decision | None) ->
         notes=tuple(notes),
         reliable_negative=not unknown_start,
     )
+
+
+def ddimer_section(ddimer: DDimerAssessment) -> str:
+    """The D-dimer as a card shows it: the result that counts, with unit and cut-off, and those
+    that do not, with the reason."""
+    lines: list[str] = []
+    if ddimer.result is not None:
+        r = ddimer.result
+        when = r.time.date().isoformat() if r.time else "time unknown"
+        verdict = {"positive": "positive", "negative": "negative"}.get(
+            ddimer.status, "negative (preliminary)"
+        )
+        lines.append(
+            f"D-dimer {ddimer.value_text()} using {ddimer.cutoff_basis}; sent as "
+            f"{r.original}, taken {when} ({r.evidence.reference}): **{verdict}**."
+        )
+    else:
+        lines.append("No D-dimer that counts for this episode.")
+    for result, why in ddimer.ignored:
+        lines.append(f"Not counted: {result.original} ({result.evidence.reference}): {why}.")
+    lines.extend(ddimer.notes)
+    return md.bullets(lines)

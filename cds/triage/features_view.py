@@ -44,7 +44,7 @@ SWELLING_TRIGGERS: Final = frozenset(
         FeatureName.PITTING_OEDEMA,
     }
 )
-# Any current leg complaint: without one of these the service stays silent (issue 4).
+# Any current leg complaint: without one of these the leg rules stay silent.
 LEG_TRIGGERS: Final = (
     *DVT_TRIGGERS,
     FeatureName.CRAMP,
@@ -54,6 +54,10 @@ LEG_TRIGGERS: Final = (
     FeatureName.PAIN_OUT_OF_PROPORTION,
 )
 _OTHER_LEG_TRIGGERS: Final = tuple(name for name in LEG_TRIGGERS if name not in DVT_TRIGGERS)
+# What ``dvt_triggers`` and ``leg_complaints`` read (the calf difference tells a bilateral
+# swelling with asymmetric calves from a symmetrical one).
+DVT_TRIGGER_READS: Final = frozenset({*DVT_TRIGGERS, FeatureName.CALF_DIFFERENCE})
+LEG_COMPLAINT_READS: Final = frozenset({*LEG_TRIGGERS, FeatureName.CALF_DIFFERENCE})
 
 READABLE: Final[dict[str, str]] = {
     FeatureName.CALF_PAIN: "calf pain",
@@ -141,22 +145,9 @@ def days_between(earlier: datetime, later: datetime) -> float:
 
 
 def recent_present(fs: FeatureSet, names: Iterable[str], days: float) -> list[Feature]:
-    """``is_recent`` over ``names``; a name the mapping did not produce is UNKNOWN, not present,
-    so it is skipped without building its UNKNOWN placeholder (the rules call this a dozen
-    times a request, issue 7)."""
-    now = fs.now
-    horizon = now - timedelta(days=days)
-    features = fs.features
-    found: list[Feature] = []
-    for name in names:
-        feature = features.get(name)
-        if (
-            feature is not None
-            and feature.state is State.PRESENT
-            and _within(feature, now, horizon)
-        ):
-            found.append(feature)
-    return found
+    """The features among ``names`` that are ``is_recent``, in the order of ``names``."""
+    found = (fs.get(name) for name in names)
+    return [feature for feature in found if is_recent(feature, fs.now, days)]
 
 
 def dvt_triggers(fs: FeatureSet, days: int) -> list[Feature]:
@@ -178,15 +169,9 @@ def dvt_triggers(fs: FeatureSet, days: int) -> list[Feature]:
     return [f for f in found if not (f.name in SWELLING_TRIGGERS and only_bilateral(f))]
 
 
-def leg_complaints(
-    fs: FeatureSet, days: int, triggers: list[Feature] | None = None
-) -> list[Feature]:
-    """Any current leg complaint; without one the service stays silent.
-
-    ``triggers`` is ``dvt_triggers(fs, days)`` when the caller already has it.
-    """
-    found = dvt_triggers(fs, days) if triggers is None else triggers
-    return found + recent_present(fs, _OTHER_LEG_TRIGGERS, days)
+def leg_complaints(fs: FeatureSet, days: int, triggers: Sequence[Feature]) -> list[Feature]:
+    """Any current leg complaint, ``triggers`` (``dvt_triggers(fs, days)``) first."""
+    return [*triggers, *recent_present(fs, _OTHER_LEG_TRIGGERS, days)]
 
 
 def only_bilateral(feature: Feature) -> bool:

@@ -32,17 +32,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
-from cards.fhir_orders import OrderKind
+from cds.settings import Settings
+from cds.triage.ddimer import READS as DDIMER_READS
 from cds.triage.ddimer import DDimerAssessment, assess
-from cds.triage.features_view import after, dvt_triggers, recent_present
-from cds.triage.options import TriageOptions
+from cds.triage.features_view import DVT_TRIGGER_READS, after, recent_present
+from cds.triage.order_codes import OrderKind
 from cds.triage.thresholds import NG158_MIN_AGE, PREGNANCY_REMINDER_MAX_AGE
-from cds.triage.wells import REQUIRES as WELLS_REQUIRES
-from cds.triage.wells import WellsResult, WellsRule
+from cds.triage.wells import READS as WELLS_READS
+from cds.triage.wells import WellsResult, score_wells
 from fhir_mappings.features import Certainty, Feature, FeatureName, FeatureSet
 
-URGENT_LEG_FLAGS = (FeatureName.SUDDEN_SEVERE_SWELLING, FeatureName.THROBBING_PAIN_AT_REST)
+NG158_SOURCES: Final = (
+    ("NICE NG158", "https://www.nice.org.uk/guidance/ng158/chapter/Recommendations"),
+    ("NICE QS201 statement 3", "https://www.nice.org.uk/guidance/qs201"),
+)
+URGENT_LEG_FLAGS: Final = (FeatureName.SUDDEN_SEVERE_SWELLING, FeatureName.THROBBING_PAIN_AT_REST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,55 +100,52 @@ class DvtStatus:
         return None  # undetermined Wells with a negative D-dimer: document the criteria first
 
 
-@dataclass(frozen=True)
-class DvtPathwayRule:
-    """Evaluates triggers, scope, Wells and the D-dimer for one FeatureSet."""
+# What ``assess_dvt`` reads; a rule that uses ``Context.dvt`` reads these too.
+READS: Final = frozenset(
+    {
+        *WELLS_READS,
+        *DDIMER_READS,
+        *DVT_TRIGGER_READS,
+        *URGENT_LEG_FLAGS,
+        FeatureName.PREGNANCY,
+        FeatureName.CURRENT_DVT,
+        FeatureName.ANTICOAGULANT,
+        "age_years",
+        "sex",
+        "anticoagulation_started",
+    }
+)
 
-    options: TriageOptions
-    requires: frozenset[str] = frozenset(
-        {
-            *WELLS_REQUIRES,
-            FeatureName.PREGNANCY,
-            FeatureName.CURRENT_DVT,
-            FeatureName.ANTICOAGULANT,
-        }
+
+def assess_dvt(fs: FeatureSet, settings: Settings, triggers: Sequence[Feature]) -> DvtStatus:
+    """Triggers (``dvt_triggers(fs, settings.episode_days)``), scope, Wells and the D-dimer."""
+    outside: list[str] = []
+    if fs.get(FeatureName.PREGNANCY).present:
+        outside.append("pregnancy")
+    if fs.age_years is not None and fs.age_years < NG158_MIN_AGE:
+        outside.append("age")
+    current = fs.get(FeatureName.CURRENT_DVT)
+    known = (
+        current
+        if current.present and any(ev.certainty is Certainty.CONFIRMED for ev in current.evidence)
+        else None
     )
-
-    def evaluate(self, fs: FeatureSet, *, triggers: Sequence[Feature] | None = None) -> DvtStatus:
-        """``triggers``: ``dvt_triggers(fs, episode_days)`` when the caller already has them (the
-        engine computes them once a request for the gates and the pathway)."""
-        if triggers is None:
-            triggers = dvt_triggers(fs, self.options.episode_days)
-        outside: list[str] = []
-        if fs.get(FeatureName.PREGNANCY).present:
-            outside.append("pregnancy")
-        if fs.age_years is not None and fs.age_years < NG158_MIN_AGE:
-            outside.append("age")
-        current = fs.get(FeatureName.CURRENT_DVT)
-        known = (
-            current
-            if current.present
-            and any(ev.certainty is Certainty.CONFIRMED for ev in current.evidence)
-            else None
-        )
-        urgent = tuple(recent_present(fs, URGENT_LEG_FLAGS, self.options.episode_days))
-        wells: WellsResult | None = None
-        ddimer: DDimerAssessment | None = None
-        if triggers and not outside and known is None:
-            wells = WellsRule(self.options.wells_version).evaluate(fs)
-            ddimer = assess(fs, self.options, wells.decision)
-        return DvtStatus(
-            triggers=tuple(triggers),
-            outside_reasons=tuple(outside),
-            known_dvt=known,
-            wells=wells,
-            ddimer=ddimer,
-            urgent_flags=urgent,
-            pregnancy_unknown=fs.get(FeatureName.PREGNANCY).unknown
-            and (fs.sex or "").lower() == "female"
-            and (fs.age_years is None or fs.age_years <= PREGNANCY_REMINDER_MAX_AGE),
-            anticoagulated=fs.get(FeatureName.ANTICOAGULANT).present
-            or (
-                fs.anticoagulation_started is not None and after(fs.now, fs.anticoagulation_started)
-            ),
-        )
+    urgent = tuple(recent_present(fs, URGENT_LEG_FLAGS, settings.episode_days))
+    wells: WellsResult | None = None
+    ddimer: DDimerAssessment | None = None
+    if triggers and not outside and known is None:
+        wells = score_wells(fs, settings.wells_version)
+        ddimer = assess(fs, settings, wells.decision)
+    return DvtStatus(
+        triggers=tuple(triggers),
+        outside_reasons=tuple(outside),
+        known_dvt=known,
+        wells=wells,
+        ddimer=ddimer,
+        urgent_flags=urgent,
+        pregnancy_unknown=fs.get(FeatureName.PREGNANCY).unknown
+        and (fs.sex or "").lower() == "female"
+        and (fs.age_years is None or fs.age_years <= PREGNANCY_REMINDER_MAX_AGE),
+        anticoagulated=fs.get(FeatureName.ANTICOAGULANT).present
+        or (fs.anticoagulation_started is not None and after(fs.now, fs.anticoagulation_started)),
+    )

@@ -70,7 +70,7 @@ LEG_CRITERIA: Final[dict[str, FeatureName]] = {
     "pitting_oedema": FeatureName.PITTING_OEDEMA,
     "collateral_veins": FeatureName.COLLATERAL_VEINS,
 }
-REQUIRES: Final = frozenset(
+READS: Final = frozenset(
     {
         *RECORD_CRITERIA.values(),
         *LEG_CRITERIA.values(),
@@ -79,6 +79,7 @@ REQUIRES: Final = frozenset(
         FeatureName.CALF_DIFFERENCE,
         FeatureName.PAIN_ON_DORSIFLEXION,
         *DVT_TRIGGERS,
+        "alternatives",
     }
 )
 
@@ -395,13 +396,7 @@ def score_leg(fs: FeatureSet, version: WellsVersion, leg: Laterality | None) -> 
     )
 
 
-@dataclass(frozen=True)
-class WellsRule:
+def score_wells(fs: FeatureSet, version: WellsVersion = "2003") -> WellsResult:
     """Scores every symptomatic leg and keeps the more symptomatic one (highest score)."""
-
-    version: WellsVersion = "2003"
-    requires: frozenset[str] = REQUIRES
-
-    def evaluate(self, fs: FeatureSet) -> WellsResult:
-        results = [score_leg(fs, self.version, leg) for leg in symptomatic_legs(fs)]
-        return max(results, key=lambda r: (r.minimum, r.maximum))
+    results = [score_leg(fs, version, leg) for leg in symptomatic_legs(fs)]
+    return max(results, key=lambda r: (r.minimum, r.maximum))

@@ -7,6 +7,7 @@ from typing import Any
 
 import respx
 
+from cds import triage
 from cds.replay.fixture import Fixture, load_fixture
 from cds.replay.golden import golden_path, is_fixture_file, normalise, read_golden
 from cds.replay.transport import InProcessSender
@@ -15,19 +16,7 @@ from tests.fakes.fhir_server import BASE, TOKEN, FakeFhirServer
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT / "fixtures"
 CASES = sorted(p for p in FIXTURES.glob("*.json") if is_fixture_file(p))
-TOPICS = (
-    "pe-emergency",
-    "cauda-equina",
-    "compartment-syndrome",
-    "dvt-likely",
-    "dvt-ddimer",
-    "dvt-outside-pathway",
-    "muscle-strain",
-    "cramp",
-    "sciatica",
-    "physio-referral",
-    "dvt-order-check",
-)
+TOPICS = tuple(topic.code for topic in triage.topics())
 
 
 def case_id(path: Path) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from cds.replay.golden import topics
+from cds.triage.rules import RED_FLAGS, physio_referral
 from tests.replay.helpers import CASES, FIXTURES, TOPICS, case_id, golden
 
 EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
@@ -62,7 +63,8 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "physio-order-sign-dvt-likely": (frozenset({"dvt-order-check"}), None),
     "sciatica-radicular-right": (frozenset({"sciatica", "physio-referral"}), None),
 }
-EXCLUSIVE = {"dvt-likely", "dvt-ddimer", "pe-emergency", "cauda-equina", "compartment-syndrome"}
+# Topics a physiotherapy referral never travels with: the live DVT cards and every red flag.
+EXCLUSIVE = physio_referral.BLOCKED_BY | {topic.code for rule in RED_FLAGS for topic in rule.topics}
 
 
 def test_every_fixture_has_an_expectation_and_every_topic_is_expected() -> None:
@@ -92,4 +94,4 @@ def test_no_physio_referral_beside_dvt_or_critical_cards(path: object) -> None:
     found = golden(path)  # type: ignore[arg-type]
     assert found is not None
     seen = set(topics(found))
-    assert not ("physio-referral" in seen and seen & EXCLUSIVE)
+    assert not (physio_referral.TOPIC.code in seen and seen & EXCLUSIVE)

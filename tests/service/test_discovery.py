@@ -1,7 +1,7 @@
 """Discovery, health and the OpenAPI document.
 
 Discovery lists one service per hook; its prefetch templates must be exactly those derived from
-the triage's declared features (``search_specs_for(required_features(hook))``), so they cannot
+what the hook's rules read (``search_specs_for(reads(RULES_BY_HOOK[hook]))``), so they cannot
 drift from the logic.
 """
 
@@ -13,12 +13,12 @@ import httpx
 import pytest
 from cds import triage
 from cds.app import create_app
-from cds.hooks import DiscoveryResponse
+from cds.hooks import DiscoveryResponse, HookName
 from cds.routes import router
 from fhir_mappings.sources import search_specs_for
 from tests.conftest import make_settings
 
-HOOKS = {
+HOOKS: dict[str, HookName] = {
     "calf-pain-patient-view": "patient-view",
     "calf-pain-order-select": "order-select",
     "calf-pain-order-sign": "order-sign",
@@ -40,11 +40,13 @@ async def test_discovery_lists_one_service_per_hook(client: httpx.AsyncClient) -
 
 @pytest.mark.parametrize(("service_id", "hook"), sorted(HOOKS.items()))
 async def test_prefetch_templates_derive_from_the_triage(
-    client: httpx.AsyncClient, service_id: str, hook: str
+    client: httpx.AsyncClient, service_id: str, hook: HookName
 ) -> None:
     body = (await client.get("/cds-services")).json()
     prefetch = next(s["prefetch"] for s in body["services"] if s["id"] == service_id)
-    expected = {s.key: s.template for s in search_specs_for(triage.required_features(hook))}
+    expected = {
+        s.key: s.template for s in search_specs_for(triage.reads(triage.RULES_BY_HOOK[hook]))
+    }
     assert prefetch == expected
     assert prefetch["patient"] == "Patient/{{context.patientId}}"
     kinds = {template.split("?")[0].split("/")[0] for template in prefetch.values()}

@@ -1,4 +1,4 @@
-"""The start-up warm-up really exercises the call path, and leaves the GC tuned (issue 7).
+"""The start-up warm-up really exercises the call path.
 
 The warm-up's synthetic resources carry clinical codes inline; if a code list ever dropped one of
 them, the warm-up would silently stop warming the mappers it exists for. These tests pin that
@@ -7,13 +7,12 @@ each synthetic resource maps to the feature it is meant to touch.
 
 from __future__ import annotations
 
-import gc
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cds.engine import mapping_options
 from cds.services import build_services
-from cds.warmup import _PATIENT, GC_YOUNG_THRESHOLD, _resources
+from cds.warmup import _PATIENT, _resources
 from fhir_mappings import units
 from fhir_mappings.extract import extract_features
 from fhir_mappings.features import FeatureName
@@ -47,16 +46,6 @@ def test_every_service_gets_a_synthetic_request() -> None:
         body = _request(service, NOW)
         assert body.hook == service.hook
         assert set(body.prefetch or {}) == {spec.key for spec in service.searches}
-
-
-async def test_the_lifespan_leaves_the_young_gc_threshold_raised(tmp_path: Path) -> None:
-    before = gc.get_threshold()
-    try:
-        async with running_app(make_settings(tmp_path)):
-            assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
-            assert gc.get_threshold()[1:] == before[1:]
-    finally:
-        gc.set_threshold(*before)
 
 
 async def test_the_lifespan_plans_every_unit_conversion_before_the_first_call(

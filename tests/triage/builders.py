@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cards.models import Card
-from cds.triage import TriageOptions, evaluate
+from cds.hooks import HookName
+from cds.settings import Settings
+from cds.triage import evaluate
 from fhir_mappings.features import (
     AlternativeDiagnosis,
     Certainty,
@@ -185,15 +188,20 @@ def alternative(
     )
 
 
+def settings(**changes: Any) -> Settings:
+    """The service settings with the clinical defaults, or with ``changes``."""
+    return Settings(auth="off", **changes)
+
+
 def run(
     features: FeatureSet,
-    hook: str = "patient-view",
-    options: TriageOptions | None = None,
+    hook: HookName = "patient-view",
+    config: Settings | None = None,
 ) -> list[Card]:
     return evaluate(
         features,
-        hook=hook,  # type: ignore[arg-type]
-        options=options or TriageOptions(),
+        hook=hook,
+        settings=config or settings(),
         hook_instance=HOOK_INSTANCE,
     )
 

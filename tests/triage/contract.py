@@ -8,10 +8,12 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cards.models import Card, CdsResponse
-from cards.topics import PHYSIO_BLOCKING_TOPICS, TOPIC_SYSTEM, Topic
+from cards.topics import TOPIC_SYSTEM
+from cds import triage
+from cds.triage.rules import physio_referral
 from tests.triage.builders import PATIENT
 
-ALL_TOPICS = {t.value for t in Topic}
+ALL_TOPICS = {t.code for t in triage.topics()}
 
 
 def check_cards(cards: list[Card], patient: str = PATIENT) -> None:
@@ -45,10 +47,8 @@ def check_cards(cards: list[Card], patient: str = PATIENT) -> None:
                 else:
                     assert action.resource is not None
                     check_resource(action.resource, patient)
-    if topics & {t.value for t in PHYSIO_BLOCKING_TOPICS} or any(
-        c.indicator == "critical" for c in cards
-    ):
-        assert Topic.PHYSIO_REFERRAL.value not in topics
+    if topics & physio_referral.BLOCKED_BY or any(c.indicator == "critical" for c in cards):
+        assert physio_referral.TOPIC.code not in topics
 
 
 def check_resource(resource: dict[str, object], patient: str = PATIENT) -> None:

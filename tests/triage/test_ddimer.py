@@ -7,13 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from cds.triage import TriageOptions
 from cds.triage.ddimer import assess
 from fhir_mappings.features import DDimerUnit
-from tests.triage.builders import NOW, ddimer, fs
+from tests.triage.builders import NOW, ddimer, fs, settings
 
 FEU, DDU = DDimerUnit.FEU, DDimerUnit.DDU
-ADJUST = TriageOptions(age_adjusted_ddimer=True)
+ADJUST = settings(age_adjusted_ddimer=True)
 
 
 @pytest.mark.parametrize(
@@ -30,13 +29,13 @@ ADJUST = TriageOptions(age_adjusted_ddimer=True)
 def test_unit_aware_conventional_cutoffs(
     value: float, kind: DDimerUnit, positive: bool, cutoff: float
 ) -> None:
-    result = assess(fs(ddimers=[ddimer(value, kind)]), TriageOptions(), "unlikely")
+    result = assess(fs(ddimers=[ddimer(value, kind)]), settings(), "unlikely")
     assert result.positive is positive
     assert result.cutoff_ng_ml == cutoff
 
 
 def test_assay_reference_range_cutoff_wins() -> None:
-    result = assess(fs(ddimers=[ddimer(450, cutoff=400)]), TriageOptions(), "unlikely")
+    result = assess(fs(ddimers=[ddimer(450, cutoff=400)]), settings(), "unlikely")
     assert result.positive is True
     assert result.cutoff_ng_ml == 400
 
@@ -68,7 +67,7 @@ def test_age_adjusted_cutoff_setting(
 
 
 def test_age_adjustment_is_off_by_default() -> None:
-    result = assess(fs(age=80, ddimers=[ddimer(700)]), TriageOptions(), "unlikely")
+    result = assess(fs(age=80, ddimers=[ddimer(700)]), settings(), "unlikely")
     assert result.positive is True
 
 
@@ -76,7 +75,7 @@ def test_ddimer_after_anticoagulation_started_does_not_count() -> None:
     features = fs(
         ddimers=[ddimer(300, hours_ago=2)], anticoagulation_started=NOW - timedelta(hours=5)
     )
-    result = assess(features, TriageOptions(), "unlikely")
+    result = assess(features, settings(), "unlikely")
     assert result.result is None and result.status == "none"
     assert "anticoagulation" in result.ignored[0][1]
 
@@ -85,38 +84,38 @@ def test_ddimer_before_anticoagulation_counts() -> None:
     features = fs(
         ddimers=[ddimer(300, hours_ago=8)], anticoagulation_started=NOW - timedelta(hours=5)
     )
-    assert assess(features, TriageOptions(), "unlikely").status == "negative"
+    assert assess(features, settings(), "unlikely").status == "negative"
 
 
 def test_ddimer_older_than_the_episode_does_not_count() -> None:
     features = fs(ddimers=[ddimer(300, hours_ago=72)], episode_start=NOW - timedelta(days=1))
-    result = assess(features, TriageOptions(), "unlikely")
+    result = assess(features, settings(), "unlikely")
     assert result.result is None
     assert "before the current leg episode" in result.ignored[0][1]
 
 
 def test_ddimer_older_than_the_episode_window_does_not_count() -> None:
     features = fs(ddimers=[ddimer(300, hours_ago=24 * 15)])
-    assert assess(features, TriageOptions(episode_days=14), "unlikely").result is None
+    assert assess(features, settings(episode_days=14), "unlikely").result is None
 
 
 def test_newest_eligible_result_is_used() -> None:
     features = fs(
         ddimers=[ddimer(800, hours_ago=30, ref="Observation/old"), ddimer(300, hours_ago=1)]
     )
-    result = assess(features, TriageOptions(), "unlikely")
+    result = assess(features, settings(), "unlikely")
     assert result.status == "negative"
     assert result.ignored[0][1] == "superseded by a newer result"
 
 
 def test_preliminary_negative_never_rules_out() -> None:
-    result = assess(fs(ddimers=[ddimer(300, preliminary=True)]), TriageOptions(), "unlikely")
+    result = assess(fs(ddimers=[ddimer(300, preliminary=True)]), settings(), "unlikely")
     assert result.status == "negative-preliminary"
     assert not result.rules_out
 
 
 def test_lab_high_flag_is_honoured_when_more_cautious() -> None:
-    result = assess(fs(ddimers=[ddimer(480, interpretation="H")]), TriageOptions(), "unlikely")
+    result = assess(fs(ddimers=[ddimer(480, interpretation="H")]), settings(), "unlikely")
     assert result.positive is True
 
 

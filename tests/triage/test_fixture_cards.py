@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cds import triage
+from tests.triage.builders import settings
 from tests.triage.contract import check_cards
 from tests.triage.fixture_features import CASES, map_fixture
 
@@ -19,8 +20,8 @@ from tests.triage.fixture_features import CASES, map_fixture
 def test_fixture_cards_meet_the_contract(path: Path) -> None:
     fixture, features = map_fixture(path)
     hook = fixture.hook or "patient-view"
-    options = triage.TriageOptions()
-    first = triage.evaluate(features, hook=hook, options=options, hook_instance="fixture")  # type: ignore[arg-type]
-    again = triage.evaluate(features, hook=hook, options=options, hook_instance="fixture")  # type: ignore[arg-type]
+    config = settings()
+    first = triage.evaluate(features, hook=hook, settings=config, hook_instance="fixture")  # type: ignore[arg-type]
+    again = triage.evaluate(features, hook=hook, settings=config, hook_instance="fixture")  # type: ignore[arg-type]
     check_cards(first, patient=features.patient_ref)
     assert [c.model_dump() for c in first] == [c.model_dump() for c in again]

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from cds.triage.msk import judge_lab
+from cds.triage.rules.cramp import judge_lab
 from fhir_mappings.features import Evidence, FeatureName, FeatureSet, LabResult, Quantity
 from tests.triage.builders import NOW, calf_pain, ddimer, fs, present, run, topics, wells_points
 from tests.triage.contract import check_cards

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cds.triage.wells import WellsRule, decide
+from cds.triage.wells import decide, score_wells
 from fhir_mappings.features import Feature, FeatureName, Laterality, Quantity, State
 from tests.triage.builders import (
     absent,
@@ -22,7 +22,7 @@ L, R = Laterality.LEFT, Laterality.RIGHT
 
 
 def score(*features: Feature, version: str = "2003", **kw: object):  # type: ignore[no-untyped-def]
-    return WellsRule(version).evaluate(fs(calf_pain(), *features, **kw))  # type: ignore[arg-type]
+    return score_wells(fs(calf_pain(), *features, **kw), version)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_major_surgery_window_12_vs_4_weeks(weeks_ago: int, version: str, scores
 
 
 def test_unknown_criteria_give_a_range_and_say_they_could_change_the_decision() -> None:
-    result = WellsRule().evaluate(
+    result = score_wells(
         fs(calf_pain(), present(F.ACTIVE_CANCER), absent(F.PREVIOUS_DVT), all_documented=False)
     )
     # 1 present (cancer), 1 absent (previous DVT), 7 not documented -> 1..8
@@ -110,7 +110,7 @@ def test_unknown_criteria_give_a_range_and_say_they_could_change_the_decision() 
 
 def test_unknowns_that_cannot_change_the_decision() -> None:
     # Two documented points: likely whatever the unknown criteria hold.
-    result = WellsRule().evaluate(fs(calf_pain(), *wells_points(2), all_documented=False))
+    result = score_wells(fs(calf_pain(), *wells_points(2), all_documented=False))
     assert result.minimum == 2 and result.maximum > 2
     assert result.decision == "likely"
     assert not result.unknown_could_change
@@ -147,7 +147,7 @@ def test_pain_on_dorsiflexion_adds_no_points_and_never_lowers_suspicion(homans: 
 def test_more_symptomatic_leg_is_scored() -> None:
     left = [present(F.DEEP_VEIN_TENDERNESS, lat=L)]
     right = [present(F.PITTING_OEDEMA, lat=R), calf_difference(4.0, R)]
-    result = WellsRule().evaluate(fs(calf_pain(L), present(F.LEG_SWELLING, lat=R), *left, *right))
+    result = score_wells(fs(calf_pain(L), present(F.LEG_SWELLING, lat=R), *left, *right))
     assert result.leg is R
     assert result.minimum == 2
 
@@ -159,7 +159,7 @@ def test_per_leg_view_from_the_mapping_layer_is_used() -> None:
         R: absent(F.PITTING_OEDEMA),
     }
     features.features[F.PITTING_OEDEMA] = present(F.PITTING_OEDEMA, lat=L)
-    assert WellsRule().evaluate(features).minimum == 1
+    assert score_wells(features).minimum == 1
 
 
 def test_bilateral_pitting_oedema_is_not_confined_to_the_symptomatic_leg_2003() -> None:

@@ -1,9 +1,10 @@
-"""Override reasons offered on our cards (CDS Hooks 2.0 ``overrideReasons``: display REQUIRED).
+"""Override reasons a rule may offer on its cards (CDS Hooks 2.0 ``overrideReasons``: display
+REQUIRED). Each rule picks its own from these codes.
 
-Where the CDS Hooks 3.0 non-adherence reason codes (HL7, FHIR-48319; copied in
-``../shared/spec/cds-hooks/hl7-cds-hooks-main/CodeSystem-non-adherence-reason-codes.json``) say what
-we mean, we use them with their published display; the DVT-specific reasons a clinician needs
-("DVT already excluded", "patient already anticoagulated") are in our own code system.
+Where the CDS Hooks 3.0 non-adherence reason codes (HL7, FHIR-48319; a copy is in
+``tests/data``, its source in ``tests/data/SOURCES.md``) say what we mean, we use them with their
+published display; the DVT-specific reasons a clinician needs ("DVT already excluded", "patient
+already anticoagulated") are in our own code system.
 """
 
 from __future__ import annotations
@@ -45,14 +46,4 @@ NOT_APPLICABLE: Final = OverrideReason(
     system=NON_ADHERENCE_SYSTEM,
     code="cds-not-applicable",
     display="PC CDS does not apply to patient",
-)
-
-DVT_REASONS: Final = (DVT_ALREADY_EXCLUDED, ALREADY_ANTICOAGULATED, ORDER_EXISTS, PATIENT_DECLINED)
-EMERGENCY_REASONS: Final = (ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED)
-MSK_REASONS: Final = (NOT_APPLICABLE, ORDER_EXISTS, PATIENT_DECLINED)
-ORDER_CHECK_REASONS: Final = (
-    DVT_ALREADY_EXCLUDED,
-    ALREADY_ANTICOAGULATED,
-    ALTERNATIVE_CONFIRMED,
-    PATIENT_DECLINED,
 )

@@ -11,23 +11,38 @@ order-select looks at the selected drafts only (context.selections); order-sign 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from cards import markdown as md
-from cards import summaries
-from cards.builders import build_card, create_action, delete_action, suggestion
-from cards.fhir_orders import OrderKind
+from cards.builders import create_action, delete_action, suggestion
 from cards.models import Action, Card, Link, Suggestion
-from cards.overrides import ORDER_CHECK_REASONS
 from cards.topics import Topic
+from cds.hooks import HookName
+from cds.triage import pathway
 from cds.triage.context import Context
-from cds.triage.dvt_cards import NG158_SOURCES
 from cds.triage.features_view import readable, references
-from cds.triage.options import Hook
-from cds.triage.pathway import DvtStatus
+from cds.triage.order_codes import OrderKind
+from cds.triage.override_reasons import (
+    ALREADY_ANTICOAGULATED,
+    ALTERNATIVE_CONFIRMED,
+    DVT_ALREADY_EXCLUDED,
+    PATIENT_DECLINED,
+)
+from cds.triage.pathway import NG158_SOURCES, DvtStatus
+from cds.triage.rule import Rule
 from cds.triage.thresholds import DDIMER_WITHIN_HOURS, SCAN_WITHIN_HOURS
 from fhir_mappings.features import DraftOrder
+
+TOPIC: Final = Topic("dvt-order-check", "Order check while DVT is not excluded")
+OVERRIDE_REASONS: Final = (
+    DVT_ALREADY_EXCLUDED,
+    ALREADY_ANTICOAGULATED,
+    ALTERNATIVE_CONFIRMED,
+    PATIENT_DECLINED,
+)
+READS: Final = frozenset({*pathway.READS, "draft_orders"})
 
 RISKY_KINDS: Final = {
     "physiotherapy": "Physiotherapy",
@@ -43,6 +58,16 @@ TEST_WORDS: Final = {
 Problem = Literal["not-excluded", "ddimer-when-likely"]
 
 
+def summary_not_excluded(order: str, action: str) -> str:
+    return f"{order} ordered while DVT is not excluded: {action} first (NICE NG158)"
+
+
+def summary_ddimer_when_likely(score: str) -> str:
+    return (
+        f"D-dimer ordered but DVT likely (Wells {score}): order a proximal leg vein ultrasound too"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class OrderFinding:
     order: DraftOrder
@@ -50,7 +75,7 @@ class OrderFinding:
     test: OrderKind | None  # the NG158 test to do first, if the pathway names one
 
 
-def active_orders(orders: list[DraftOrder], hook: Hook) -> list[DraftOrder]:
+def active_orders(orders: list[DraftOrder], hook: HookName) -> list[DraftOrder]:
     if hook == "order-sign":
         return list(orders)
     if hook == "order-select":
@@ -58,7 +83,7 @@ def active_orders(orders: list[DraftOrder], hook: Hook) -> list[DraftOrder]:
     return []
 
 
-def check_orders(orders: list[DraftOrder], hook: Hook, status: DvtStatus) -> list[OrderFinding]:
+def check_orders(orders: list[DraftOrder], hook: HookName, status: DvtStatus) -> list[OrderFinding]:
     """Pure: which draft orders need a prompt, given where the patient is on the pathway."""
     findings: list[OrderFinding] = []
     drafts = active_orders(orders, hook)
@@ -100,10 +125,10 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
     order = finding.order
     test_action = _test_action(ctx, finding, status)
     score = status.wells.score_text if status.wells is not None else "not scored"
-    topic = Topic.DVT_ORDER_CHECK
+    topic = TOPIC
     suggestions: list[Suggestion] = []
     if finding.problem == "ddimer-when-likely":
-        summary = summaries.ddimer_order_when_likely(score)
+        summary = summary_ddimer_when_likely(score)
         why = (
             f"Wells {score} means DVT likely: NG158 asks for a proximal leg vein ultrasound with "
             f"the result within {SCAN_WITHIN_HOURS} h; the D-dimer is for a negative scan or "
@@ -131,7 +156,7 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
             action_words = "treatment of the DVT"
         else:
             action_words = "completing the Wells score"
-        summary = summaries.order_while_not_excluded(kind, action_words)
+        summary = summary_not_excluded(kind, action_words)
         why = (
             f"{kind} for calf pain before DVT is excluded treats a symptom of a possibly "
             f"undiagnosed DVT; NICE NG158 asks for {action_words} first."
@@ -161,16 +186,25 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
         why,
         md.sources(NG158_SOURCES[:1]),
     )
-    return build_card(
-        hook_instance=ctx.hook_instance,
+    return ctx.card(
         topic=topic,
         indicator="warning",
         summary=summary,
         detail=detail,
-        source_url=ctx.options.source_url,
         index=index,
         suggestions=suggestions,
         selection_behavior="at-most-one",
-        override_reasons=ORDER_CHECK_REASONS,
+        override_reasons=OVERRIDE_REASONS,
         links=[Link(label="NICE NG158", url=NG158_SOURCES[0][1], type="absolute")],
     )
+
+
+def cards(ctx: Context) -> Iterable[Card | None]:
+    status = ctx.dvt
+    checks = check_orders(ctx.fs.draft_orders, ctx.hook, status)
+    return [order_card(ctx, check, status, i) for i, check in enumerate(checks)]
+
+
+RULE: Final = Rule(
+    name="order-checks", kind="order-check", topics=(TOPIC,), reads=READS, cards=cards
+)

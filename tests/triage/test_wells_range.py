@@ -1,8 +1,8 @@
-"""``WellsResult`` computes its range once (issue 7): the stored values must be the range.
+"""``WellsResult`` holds the Wells range: a documented minimum and a possible maximum.
 
 Documented minimum = points of PRESENT criteria (plus -2 for an asserted alternative diagnosis);
 possible maximum = minimum + points of UNKNOWN criteria; the decision follows from both
-(CLINICAL.md §1.10: unknown is not negative).
+(docs/clinical-basis.md §1.10: unknown is not negative).
 """
 
 from __future__ import annotations

@@ -1,0 +1,105 @@
+"""Calf muscle strain self-care, and a possible Achilles tendon rupture (docs/clinical-basis.md
+§1.8, S17a-c).
+
+A strain gets RICE, analgesia and a graded return, only once DVT is settled (``msk``): a calf
+strain is hard to tell from DVT on examination (S16a). A possible Achilles rupture ("pop" or
+"snap") always goes to same-day assessment, whatever the DVT question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+from cards import markdown as md
+from cards.models import Card, Link
+from cards.topics import Topic
+from cds.triage import pathway
+from cds.triage.context import Context
+from cds.triage.features_view import feature_evidence, recent_present
+from cds.triage.msk import (
+    MSK_PATHWAY,
+    OVERRIDE_REASONS,
+    SAFETY_NET,
+    dvt_settled,
+    dvt_statement,
+)
+from cds.triage.override_reasons import NOT_APPLICABLE, PATIENT_DECLINED
+from cds.triage.rule import Rule
+from cds.triage.thresholds import PHYSIO_PERSISTENT_DAYS, RICE_HOURS
+from fhir_mappings.features import Feature, FeatureName
+
+TOPIC: Final = Topic("muscle-strain", "Calf muscle strain: self-care guidance")
+LEAFLET_STRAIN: Final = "https://www.hey.nhs.uk/patient-leaflet/soft-tissue-injury-calf-strain/"
+ACHILLES_LEAFLET: Final = "https://docslib.org/doc/3113182"
+READS: Final = frozenset({FeatureName.MUSCLE_STRAIN, FeatureName.ACHILLES_RUPTURE, *pathway.READS})
+
+
+def summary_strain() -> str:
+    return (
+        "Calf muscle strain, DVT made unlikely: RICE and analgesia for "
+        f"{RICE_HOURS} h, then graded return"
+    )
+
+
+def summary_achilles() -> str:
+    return "Possible Achilles tendon rupture: same-day A&E or orthopaedic assessment"
+
+
+def achilles_card(ctx: Context, achilles: Feature) -> Card:
+    detail = md.join_sections(
+        f"Possible Achilles tendon rupture: {feature_evidence(achilles)}.",
+        "An audible pop or snap at the back of the ankle suggests rupture: same-day A&E or "
+        "orthopaedic assessment (S17a). No physiotherapy referral until assessed.",
+        md.sources([("Calf muscle injury leaflet (S17a)", ACHILLES_LEAFLET)]),
+    )
+    return ctx.card(
+        topic=TOPIC,
+        indicator="warning",
+        summary=summary_achilles(),
+        detail=detail,
+        index=1,
+        override_reasons=OVERRIDE_REASONS,
+    )
+
+
+def strain_card(ctx: Context, strain: Feature) -> Card:
+    detail = md.join_sections(
+        dvt_statement(ctx.dvt),
+        f"Calf muscle strain: {feature_evidence(strain)}.",
+        md.bullets(
+            [
+                f"First {RICE_HOURS} h: rest, ice, compression, elevation (RICE) and simple "
+                "analgesia (S17a, S17b).",
+                "Expected recovery: grade 1 in 1–3 weeks, grade 2 in 4–8 weeks, grade 3 in "
+                "8–12 weeks (S17a).",
+                "Then graded return to walking and calf exercises; self-management first (S17c).",
+                "Review, or refer to physiotherapy, if pain persists beyond "
+                f"{PHYSIO_PERSISTENT_DAYS} days, recurs, or prevents walking or weight-bearing.",
+                "An audible 'pop' or 'snap' suggests Achilles rupture: A&E (S17a).",
+                SAFETY_NET,
+            ]
+        ),
+        md.sources([("Calf strain leaflet (HUTH)", LEAFLET_STRAIN), ("NHS GGC MSK", MSK_PATHWAY)]),
+    )
+    return ctx.card(
+        topic=TOPIC,
+        indicator="info",
+        summary=summary_strain(),
+        detail=detail,
+        override_reasons=(NOT_APPLICABLE, PATIENT_DECLINED),
+        links=[Link(label="Calf strain: patient leaflet", url=LEAFLET_STRAIN, type="absolute")],
+    )
+
+
+def cards(ctx: Context) -> Iterable[Card | None]:
+    days = ctx.settings.episode_days
+    achilles = recent_present(ctx.fs, [FeatureName.ACHILLES_RUPTURE], days)
+    found: list[Card | None] = [achilles_card(ctx, achilles[0]) if achilles else None]
+    strain = recent_present(ctx.fs, [FeatureName.MUSCLE_STRAIN], days)
+    if strain and dvt_settled(ctx.dvt):
+        found.append(strain_card(ctx, strain[0]))
+    return found
+
+
+RULE: Final = Rule(name="muscle-strain", kind="guidance", topics=(TOPIC,), reads=READS, cards=cards)
