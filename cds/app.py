@@ -41,6 +41,7 @@ from cds.settings import Settings
 from cds.state import AppState, Clock
 from cds.storage.db import create_db_engine, migrate
 from cds.storage.feedback import FeedbackStore
+from cds.valuesets import router as valueset_router
 from cds.warmup import warm_up
 
 logger = logging.getLogger(_package)
@@ -100,6 +101,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(valueset_router)
     # add_middleware: the last added runs first. Body limit innermost of ours, then security
     # headers and CORS (so 413 answers carry them), then the log line / catch-all outermost.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

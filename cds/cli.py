@@ -1,4 +1,5 @@
-"""The ``cds-triage`` command: ``serve``, ``migrate``, ``feedback-summary`` (and ``replay``).
+"""The ``cds-triage`` command: ``serve``, ``migrate``, ``feedback-summary``, ``valuesets`` (and
+``replay``).
 
 ``serve`` migrates the database once in the parent process, then starts uvicorn with the
 ``cds.app:app_from_env`` factory, so each of ``--workers N`` processes builds its own app from
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -80,6 +82,26 @@ def feedback_summary(
             summary.model_dump(mode="json", exclude_none=True), option=orjson.OPT_INDENT_2
         ).decode()
     )
+
+
+@cli.command("valuesets")
+def valuesets_command(
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write each ValueSet as <id>.json (FHIR R4, with its expansion) here."),
+    ] = None,
+) -> None:
+    """List the value sets the rules read (id, codes, title, version); optionally write them."""
+    from fhir_mappings.terminology import builtin_value_sets
+
+    for vs in builtin_value_sets().values():
+        kind = "supplement" if vs.supplement else "public"
+        typer.echo(f"{vs.id}\t{len(vs.members)}\t{kind}\t{vs.version}\t{vs.title}")
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"{vs.id}.json").write_bytes(
+                orjson.dumps(dict(vs.resource), option=orjson.OPT_INDENT_2)
+            )
 
 
 def _migrate(settings: Settings) -> None:
