@@ -57,10 +57,22 @@ def validate_trusted_clients(clients: list[TrustedClient]) -> None:
             raise ValueError(f"trusted client {c.iss!r}: algorithms {bad} are not allowed")
         if c.jwks is None and c.jwks_url is None and not c.jku:
             raise ValueError(f"trusted client {c.iss!r} has no jwks, jwks_url or jku")
+        if c.jwks is not None and c.jwks_url is not None:
+            raise ValueError(
+                f"trusted client {c.iss!r}: pin its keys (jwks) or fetch them (jwks_url), not both"
+            )
         if c.jwks is not None:
             for key in c.jwks.get("keys", []):
                 if isinstance(key, dict) and {"d", "k"} & key.keys():
                     raise ValueError(f"trusted client {c.iss!r}: inline JWKS holds a private key")
+            try:
+                usable = public_keys_by_kid(c.jwks, source=f"settings ({c.iss})")
+            except JwksError as exc:
+                raise ValueError(f"trusted client {c.iss!r}: {exc}") from exc
+            if not usable:
+                raise ValueError(
+                    f"trusted client {c.iss!r}: inline JWKS has no public signature key with a kid"
+                )
 
 
 def _numeric_date(payload: dict[str, Any], claim: str) -> int:
@@ -107,7 +119,7 @@ class JwtVerifier:
             timeout_seconds=settings.jwks_timeout_seconds,
             refresh_min_seconds=settings.jwks_refresh_min_seconds,
         )
-        self._inline = {
+        self._pinned = {
             id(c): public_keys_by_kid(c.jwks, source=f"settings ({c.iss})")
             for c in settings.trusted_clients
             if c.jwks is not None
@@ -192,17 +204,22 @@ class JwtVerifier:
         raise AuthenticationFailed("tenant is not trusted for this issuer")
 
     async def _key(self, client: TrustedClient, header: dict[str, Any], kid: str) -> Any:
+        """The JWK that ``kid`` selects among this client's keys.
+
+        Keys pinned in configuration (``jwks``) are the client's only keys: a ``jku`` it lists
+        names them (the CDS Hooks Sandbox sends its JWKS URL on every token) and is never
+        fetched. Without pinned keys a listed ``jku``, else ``jwks_url``, is fetched.
+        """
         jku = header.get("jku")
-        if jku is not None:
-            # The configured jwks_url counts as allowed too: it is the same operator decision.
-            if not isinstance(jku, str) or (jku not in client.jku and jku != client.jwks_url):
-                raise AuthenticationFailed("jku is not on the allowlist for this issuer")
-            url: str | None = jku
-        else:
-            url = client.jwks_url
-        if url is None and id(client) in self._inline:
-            jwk = self._inline[id(client)].get(kid)
-        elif url is not None:
+        # The configured jwks_url counts as listed too: it is the same operator decision.
+        if jku is not None and (
+            not isinstance(jku, str) or (jku not in client.jku and jku != client.jwks_url)
+        ):
+            raise AuthenticationFailed("jku is not on the allowlist for this issuer")
+        pinned = self._pinned.get(id(client))
+        if pinned is not None:
+            jwk = pinned.get(kid)
+        elif url := jku or client.jwks_url:
             try:
                 jwk = await self._jwks.key(url, kid)
             except JwksError as exc:
