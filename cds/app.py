@@ -38,6 +38,8 @@ from cds.security import (
 )
 from cds.services import build_services
 from cds.settings import Settings
+from cds.smart.docs import install_offline_docs
+from cds.smart.views import install_smart
 from cds.state import AppState, Clock
 from cds.storage.db import create_db_engine, migrate
 from cds.storage.feedback import FeedbackStore
@@ -102,6 +104,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(valueset_router)
+    install_smart(app, settings, now)  # the SMART assessment app and the demo page, /app
+    install_offline_docs(app)  # /docs and /redoc with local assets (no CDN)
     # add_middleware: the last added runs first. Body limit innermost of ours, then security
     # headers and CORS (so 413 answers carry them), then the log line / catch-all outermost.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
