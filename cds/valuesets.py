@@ -21,11 +21,19 @@ from fastapi.responses import Response
 
 from cds.errors import BadRequest, NotFound
 from cds.handlers import OrjsonResponse
+from cds.hooks import OperationOutcomeModel
 from fhir_mappings.terminology import ValueSet, builtin_value_sets
 
 router = APIRouter(default_response_class=OrjsonResponse, tags=["terminology"])
 FHIR_JSON = "application/fhir+json"
 _PARAMETERS = frozenset({"url", "_summary"})
+_FHIR_OBJECT: dict[str, Any] = {
+    "content": {FHIR_JSON: {"schema": {"type": "object", "additionalProperties": True}}}
+}
+_OUTCOME: dict[str, Any] = {
+    "model": OperationOutcomeModel,
+    "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/OperationOutcomeModel"}}},
+}
 
 
 def value_set_resource(vs: ValueSet, *, summary: bool = False) -> dict[str, Any]:
@@ -52,7 +60,13 @@ def _summary(params: Mapping[str, str]) -> bool:
     return value == "true"
 
 
-@router.get("/fhir/ValueSet")
+@router.get(
+    "/fhir/ValueSet",
+    responses={
+        200: {**_FHIR_OBJECT, "description": "searchset Bundle of ValueSets"},
+        400: {**_OUTCOME, "description": "Unsupported search parameter or value"},
+    },
+)
 async def search_value_sets(request: Request) -> Response:
     """A searchset Bundle of the value sets (filtered by ``url`` when given)."""
     params = request.query_params
@@ -80,7 +94,13 @@ async def search_value_sets(request: Request) -> Response:
     return OrjsonResponse(bundle, media_type=FHIR_JSON)
 
 
-@router.get("/fhir/ValueSet/{value_set_id}")
+@router.get(
+    "/fhir/ValueSet/{value_set_id}",
+    responses={
+        200: {**_FHIR_OBJECT, "description": "The ValueSet with its expansion"},
+        404: {**_OUTCOME, "description": "No ValueSet with this id"},
+    },
+)
 async def read_value_set(value_set_id: str) -> Response:
     """One value set by id (a VSAC OID, or ``calf-triage-<list>`` for a supplement)."""
     vs = builtin_value_sets().get(value_set_id)
