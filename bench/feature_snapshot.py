@@ -1,5 +1,5 @@
 """What the mapping layer makes of every fixture and bench request, as text: the safety net for
-reshaping ``fhir_mappings`` for speed.
+reshaping ``fhir_mappings`` without changing what it reads.
 
     .venv/bin/python bench/feature_snapshot.py --out /tmp/before.txt      # before a change
     .venv/bin/python bench/feature_snapshot.py --compare /tmp/before.txt  # after it: exit 1 if

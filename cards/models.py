@@ -1,8 +1,9 @@
 """CDS Hooks 2.0.1 response models: cards, suggestions, actions, links, system actions.
 
-Field names are exactly the spec's JSON names (index.md l.524-816 at tag v2.0.1, see
-../shared/spec/cds-hooks/CHECKLIST.md). Absent optional fields are omitted when serialised
-(``model_dump(exclude_none=True)``): the spec forbids ``null`` for absent values (l.45-52).
+Field names are exactly the spec's JSON names (the specification's index.md, l.524-816 at tag
+v2.0.1 of HL7/cds-hooks, https://cds-hooks.hl7.org/2.0/). Absent optional fields are omitted
+when serialised (``model_dump(exclude_none=True)``): the spec forbids ``null`` for absent values
+(l.45-52).
 Unknown ``extension`` members are accepted (l.1111-1156).
 """
 

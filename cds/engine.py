@@ -66,7 +66,7 @@ class Engine:
         self._store = store
         self._clock = clock or (lambda: datetime.now(UTC))
         self._new_uuid = new_uuid or (lambda: str(uuid.uuid4()))
-        self._collector = PrefetchCollector(
+        self._prefetch = PrefetchCollector(
             fhir,
             max_entries=settings.max_prefetch_entries,
             deadline_seconds=settings.fetch_deadline_seconds,
@@ -83,32 +83,32 @@ class Engine:
         """Cards for one call; raises ``CdsError`` subclasses (412, 403, 422) for the handler."""
         server: FhirServer | None = None
         if request.fhirServer is not None:
-            # SSRF guard first, even when everything was prefetched (issue 6).
+            # SSRF guard first, even when everything was prefetched.
             check_fhir_server(request.fhirServer, caller, self._settings)
             token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
             server = FhirServer(request.fhirServer, token.get_secret_value() if token else None)
         context = request.context
-        collected = await self._collector.collect(
+        gathered = await self._prefetch.collect(
             service.searches,
             context=context.model_dump(exclude_none=True),
             prefetch=request.prefetch,
             server=server,
         )
-        summary.fetched = collected.fetched_keys
+        summary.fetched = gathered.fetched_keys
         draft_orders, draft_skipped = _draft_orders(request)
         selections: list[str] | None = None
         if isinstance(request, OrderSelectRequest):
             selections = list(request.context.selections)
         features = extract_features(
-            collected.resources,
+            gathered.resources,
             patient_id=context.patientId,
             now=self._clock(),
             options=self._mapping,
-            available=frozenset(collected.available),
+            available=frozenset(gathered.available),
             draft_orders=draft_orders,
             selections=selections,
         )
-        features.skipped.extend(collected.skipped)
+        features.skipped.extend(gathered.skipped)
         features.skipped.extend(draft_skipped)
         hook_instance = str(request.hookInstance)
         cards = [

@@ -2,9 +2,9 @@
 discovery.
 
 No published Python package models CDS Hooks, so these are our own, small and faithful: field
-names are exactly the spec's JSON names (index.md at tag v2.0.1; hook contexts from
-cds-hooks-library v1.0.1; see ../shared/spec/cds-hooks/CHECKLIST.md). The response side (cards)
-lives in ``cards.models``.
+names are exactly the spec's JSON names (index.md at tag v2.0.1 of HL7/cds-hooks; hook contexts
+from cds-hooks-library v1.0.1; examples copied in ``tests/data/cds-hooks``). The response side
+(cards) lives in ``cards.models``.
 
 Why validate this strictly:
 - ``patientId`` / ``encounterId`` are substituted into FHIR query templates, so they must be FHIR

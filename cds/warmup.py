@@ -88,7 +88,7 @@ async def warm_up(settings: Settings, services: dict[str, CdsService], now: date
     """One call per service through a store-less engine. Never fatal."""
     engine = Engine(settings, fhir=None, store=None, clock=lambda: now)
     # The synthetic values are all in their canonical units, so they never reach pint: plan every
-    # unit explicitly (before this, the first real call with e.g. mg/dL built pint's registry).
+    # unit explicitly, or the first real call with e.g. mg/dL would build pint's registry.
     prepare_units(conversion_targets())
     for service in services.values():
         try:

@@ -1,4 +1,4 @@
-"""Which D-dimer counts, and against which cut-off (NICE NG158, CLINICAL.md §1.3 item 7).
+"""Which D-dimer counts, and against which cut-off (NICE NG158, docs/clinical-basis.md §1.3 item 7).
 
 - A D-dimer counts only if taken in the current episode and before any anticoagulation started:
   anticoagulation lowers the result (2020 NG158 change, S3), and an old result says nothing

@@ -22,10 +22,10 @@ from fhir_mappings.features import (
     State,
 )
 
-# Leg findings that make DVT a possibility and so trigger the Wells assessment (CLINICAL.md §1.1:
-# apply Wells only when history/examination make VTE a possibility, S8; §1.4: pain on
-# dorsiflexion is non-specific calf pain that may trigger an assessment; §1.7: a calf strain is
-# hard to tell from DVT on examination, S16a).
+# Leg findings that make DVT a possibility and so trigger the Wells assessment
+# (docs/clinical-basis.md §1.1: apply Wells only when history/examination make VTE a
+# possibility, S8; §1.4: pain on dorsiflexion is non-specific calf pain that may trigger an
+# assessment; §1.7: a calf strain is hard to tell from DVT on examination, S16a).
 DVT_TRIGGERS: Final = (
     FeatureName.CALF_PAIN,
     FeatureName.PAIN_ON_DORSIFLEXION,
@@ -153,9 +153,10 @@ def recent_present(fs: FeatureSet, names: Iterable[str], days: float) -> list[Fe
 def dvt_triggers(fs: FeatureSet, days: int) -> list[Feature]:
     """Current leg findings that make DVT a possibility.
 
-    Symmetrical swelling of both legs (heart failure, drug or venous oedema, CLINICAL.md §1.7,
-    S16b) is not by itself a DVT picture: a swelling-type finding recorded only as bilateral
-    counts when the calves differ by the Wells asymmetry boundary (>= 3 cm, S2).
+    Symmetrical swelling of both legs (heart failure, drug or venous oedema,
+    docs/clinical-basis.md §1.7, S16b) is not by itself a DVT picture: a swelling-type finding
+    recorded only as bilateral counts when the calves differ by the Wells asymmetry boundary
+    (>= 3 cm, S2).
     """
     found = recent_present(fs, DVT_TRIGGERS, days)
     difference = fs.get(FeatureName.CALF_DIFFERENCE).quantity

@@ -1,4 +1,5 @@
-"""Where the patient stands on the NICE NG158 DVT pathway (CLINICAL.md §1.3), as pure data.
+"""Where the patient stands on the NICE NG158 DVT pathway (docs/clinical-basis.md §1.3), as
+pure data.
 
 The pathway answers three questions the rest of the triage depends on:
 - is DVT a possibility now (a current leg trigger)?

@@ -1,7 +1,8 @@
-"""Every clinical number the triage uses, in one place, each with its CLINICAL.md source key.
+"""Every clinical number the triage uses, in one place, each with its source key.
 
 Rules import names from here; no rule carries a bare number. Source keys refer to
-``../shared/CLINICAL.md`` §5. Where the sources disagree, the choice is written next to the value.
+``docs/clinical-basis.md`` (sources S1a, S2, ...). Where the sources disagree, the choice is
+written next to the value.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Final, Literal
 
 WellsVersion = Literal["2003", "1997"]
 
-# --- Wells DVT score (CLINICAL.md §1.1, §1.2) ---------------------------------------------------
+# --- Wells DVT score (docs/clinical-basis.md §1.1, §1.2) ------------------------------------------
 # Points per criterion: every criterion is +1 except the alternative diagnosis (-2); "previously
 # documented DVT" exists only in the 2003 model (S7, S2, S9).
 WELLS_POINTS: Final[dict[WellsVersion, dict[str, int]]] = {
@@ -69,10 +70,10 @@ DDIMER_WITHIN_HOURS: Final = 4  # D-dimer result within 4 h (S3, S5)
 REPEAT_SCAN_DAYS: Final = (6, 8)  # scan negative, D-dimer positive: repeat in 6-8 days (S5, S6a)
 NG158_MIN_AGE: Final = 18  # NG158 covers adults >= 18 (S3b)
 # Only for a reminder line ("pregnancy status not documented") on women up to this age; never
-# changes a decision. Not from CLINICAL.md: a product choice to keep the reminder relevant.
+# changes a decision. Not from a published source: a product choice to keep the reminder relevant.
 PREGNANCY_REMINDER_MAX_AGE: Final = 55
 
-# --- D-dimer cut-offs (CLINICAL.md §1.3 item 7, §2.3) -----------------------------------------
+# --- D-dimer cut-offs (docs/clinical-basis.md §1.3 item 7, §2.3) ----------------------------------
 # Conventional FEU cut-off 500 ng/mL (= 500 ug/L = 0.5 mg/L FEU) (S18a, §2.3).
 DDIMER_CUTOFF_FEU_NG_ML: Final = 500.0
 # DDU: S18b gives 230-250 ng/mL DDU. We choose 230, the conservative end: a lower cut-off calls
@@ -94,32 +95,32 @@ AGE_ADJUST_DDU_PER_YEAR: Final = 5.0
 # when it is more cautious than our cut-off.
 POSITIVE_INTERPRETATIONS: Final = frozenset({"H", "HH", "HU", "A", "AA", "POS", "DET"})
 
-# --- PE red flags (CLINICAL.md §1.5) ------------------------------------------------------------
+# --- PE red flags (docs/clinical-basis.md §1.5) ---------------------------------------------------
 HEART_RATE_HIGH_PER_MIN: Final = 100.0  # > 100/min, Wells PE item (S12a-d); PERC "pulse < 100"
 # PERC: SaO2 >= 95% is normal (S13e; some sources > 94%) -> below 95% is a low SpO2 red flag.
 SPO2_LOW_PERCENT: Final = 95.0
 
 # Vital signs describe the patient now: a heart rate or SpO2 older than this is not a current PE
-# sign. Not from CLINICAL.md: a product choice (one day), so a stale reading never raises a
+# sign. Not from a published source: a product choice (one day), so a stale reading never raises a
 # critical card on its own; the card shows the measurement time.
 VITALS_RECENT_HOURS: Final = 24
 
-# --- Cauda equina (CLINICAL.md §1.6) ------------------------------------------------------------
+# --- Cauda equina (docs/clinical-basis.md §1.6) ---------------------------------------------------
 CES_RECENT_DAYS: Final = 14  # "recent (< 14 days) onset or worsening" (S14a)
 CES_MRI_WITHIN_HOURS: Final = 4  # emergency MRI within 4 h of request in hospital (S14a)
 
-# --- Compartment syndrome (CLINICAL.md §1.6) ---------------------------------------------------
+# --- Compartment syndrome (docs/clinical-basis.md §1.6) -------------------------------------------
 FASCIOTOMY_BEST_WITHIN_HOURS: Final = 6  # best outcomes within 6 h (S15b, S15c)
 MUSCLE_DAMAGE_IRREVERSIBLE_HOURS: Final = 8  # "damage is irreversible after about 8 h" (S15b, S15c)
 
-# --- Muscle strain and physiotherapy (CLINICAL.md §1.8) ---------------------------------------
+# --- Muscle strain and physiotherapy (docs/clinical-basis.md §1.8) --------------------------------
 RICE_HOURS: Final = 72  # RICE and analgesia for the first 72 h (S17a, S17b)
 # "Pain persists beyond a few days": we read "a few days" as the RICE period, > 3 days (S17a).
 PHYSIO_PERSISTENT_DAYS: Final = 3
 SCIATICA_COMMUNITY_WEEKS: Final = 12  # ~12 weeks community management incl. physio (S17f)
 SCIATICA_MRI_AFTER_WEEKS: Final = (4, 6)  # MRI only if persisting beyond 4-6 weeks (S16e)
 
-# --- Cramp: electrolytes and CK (CLINICAL.md §1.9), canonical units mmol/L, CK U/L ------------
+# --- Cramp: electrolytes and CK (docs/clinical-basis.md §1.9), canonical units mmol/L, CK U/L -----
 POTASSIUM_LOW_MMOL_L: Final = 3.5  # hypokalaemia (S18e; US Core range 3.5-5.5)
 POTASSIUM_SEVERE_MMOL_L: Final = 2.5  # severe (S18e)
 MAGNESIUM_LOW_MMOL_L: Final = 0.7  # hypomagnesaemia (S18f, S18g)
@@ -129,14 +130,14 @@ MAGNESIUM_SEVERE_MMOL_L: Final = 0.5  # severe (S18f, S18g)
 # middle choice; a lab's own referenceRange.low, when sent, wins.
 CALCIUM_LOW_MMOL_L: Final = 2.12
 CK_ULN_MULTIPLE: Final = 3.0  # CK >= 3 x ULN suggests myopathy/rhabdomyolysis (S18j, low conf.)
-# No default CK upper limit: CLINICAL.md gives none, so without the lab's referenceRange.high a CK
+# No default CK upper limit: the sources give none, so without the lab's referenceRange.high a CK
 # value is shown but not judged.
 
-# --- Windows (settings can override: TriageOptions) -------------------------------------------
+# --- Windows (a site may change them: CDS_EPISODE_DAYS, CDS_LAB_RECENT_DAYS) ------------------
 DEFAULT_EPISODE_DAYS: Final = 14  # D-dimer older than the episode window does not count
 DEFAULT_LAB_RECENT_DAYS: Final = 30  # electrolytes older than this are not "recent"
 
-# --- Wells PE (CLINICAL.md §1.5; S12a-d), shown on the PE card for information -------------------
+# --- Wells PE (docs/clinical-basis.md §1.5; S12a-d), shown on the PE card for information ---------
 WELLS_PE_POINTS: Final[dict[str, float]] = {
     "dvt_signs": 3.0,  # clinical signs of DVT (leg swelling and pain on palpation of deep veins)
     "pe_most_likely": 3.0,  # alternative diagnosis less likely than PE (clinician judgement)

@@ -1,6 +1,7 @@
 """Wells DVT score, versioned (2003 NICE default, 1997 selectable), three-valued and per leg.
 
-Why a range and not a number: a criterion nobody documented is not absent (CLINICAL.md §1.10).
+Why a range and not a number: a criterion nobody documented is not absent
+(docs/clinical-basis.md §1.10).
 The documented minimum counts only PRESENT criteria; the possible maximum adds every UNKNOWN one.
 The decision is "likely" only when even the minimum is >= 2, "unlikely" only when even the
 maximum is <= 1, and otherwise "undetermined" (treated as not excluded by the pathway).
@@ -13,7 +14,7 @@ a flip from likely to unlikely is flagged. Pain on dorsiflexion (Homans' sign) i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
 
 from cds.triage.features_view import (
@@ -85,7 +86,7 @@ READS: Final = frozenset(
 
 
 class CriterionResult(NamedTuple):
-    """One scored criterion (a NamedTuple: immutable and cheap, nine are built per request)."""
+    """One scored criterion."""
 
     key: str
     label: str
@@ -110,24 +111,26 @@ class WellsResult:
     alternative_candidates: tuple[AlternativeDiagnosis, ...]  # recorded but not asserted
     alternative_other_leg: tuple[AlternativeDiagnosis, ...]  # on the other leg: never applied
     homans: Feature | None  # pain on dorsiflexion when recorded (never scored)
-    # Derived from the fields above once, in __post_init__: the pathway and the cards read them
-    # dozens of times a request (issue 7).
-    # Documented score: PRESENT criteria only (plus an asserted alternative diagnosis).
-    minimum: int = field(init=False, compare=False)
-    # Possible score if every undocumented (UNKNOWN) criterion turned out present.
-    maximum: int = field(init=False, compare=False)
-    unknown: tuple[CriterionResult, ...] = field(init=False, compare=False)  # UNKNOWN criteria
-    decision: Decision = field(init=False, compare=False)  # decide(minimum, maximum)
 
-    def __post_init__(self) -> None:
-        unknown = tuple(c for c in self.criteria if c.state is State.UNKNOWN)
-        minimum = sum(c.points for c in self.criteria if c.state is State.PRESENT)
-        minimum += self.alternative_points
-        maximum = minimum + sum(c.points for c in unknown)
-        object.__setattr__(self, "unknown", unknown)
-        object.__setattr__(self, "minimum", minimum)
-        object.__setattr__(self, "maximum", maximum)
-        object.__setattr__(self, "decision", decide(minimum, maximum))
+    @property
+    def unknown(self) -> tuple[CriterionResult, ...]:
+        """The criteria nobody documented (UNKNOWN)."""
+        return tuple(c for c in self.criteria if c.state is State.UNKNOWN)
+
+    @property
+    def minimum(self) -> int:
+        """Documented score: PRESENT criteria only (plus an asserted alternative diagnosis)."""
+        present = sum(c.points for c in self.criteria if c.state is State.PRESENT)
+        return present + self.alternative_points
+
+    @property
+    def maximum(self) -> int:
+        """Possible score if every undocumented (UNKNOWN) criterion turned out present."""
+        return self.minimum + sum(c.points for c in self.unknown)
+
+    @property
+    def decision(self) -> Decision:
+        return decide(self.minimum, self.maximum)
 
     @property
     def alternative_points(self) -> int:

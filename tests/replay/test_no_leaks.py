@@ -1,4 +1,4 @@
-"""Issue 6 acceptance: a full fixture replay logs no patient data and no access token.
+"""A full fixture replay logs no patient data and no access token.
 
 Every log record of a replay of all fixtures (both with prefetch and fetched from the fake FHIR
 server with a bearer token) is captured at DEBUG, through caplog and a root handler with the

@@ -1,4 +1,4 @@
-"""The per-resource patient check keeps its meaning on the collector's fast path (issue 7).
+"""The per-resource patient check keeps its meaning on the collector's fast path.
 
 ``PrefetchCollector`` accepts a ``subject`` reference that is exactly ``Patient/<context id>``
 without the reference regex. That shortcut is only sound for a valid FHIR id, so the table

@@ -1,5 +1,5 @@
-"""D-dimer spec (NICE NG158 with CLINICAL.md §1.3 item 7): unit-aware cut-offs, the assay's own
-cut-off, the age-adjusted setting, and which results count for this episode."""
+"""D-dimer spec (NICE NG158 with docs/clinical-basis.md §1.3 item 7): unit-aware cut-offs, the
+assay's own cut-off, the age-adjusted setting, and which results count for this episode."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Musculoskeletal branch spec (CLINICAL.md §1.8, §1.9): strain, cramp, sciatica, physiotherapy.
+"""Musculoskeletal branch spec (docs/clinical-basis.md §1.8, §1.9): strain, cramp, sciatica,
+physiotherapy.
 
 These cards appear only when DVT was made unlikely by NG158 (Wells <= 1 and a negative D-dimer)
 or was never a possibility (no calf pain or swelling), and no red flag fired."""

@@ -1,4 +1,4 @@
-"""Order-entry prompts spec (issue 4): order-select / order-sign with draft orders."""
+"""Order-entry prompts spec: order-select / order-sign with draft orders."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Red-flag gates spec (CLINICAL.md §1.5, §1.6, §1.10): critical cards whatever any score says."""
+"""Red-flag gates spec (docs/clinical-basis.md §1.5, §1.6, §1.10): critical cards whatever any
+score says."""
 
 from __future__ import annotations
 

@@ -57,15 +57,22 @@ def _resource_types(prefetch: dict[str, str]) -> set[str]:
 
 
 def test_a_rule_added_to_a_hook_changes_that_hooks_prefetch_only() -> None:
-    red_flags = {hook: (triage.RULES_BY_HOOK[hook][0],) for hook in HOOKS}
-    before = build_services(red_flags)
-    after = build_services({**red_flags, "order-sign": (*red_flags["order-sign"], PROBE_RULE)})
+    pulse = Rule(
+        name="pulse",
+        kind="red-flag",
+        topics=(),
+        reads=frozenset({FeatureName.HEART_RATE}),
+        cards=lambda ctx: [],
+    )
+    one_rule = {hook: (pulse,) for hook in HOOKS}
+    before = build_services(one_rule)
+    after = build_services({**one_rule, "order-sign": (pulse, PROBE_RULE)})
     sign = service_id_for("order-sign")
-    # The PE red flag reads Conditions and Observations; the probe's anticoagulant adds the
+    # A heart rate is read from Observations only; the probe's anticoagulant adds the
     # MedicationRequest search (fhir_mappings.sources).
-    assert "MedicationRequest" not in _resource_types(before[sign].prefetch)
+    assert _resource_types(before[sign].prefetch) == {"Patient", "Observation"}
     assert "MedicationRequest" in _resource_types(after[sign].prefetch)
-    assert after[sign].rules[-1] is PROBE_RULE
+    assert after[sign].rules == (pulse, PROBE_RULE)
     for hook in ("patient-view", "order-select"):
         service_id = service_id_for(hook)
         assert after[service_id].prefetch == before[service_id].prefetch

@@ -1,5 +1,5 @@
-"""Wells DVT score spec (CLINICAL.md §1.1, §1.2; NICE NG158 Table 1): each case reads like the
-guideline row it pins."""
+"""Wells DVT score spec (docs/clinical-basis.md §1.1, §1.2; NICE NG158 Table 1): each case reads
+like the guideline row it pins."""
 
 from __future__ import annotations
 

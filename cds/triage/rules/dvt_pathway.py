@@ -15,6 +15,7 @@ from cards import markdown as md
 from cards.builders import create_action, suggestion
 from cards.models import Card, Indicator, Link, Suggestion
 from cards.topics import Topic
+from cds.smart.link import wells_links
 from cds.triage.context import Context
 from cds.triage.ddimer import ddimer_section
 from cds.triage.features_view import feature_evidence, readable, references, short
@@ -274,7 +275,9 @@ def cards(ctx: Context) -> Iterable[Card | None]:
                     label="NICE NG158: venous thromboembolic diseases",
                     url=NG158_SOURCES[0][1],
                     type="absolute",
-                )
+                ),
+                # The assessment app, when undocumented criteria could change the decision.
+                *wells_links(ctx.settings, topic.code, status.wells),
             ],
         )
     ]
