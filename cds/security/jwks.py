@@ -2,8 +2,9 @@
 
 Why a cache of our own rather than ``jwt.PyJWKClient``: that client uses ``urllib`` (not the
 shared ``httpx.AsyncClient``), blocks the event loop and follows redirects. Here a fetch is one
-bounded GET (timeout, no redirects, size cap) to a URL the caller has already checked against
-the client's allowlist; a JWKS is cached for ``Cache-Control: max-age`` clamped to sane bounds
+GET to a URL the caller has already checked against the client's allowlist, bounded in total
+time and in bytes while streaming, never redirected, and one per URL at a time (callers share
+it); a JWKS is cached for ``Cache-Control: max-age`` clamped to sane bounds
 (default ``CDS_JWKS_CACHE_SECONDS``), and an unknown ``kid`` triggers at most one refetch per
 ``CDS_JWKS_REFRESH_MIN_SECONDS`` so a stream of forged tokens cannot turn us into a flood
 against the EHR. Only public keys are kept; a JWKS never reaches a log.
@@ -12,6 +13,7 @@ against the EHR. Only public keys are kept; a JWKS never reaches a log.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -109,22 +111,44 @@ class JwksCache:
         self._timeout = timeout_seconds
         self._refresh_min = timedelta(seconds=refresh_min_seconds)
         self._entries: dict[str, _Entry] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._inflight: dict[str, asyncio.Future[_Entry]] = {}
 
     async def key(self, url: str, kid: str) -> dict[str, Any] | None:
         """The JWK with this ``kid`` at ``url``, refetching once if the ``kid`` is unknown."""
-        async with self._locks.setdefault(url, asyncio.Lock()):
-            now = self._clock()
-            entry = self._entries.get(url)
-            if entry is None or now >= entry.expires_at:
-                entry = await self._refresh(url, stale=entry)
-            elif kid not in entry.keys and now - entry.fetched_at >= self._refresh_min:
+        now = self._clock()
+        entry = self._entries.get(url)
+        fresh = entry is not None and now < entry.expires_at
+        if (
+            entry is None
+            or not fresh
+            or (
                 # Key rotation: the EHR may have published a new key since we cached the set.
-                entry = await self._refresh(url, stale=entry)
-            return entry.keys.get(kid)
+                kid not in entry.keys and now - entry.fetched_at >= self._refresh_min
+            )
+        ):
+            entry = await self._refresh_once(url)
+        return entry.keys.get(kid)
+
+    async def _refresh_once(self, url: str) -> _Entry:
+        """One fetch per URL at a time; callers arriving meanwhile share its result.
+
+        A caller that gives up (its client went away) does not cancel the fetch the others wait
+        for (``shield``); the fetch itself ends within ``CDS_JWKS_TIMEOUT_SECONDS``. Other URLs,
+        and callers whose key is cached, never wait for it.
+        """
+        task = self._inflight.get(url)
+        if task is None:
+            task = asyncio.ensure_future(self._refresh(url, stale=self._entries.get(url)))
+            self._inflight[url] = task
+            task.add_done_callback(lambda done: self._finished(url, done))
+        return await asyncio.shield(task)
+
+    def _finished(self, url: str, task: asyncio.Future[_Entry]) -> None:
+        self._inflight.pop(url, None)
+        if not task.cancelled():
+            task.exception()  # retrieved here too, in case every waiter went away
 
     async def _refresh(self, url: str, *, stale: _Entry | None) -> _Entry:
-        now = self._clock()
         try:
             keys, seconds = await self._fetch(url)
         except JwksError:
@@ -133,42 +157,61 @@ class JwksCache:
             # Keep verifying with the last good set rather than locking every client out while
             # the EHR's JWKS endpoint is down; retry after the refresh interval.
             logger.warning("JWKS refresh failed for %s; using the cached key set", url)
+            now = self._clock()
             stale.fetched_at = now
             stale.expires_at = now + self._refresh_min
             return stale
+        now = self._clock()
         entry = _Entry(keys=keys, fetched_at=now, expires_at=now + timedelta(seconds=seconds))
         self._entries[url] = entry
         return entry
 
     async def _fetch(self, url: str) -> tuple[dict[str, dict[str, Any]], int]:
+        """One GET, bounded in total time (not per read: a server dripping a byte a second
+        would otherwise hold us for ever) and in bytes (counted while they arrive)."""
         try:
-            response = await self._http.get(
-                url,
-                headers={"Accept": "application/json"},
-                timeout=self._timeout,
-                follow_redirects=False,
-            )
+            async with asyncio.timeout(self._timeout):
+                content, cache_control = await self._download(url)
+        except TimeoutError as exc:
+            raise JwksError(
+                f"the issuer's JWKS did not arrive within {self._timeout:g} s", transient=True
+            ) from exc
         except httpx.HTTPError as exc:
             raise JwksError(
                 f"could not fetch the issuer's JWKS ({type(exc).__name__})", transient=True
             ) from exc
-        if response.is_redirect:
-            raise JwksError("the issuer's JWKS URL answered with a redirect (not followed)")
-        if response.status_code != 200:
-            raise JwksError(
-                f"the issuer's JWKS URL answered HTTP {response.status_code}",
-                transient=response.status_code >= 500 or response.status_code == 429,
-            )
-        if len(response.content) > MAX_JWKS_BYTES:
-            raise JwksError("the issuer's JWKS is too large")
         try:
-            body = response.json()
+            body = json.loads(content)
         except ValueError as exc:
             raise JwksError("the issuer's JWKS is not JSON") from exc
         if not isinstance(body, dict):
             raise JwksError("the issuer's JWKS is not a JWK Set")
         keys = public_keys_by_kid(body, source=url)
-        return keys, cache_seconds(response.headers.get("cache-control"), self._default)
+        return keys, cache_seconds(cache_control, self._default)
+
+    async def _download(self, url: str) -> tuple[bytes, str | None]:
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
+        request = self._http.build_request("GET", url, headers=headers, timeout=self._timeout)
+        response = await self._http.send(request, stream=True, follow_redirects=False)
+        try:
+            if response.is_redirect:
+                raise JwksError("the issuer's JWKS URL answered with a redirect (not followed)")
+            if response.status_code != 200:
+                raise JwksError(
+                    f"the issuer's JWKS URL answered HTTP {response.status_code}",
+                    transient=response.status_code >= 500 or response.status_code == 429,
+                )
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_JWKS_BYTES:
+                raise JwksError("the issuer's JWKS is too large")
+            content = bytearray()
+            async for chunk in response.aiter_bytes():
+                content += chunk
+                if len(content) > MAX_JWKS_BYTES:
+                    raise JwksError("the issuer's JWKS is too large")
+            return bytes(content), response.headers.get("cache-control")
+        finally:
+            await response.aclose()
 
 
 def jwks_failure(exc: JwksError) -> CdsError:
