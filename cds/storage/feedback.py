@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Insert, func, select
+from sqlalchemy import Engine, Insert, and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cds.errors import Issue, RequestValidationFailed
@@ -163,13 +163,27 @@ class FeedbackStore:
         self, service_id: str | None = None, tenant: Tenant | None = None
     ) -> FeedbackSummary:
         """Accepted / overridden counts and override reasons per card topic; every tenant's
-        together when ``tenant`` is None (the operator's ``cds-triage feedback-summary``)."""
-        topic = func.coalesce(feedback.c.card_topic, UNKNOWN_TOPIC).label("topic")
+        together when ``tenant`` is None (the operator's ``cds-triage feedback-summary``).
+
+        A card recorded only after its feedback arrived (its answer did not wait for a slow
+        database) still gets its topic here, from the same tenant's issued card."""
+        card = feedback.outerjoin(
+            issued_cards,
+            and_(
+                issued_cards.c.iss == feedback.c.iss,
+                issued_cards.c.tenant == feedback.c.tenant,
+                issued_cards.c.card_uuid == feedback.c.card_uuid,
+            ),
+        )
+        topic = func.coalesce(feedback.c.card_topic, issued_cards.c.topic, UNKNOWN_TOPIC).label(
+            "topic"
+        )
         where = [] if service_id is None else [feedback.c.service_id == service_id]
         if tenant is not None:
             where += [feedback.c.iss == tenant.iss, feedback.c.tenant == tenant.tenant]
         outcomes = (
             select(topic, feedback.c.outcome, func.count().label("n"))
+            .select_from(card)
             .where(*where)
             .group_by(topic, feedback.c.outcome)
         )
@@ -181,6 +195,7 @@ class FeedbackStore:
                 func.max(feedback.c.override_reason_display).label("display"),
                 func.count().label("n"),
             )
+            .select_from(card)
             .where(feedback.c.outcome == "overridden", *where)
             .group_by(topic, feedback.c.override_reason_system, feedback.c.override_reason_code)
         )

@@ -10,10 +10,11 @@ rows, and the next write takes them all in one ``executemany`` and one transacti
 each call writes at once (no lingering); under load many calls share a commit.
 
 Why bounded: the EHR waits for the answer within a tight budget (about 500 ms), and the cards
-matter more than their bookkeeping. A call waits at most
-``WAIT_SECONDS`` (a database that slow is failing); its rows are still written when the
-database comes back, and a failed write is retried a few times, then counted in an error log
-line (counts only, no data). The app's lifespan awaits ``aclose`` before the engine goes.
+matter more than their bookkeeping. A call waits at most ``WAIT_SECONDS`` (a database that slow
+is failing); its rows are still written when the database comes back (the summary then finds
+the topic of feedback that came first), and a failed write is retried a few times, then counted
+in an error log line (counts only, no data). The app's lifespan awaits ``aclose`` before the
+engine goes.
 """
 
 from __future__ import annotations

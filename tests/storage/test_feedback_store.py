@@ -168,3 +168,16 @@ async def test_each_tenant_keeps_its_own_copy_of_one_report(engine: Engine) -> N
     for tenant in (north, south):
         summary = await store.summary(tenant)
         assert [(t.topic, t.accepted) for t in summary.topics] == [("dvt-wells", 1)]
+
+
+async def test_a_card_recorded_after_its_feedback_still_gets_its_topic(engine: Engine) -> None:
+    """An answer that did not wait for a slow database: its feedback may come first. The topic
+    comes from the same tenant's card only."""
+    store = FeedbackStore(engine, clock=lambda: T0)
+    await store.store(LOCAL_TENANT, SERVICE, [item("c1"), item("c2")])
+    assert [t.topic for t in (await store.summary(LOCAL_TENANT)).topics] == ["unknown"]
+    await store.record_issued(LOCAL_TENANT, SERVICE, "hook-1", [IssuedCard("c1", "dvt-wells")])
+    other = Tenant("https://other.example")
+    await store.record_issued(other, SERVICE, "hook-2", [IssuedCard("c2", "pe-red-flags")])
+    topics = (await store.summary(LOCAL_TENANT)).topics
+    assert [(t.topic, t.accepted) for t in topics] == [("dvt-wells", 1), ("unknown", 1)]
