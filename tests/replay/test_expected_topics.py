@@ -61,6 +61,17 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "physio-order-select-dvt-likely": (frozenset({"dvt-order-check"}), None),
     "physio-order-sign-dvt-excluded": (frozenset(), None),
     "physio-order-sign-dvt-likely": (frozenset({"dvt-order-check"}), None),
+    # Synthea-coded records (what US EHRs send): the "should be" of each row the value sets fix
+    "dvt-ddimer-synthea-enoxaparin-warfarin": (frozenset({"dvt-ddimer"}), None),
+    "dvt-ddimer-synthea-natazia-camila": (frozenset({"dvt-ddimer"}), None),
+    "dvt-likely-synthea-ankle-fracture-immobilised": (frozenset({"dvt-likely"}), None),
+    "dvt-likely-synthea-chronic-paralysis": (frozenset({"dvt-likely"}), None),
+    "dvt-likely-synthea-colon-cancer-colectomy": (frozenset({"dvt-likely"}), None),
+    "dvt-likely-synthea-lung-cancer-chemoradiation": (frozenset({"dvt-likely"}), None),
+    "dvt-likely-ultrasound-ordered": (frozenset(), None),
+    "dvt-outside-pathway-synthea-caesarean": (frozenset({"dvt-outside-pathway"}), None),
+    "dvt-outside-pathway-synthea-normal-pregnancy": (frozenset({"dvt-outside-pathway"}), None),
+    "nsaid-order-select-naprosyn-rxnorm": (frozenset({"dvt-order-check"}), None),
     "sciatica-radicular-right": (frozenset({"sciatica", "physio-referral"}), None),
 }
 # Topics a physiotherapy referral never travels with: the live DVT cards and every red flag.
