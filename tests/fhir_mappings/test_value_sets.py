@@ -159,3 +159,15 @@ def test_the_cli_lists_and_writes_the_value_sets(tmp_path: Path) -> None:
     written = json.loads((tmp_path / "calf-triage-orders-nsaid.json").read_text())
     assert written["resourceType"] == "ValueSet"
     assert any(c["code"] == "105914" for c in written["expansion"]["contains"])
+
+
+def test_the_observation_query_stays_short_and_holds_no_public_set_code() -> None:
+    """EHRs refuse long request lines (8 KB is common): the Observation prefetch names only the
+    supplements' Observation codes, never the thousands of codes of the VSAC sets."""
+    from fhir_mappings.features import FeatureName
+    from fhir_mappings.sources import search_specs_for
+
+    spec = next(s for s in search_specs_for(list(FeatureName)) if s.key == "observations")
+    assert len(spec.template) < 4000
+    assert "93761005" not in spec.template  # a Cancer (VSAC) code
+    assert "http://loinc.org|8867-4" in spec.template  # heart rate (supplement)
