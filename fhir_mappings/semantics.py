@@ -7,7 +7,7 @@ what counts as present, absent, ignored or unknown.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
@@ -64,15 +64,13 @@ def as_list(element: Any) -> list[Any]:
 
 def _walk(concept: Any) -> Iterator[tuple[str, str, str | None]]:
     """``(system, code, display)`` of every coding with a string system and code, in a
-    CodeableConcept or a list of them, validated or raw (anything else yields nothing)."""
+    CodeableConcept or a list of them, validated or raw JSON (anything else yields nothing)."""
     if not concept:
         return
     for item in concept if isinstance(concept, list) else (concept,):
-        if not isinstance(item, Mapping):
-            continue
-        codings = item.get("coding")
+        codings = item.get("coding") if isinstance(item, dict) else None
         for coding in codings if isinstance(codings, list) else ():
-            if not isinstance(coding, Mapping):
+            if not isinstance(coding, dict):
                 continue
             system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
             if isinstance(system, str) and isinstance(code, str) and system and code:
@@ -90,7 +88,7 @@ def code_pairs(concept: Any) -> list[tuple[str, str]]:
 
 
 def concept_text(concept: Any) -> str:
-    text = concept.get("text") if isinstance(concept, Mapping) else None
+    text = concept.get("text") if isinstance(concept, dict) else None
     if text:
         return str(text)
     codings = codings_of(concept)
@@ -99,7 +97,7 @@ def concept_text(concept: Any) -> str:
 
 def reference_of(value: Any) -> str | None:
     """ "Type/id" from a Reference (resource or raw), dropping a base URL and _history."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         ref = value.get("reference")
     else:
         ref = getattr(value, "reference", None)
