@@ -269,3 +269,15 @@ async def test_no_token_code_or_patient_data_in_the_logs(
         assert secret not in logged
     for patient_data in (ehr.patient, "Lachance", "Deborah", "37.5"):
         assert patient_data not in logged
+
+
+async def test_refused_sign_in_is_explained(
+    app: httpx.AsyncClient, ehr: MockEhr, clock: MutableClock
+) -> None:
+    ehr.serve(*chart("missing-data-wells-range", clock()))
+    started = await app.get("/app/launch", params={"iss": ehr.fhir, "launch": ehr.new_launch()})
+    assert started.status_code == 302
+    answer = await app.get("/app/callback", params={"error": "access_denied", "state": "x"})
+    assert answer.status_code == 403
+    assert "did not authorise the app" in answer.text
+    assert (await app.get("/app/assess")).status_code == 401  # the session is gone
