@@ -108,7 +108,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     install_offline_docs(app)  # /docs and /redoc with local assets (no CDN)
     # add_middleware: the last added runs first. Body limit innermost of ours, then security
     # headers and CORS (so 413 answers carry them), then the log line / catch-all outermost.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
+    )
     add_security_middleware(app, settings)
     app.add_middleware(RequestLogMiddleware, routes=router.routes)
     return app

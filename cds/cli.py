@@ -1,10 +1,10 @@
 """The ``cds-triage`` command: ``serve``, ``migrate``, ``feedback-summary``, ``valuesets`` (and
 ``replay``).
 
-``serve`` migrates the database once in the parent process, then starts uvicorn with the
+``serve`` checks the settings that would stop every worker (no ``CDS_PUBLIC_URL`` with auth on),
+migrates the database once in the parent process, then starts uvicorn (``cds.server``) with the
 ``cds.app:app_from_env`` factory, so each of ``--workers N`` processes builds its own app from
-the same ``CDS_*`` settings and they share nothing but the database. uvicorn's access log is off:
-our own request line (``cds.logging``) says the same without risking a patient id in a URL.
+the same ``CDS_*`` settings and they share nothing but the database.
 """
 
 from __future__ import annotations
@@ -37,22 +37,18 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Run the service (settings from CDS_* environment variables)."""
-    import uvicorn
+    from cds import server
+    from cds.security import audience_bases
 
     settings = Settings()
     configure_logging(settings.log_level)
+    try:
+        audience_bases(settings)  # each worker would refuse to start; say why once, plainly
+    except ValueError as exc:
+        typer.echo(f"cds-triage serve: {exc}", err=True)
+        raise typer.Exit(2) from exc
     _migrate(settings)
-    uvicorn.run(
-        "cds.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_config=None,
-        proxy_headers=True,
-        server_header=False,
-    )
+    server.serve(settings, host=host, port=port, workers=workers)
 
 
 @cli.command("migrate")

@@ -7,6 +7,7 @@
     ├── Forbidden                   403  authenticated, but not allowed (fhirServer not allowed)
     ├── NotFound                    404  unknown service id
     ├── PayloadTooLarge             413  body over CDS_MAX_BODY_BYTES
+    ├── RequestTimeout              408  body not received within CDS_BODY_TIMEOUT_SECONDS
     ├── PreconditionFailed          412  required data neither prefetched nor retrievable
     ├── LimitExceeded               422  too many prefetch entries and similar input limits
     └── ServiceUnavailable          503  the app is not started (lifespan not run) or stopping
@@ -85,6 +86,14 @@ class NotFound(CdsError):
 class PayloadTooLarge(CdsError):
     status_code = 413
     issue_code = "too-costly"
+
+
+class RequestTimeout(CdsError):
+    status_code = 408
+    issue_code = "timeout"
+
+    def headers(self) -> dict[str, str]:
+        return {"Connection": "close"}
 
 
 class PreconditionFailed(CdsError):

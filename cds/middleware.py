@@ -7,13 +7,14 @@ spec gives us ~500 ms.
   routes put in ``scope["cds.log"]``; and the catch-all: an exception that escaped every handler
   becomes a 500 OperationOutcome without a traceback (never the exception text, which could
   quote request data), and is not re-raised to the server.
-- ``BodyLimitMiddleware``: a declared ``Content-Length`` over the limit is refused before reading
-  anything; otherwise the body is read chunk by chunk and refused as soon as the count passes the
-  limit, so a huge body is never read in full. The accepted body is replayed to the app.
+- ``BodyLimitMiddleware``: the body size limit (413) and the body read deadline (408); the
+  accepted body is replayed to the app.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -23,7 +24,14 @@ import orjson
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cds.errors import CdsError, Issue, PayloadTooLarge, operation_outcome, status_for
+from cds.errors import (
+    CdsError,
+    Issue,
+    PayloadTooLarge,
+    RequestTimeout,
+    operation_outcome,
+    status_for,
+)
 from cds.logging import log_request
 
 logger = logging.getLogger(__name__)
@@ -107,35 +115,61 @@ class RequestLogMiddleware:
             log_request(fields)
 
 
+class _TooLarge(Exception):
+    """The body passed the limit after ``read`` bytes (0: refused on its Content-Length)."""
+
+    def __init__(self, read: int) -> None:
+        self.read = read
+
+
+class _ClientGone(Exception):
+    """The client disconnected before sending its whole body: nothing to answer."""
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    """At most ``max_bytes`` of body, received within ``timeout`` seconds, else 413 / 408.
+
+    A declared ``Content-Length`` over the limit is refused before reading; otherwise the body
+    is read chunk by chunk and refused as soon as the count passes the limit, so a huge body is
+    never held. Before a 413, up to ``max_bytes`` more are read and dropped: a client that writes
+    its whole body before reading (Python's urllib) then reads our answer instead of a reset
+    connection; a bigger body is cut off. A body slower than ``timeout`` (one shorter than its
+    ``Content-Length`` waits for ever otherwise) gets 408 and the connection is closed.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, send)
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        try:
+            async with asyncio.timeout_at(deadline):
+                body = await self._read(scope, receive)
+        except _ClientGone:
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                # the client went away before sending the whole body: nothing to answer
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        except TimeoutError:
+            error: CdsError = RequestTimeout(
+                f"the request body did not arrive within {self.timeout:g} seconds "
+                "(CDS_BODY_TIMEOUT_SECONDS)"
+            )
+            await send_outcome(scope, send, error)
+            return
+        except _TooLarge as too_large:
+            # Reading more would only make the client send more; it is waiting for our answer.
+            if not _expects_continue(scope):
+                with contextlib.suppress(TimeoutError, _ClientGone):
+                    async with asyncio.timeout_at(deadline):
+                        await _discard(receive, 2 * self.max_bytes - too_large.read)
+            error = PayloadTooLarge(
+                f"request body is larger than {self.max_bytes} bytes (CDS_MAX_BODY_BYTES)"
+            )
+            await send_outcome(scope, send, error)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -147,11 +181,42 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        error = PayloadTooLarge(
-            f"request body is larger than {self.max_bytes} bytes (CDS_MAX_BODY_BYTES)"
-        )
-        await send_outcome(scope, send, error)
+    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            # Worth draining only if the rest fits in what _discard reads.
+            raise _TooLarge(read=0 if declared <= 2 * self.max_bytes else 2 * self.max_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                raise _ClientGone
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise _TooLarge(read=size)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+async def _discard(receive: Receive, budget: int) -> None:
+    """Read and drop the rest of the body, up to ``budget`` bytes."""
+    while budget > 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise _ClientGone
+        budget -= len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
+def _expects_continue(scope: Scope) -> bool:
+    return any(
+        name == b"expect" and value.lower() == b"100-continue"
+        for name, value in scope.get("headers", [])
+    )
 
 
 def _route_path(scope: Scope, routes: Sequence[BaseRoute]) -> str:

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
 
     # --- limits --------------------------------------------------------------------------
     max_body_bytes: int = 5 * 1024 * 1024
+    # Slow clients (cds.server, cds.middleware): an idle connection, a request head and a request
+    # body each get this long; a reverse proxy in front enforces its own limits as well.
+    keep_alive_seconds: int = Field(default=5, ge=1)
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_timeout_seconds: float = Field(default=20.0, gt=0)  # then 408
     max_prefetch_entries: int = 5000
     max_pages: int = 10  # searchset `next` pages followed per query
     fhir_timeout_seconds: float = 2.0  # per HTTP call to the EHR's FHIR server
