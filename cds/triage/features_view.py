@@ -11,7 +11,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
-from cds.triage.thresholds import CALF_DIFFERENCE_CM, CALF_DIFFERENCE_DECIMALS
+from cds.triage.thresholds import (
+    CALF_DIFFERENCE_CM,
+    CALF_DIFFERENCE_DECIMALS,
+    VITALS_RECENT_HOURS,
+)
 from fhir_mappings.features import (
     Certainty,
     Evidence,
@@ -114,6 +118,15 @@ def readable(name: str) -> str:
 def is_recent(feature: Feature, now: datetime, days: float) -> bool:
     """Present, and at least one piece of evidence is within ``days`` (or carries no time)."""
     return feature.state is State.PRESENT and _within(feature, now, now - timedelta(days=days))
+
+
+def current_vital(fs: FeatureSet, name: str) -> Feature | None:
+    """A vital sign measured within VITALS_RECENT_HOURS, or None: an older reading does not
+    describe the patient now."""
+    feature = fs.get(name)
+    if feature.quantity is None or not is_recent(feature, fs.now, VITALS_RECENT_HOURS / 24):
+        return None
+    return feature
 
 
 def _within(feature: Feature, now: datetime, horizon: datetime) -> bool:

@@ -105,6 +105,18 @@ SPO2_LOW_PERCENT: Final = 95.0
 # critical card on its own; the card shows the measurement time.
 VITALS_RECENT_HOURS: Final = 24
 
+# --- Fever and sepsis (docs/clinical-basis.md §1.11) ----------------------------------------------
+# Fever: 38 °C is NICE's fever threshold (S26, S25); NEWS2 scores from 38.1 °C (S24). We take
+# 38.0 °C inclusive, the cautious end, so a reading of exactly 38.0 is not missed.
+FEVER_MIN_CEL: Final = 38.0
+# NEWS2 single red parameters (score 3) among the observations the service reads (S24); the
+# respiratory-rate and heart-rate values are also NICE NG51 high-risk criteria (S25: >= 25/min,
+# > 130/min). NEWS2 is scored from age 16.
+SEPSIS_RESPIRATORY_RATE_MIN_PER_MIN: Final = 25.0
+SEPSIS_SPO2_MAX_PERCENT: Final = 91.0
+SEPSIS_HEART_RATE_MIN_PER_MIN: Final = 131.0
+NEWS2_MIN_AGE: Final = 16
+
 # --- Cauda equina (docs/clinical-basis.md §1.6) ---------------------------------------------------
 CES_RECENT_DAYS: Final = 14  # "recent (< 14 days) onset or worsening" (S14a)
 CES_MRI_WITHIN_HOURS: Final = 4  # emergency MRI within 4 h of request in hospital (S14a)

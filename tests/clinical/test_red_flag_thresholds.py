@@ -8,9 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.clinical.chart import Chart, F, calf_pain, card, found, measured, topics
-
-FEVER_NOT_YET = pytest.mark.xfail(strict=True, reason="fever red flag not implemented yet")
+from tests.clinical.chart import LEFT, Chart, F, calf_pain, card, found, measured, topics
 
 
 @pytest.mark.parametrize(("rate", "flag"), [(101, True), (100, False)])
@@ -34,7 +32,6 @@ def test_a_vital_sign_older_than_24_hours_is_not_a_current_sign() -> None:
     assert "pe-emergency" in topics(Chart([calf_pain(), recent]))
 
 
-@FEVER_NOT_YET
 def test_temperature_of_38_0_with_calf_pain_is_a_fever_red_flag() -> None:
     chart = Chart([calf_pain(), measured(F.TEMPERATURE, 38.0, "Cel")])
     assert "fever-red-flag" in topics(chart)
@@ -45,13 +42,11 @@ def test_temperature_of_37_9_is_not_a_fever_red_flag() -> None:
     assert "fever-red-flag" not in topics(chart)
 
 
-@FEVER_NOT_YET
 def test_a_coded_fever_with_calf_pain_is_a_fever_red_flag() -> None:
     chart = Chart([calf_pain(), found(F.FEVER, ref="Condition/fever")])
     assert "fever-red-flag" in topics(chart)
 
 
-@FEVER_NOT_YET
 @pytest.mark.parametrize(
     ("vital", "value", "unit", "critical"),
     [
@@ -67,3 +62,24 @@ def test_fever_with_a_news2_red_parameter_is_critical(
     chart = Chart([calf_pain(), measured(F.TEMPERATURE, 38.5, "Cel"), measured(vital, value, unit)])
     indicator = card(chart, "fever-red-flag").indicator
     assert (indicator == "critical") is critical
+
+
+def test_a_fever_without_a_leg_complaint_is_not_this_services_red_flag() -> None:
+    assert "fever-red-flag" not in topics(Chart([measured(F.TEMPERATURE, 39.0, "Cel")]))
+
+
+def test_a_temperature_older_than_24_hours_is_not_a_current_fever() -> None:
+    old = measured(F.TEMPERATURE, 39.0, "Cel", ago=timedelta(hours=25))
+    assert "fever-red-flag" not in topics(Chart([calf_pain(), old]))
+
+
+def test_fever_silences_strain_and_physiotherapy_advice_but_not_the_dvt_card() -> None:
+    chart = Chart([calf_pain(), found(F.MUSCLE_STRAIN), measured(F.TEMPERATURE, 38.5, "Cel")])
+    assert topics(chart) == {"fever-red-flag", "dvt-ddimer"}
+
+
+def test_fever_with_sciatica_names_the_spinal_infection_red_flag() -> None:
+    chart = Chart([found(F.SCIATICA, leg=LEFT), measured(F.TEMPERATURE, 38.4, "Cel")])
+    fever = card(chart, "fever-red-flag")
+    assert "spinal infection" in (fever.detail or "")
+    assert topics(chart) == {"fever-red-flag"}

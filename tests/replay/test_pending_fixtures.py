@@ -30,17 +30,7 @@ class Expected(NamedTuple):
     not_yet: str | None = None  # why the service does not do this yet (strict xfail)
 
 
-FEVER = "fever red flag not implemented"
 EXPECTED: dict[str, Expected] = {
-    "fever-muscle-strain": Expected(frozenset({"fever-red-flag"}), not_yet=FEVER),
-    "fever-sciatica-spinal-infection": Expected(
-        frozenset({"fever-red-flag"}), says=("spinal infection",), not_yet=FEVER
-    ),
-    "fever-coded-cramp": Expected(frozenset({"fever-red-flag"}), not_yet=FEVER),
-    "fever-hot-red-calf": Expected(frozenset({"fever-red-flag", "dvt-ddimer"}), not_yet=FEVER),
-    "fever-septic-hot-calf": Expected(
-        frozenset({"fever-red-flag", "dvt-ddimer"}), critical="fever-red-flag", not_yet=FEVER
-    ),
     "dvt-outside-pathway-postpartum-3-weeks": Expected(
         frozenset({"dvt-outside-pathway"}),
         says=("duplex", "lmwh"),

@@ -21,6 +21,7 @@ from cds.triage.rules import (
     cramp,
     dvt_outside_pathway,
     dvt_pathway,
+    fever_red_flag,
     muscle_strain,
     order_checks,
     physio_referral,
@@ -28,7 +29,12 @@ from cds.triage.rules import (
     sciatica,
 )
 
-RED_FLAGS: Final = (pulmonary_embolism.RULE, cauda_equina.RULE, compartment_syndrome.RULE)
+RED_FLAGS: Final = (
+    pulmonary_embolism.RULE,
+    cauda_equina.RULE,
+    compartment_syndrome.RULE,
+    fever_red_flag.RULE,
+)
 
 RULES_BY_HOOK: Final[Mapping[HookName, tuple[Rule, ...]]] = {
     "patient-view": (
