@@ -28,6 +28,8 @@ from cds.services import CdsService
 from cds.settings import Settings
 from cds.storage.feedback import FeedbackStore, IssuedCard
 from cds.storage.tenants import tenant_of
+from cds.terminology import Classified, TerminologyClient
+from fhir_mappings.codelists import CodeIndex, load_index
 from fhir_mappings.extract import MappingOptions, extract_features
 from fhir_mappings.features import Skipped
 
@@ -72,6 +74,13 @@ class Engine:
             deadline_seconds=settings.fetch_deadline_seconds,
         )
         self._mapping = mapping_options(settings)
+        self._terminology = (
+            TerminologyClient(
+                settings.terminology_url, timeout_seconds=settings.terminology_timeout_seconds
+            )
+            if settings.terminology_url
+            else None
+        )
 
     async def handle(
         self,
@@ -99,6 +108,9 @@ class Engine:
         selections: list[str] | None = None
         if isinstance(request, OrderSelectRequest):
             selections = list(request.context.selections)
+        terms = Classified()
+        if self._terminology is not None:
+            terms = await self._terminology.classify(gathered.resources, self._codes())
         features = extract_features(
             gathered.resources,
             patient_id=context.patientId,
@@ -107,6 +119,8 @@ class Engine:
             available=frozenset(gathered.available),
             draft_orders=draft_orders,
             selections=selections,
+            extra_codes=terms.entries,
+            terminology_note=terms.note,
         )
         features.skipped.extend(gathered.skipped)
         features.skipped.extend(draft_skipped)
@@ -128,6 +142,10 @@ class Engine:
         summary.topics = [card.topic for card in issued]
         summary.skipped = len(features.skipped)
         return CdsResponse(cards=cards, extension=_skipped_extension(features.skipped))
+
+    def _codes(self) -> CodeIndex:
+        local = self._mapping.local_codes_file
+        return load_index(str(local) if local else None, self._mapping.include_unverified_codes)
 
 
 def _topic(card: Card) -> str:

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     lab_recent_days: int = 30  # an electrolyte result older than this is not "recent"
     local_codes_file: Path | None = None  # a site's own codes (CSV, same columns as codelists)
     include_unverified_codes: bool = False
+    # an optional FHIR terminology server asked about unknown SNOMED codes (cds/terminology.py)
+    terminology_url: str | None = None
+    terminology_timeout_seconds: float = Field(default=1.0, gt=0)  # all questions of one call
 
     # --- service -------------------------------------------------------------------------
     source_url: str = "https://www.nice.org.uk/guidance/ng158"

@@ -211,6 +211,8 @@ def record_based(col: Collector, feature: Feature, available: frozenset[str]) ->
     text = f"no {label} found among {' and '.join(counts)} (value sets: {_titles(col, name)})"
     if reason.startswith("only"):
         text += f" ({reason})"
+    if col.terminology_note:
+        text += f"; {col.terminology_note}"
     evidence = (Evidence(reference="", note=text), *feature.evidence)
     return Feature(name, State.ABSENT, evidence, reason=text)
 

@@ -102,6 +102,17 @@ PUBLIC_VALUE_SETS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The SNOMED CT concept whose descendants a list stands for, for a live terminology server's
+# $subsumes (cds/terminology.py): docs/clinical-basis.md §2.1 (IPS, BE).
+DEFINING_CONCEPTS: dict[str, str] = {
+    F.ACTIVE_CANCER: "363346000",  # Malignant neoplastic disease
+    F.PARALYSIS_OR_PLASTER: "44695005",  # Paralysis
+    F.PREGNANCY: "77386006",  # Pregnancy
+    "dvt": "128053003",  # Deep venous thrombosis
+    "pe": "59282003",  # Pulmonary embolism
+}
+
+
 def supplement_id(list_name: str) -> str:
     return SUPPLEMENT_PREFIX + list_name.replace("_", "-")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from fhir_mappings.codelists import CodeIndex
+from fhir_mappings.codelists import CodeEntry, CodeIndex
 from fhir_mappings.features import (
     AlternativeDiagnosis,
     DDimerResult,
@@ -76,6 +76,9 @@ class Collector:
     options: MappingOptions
     index: CodeIndex
     patient_id: str
+    # entries from a live terminology server for codes no local list holds, and its excuse
+    extra_codes: Mapping[tuple[str, str], tuple[CodeEntry, ...]] = field(default_factory=dict)
+    terminology_note: str | None = None
     patient_ref: str = field(init=False)  # "Patient/<id>", what every resource must point at
     findings: list[Finding] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)

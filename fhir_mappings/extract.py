@@ -66,6 +66,7 @@ def _matches(col: Collector, pairs: list[tuple[str, str]]) -> tuple[CodeEntry, .
     found: list[CodeEntry] = []
     for system, code in pairs:
         found.extend(col.index.match(system, code))
+        found.extend(col.extra_codes.get((system, code), ()))
     return tuple(found)
 
 
@@ -207,8 +208,13 @@ def extract_features(
     available: Iterable[str] = (),
     draft_orders: Sequence[Mapping[str, Any]] = (),
     selections: Sequence[str] | None = None,
+    extra_codes: Mapping[tuple[str, str], tuple[CodeEntry, ...]] | None = None,
+    terminology_note: str | None = None,
 ) -> FeatureSet:
-    """Map one patient's FHIR resources to features; unusable input goes to ``skipped``."""
+    """Map one patient's FHIR resources to features; unusable input goes to ``skipped``.
+
+    ``extra_codes``: code-list entries a live terminology server found for codes no local list
+    holds; ``terminology_note``: why it could not say (added to the record-based reasons)."""
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     local = str(options.local_codes_file) if options.local_codes_file else None
     col = Collector(
@@ -216,6 +222,8 @@ def extract_features(
         options=options,
         index=load_index(local, options.include_unverified_codes),
         patient_id=str(patient_id),
+        extra_codes=extra_codes or {},
+        terminology_note=terminology_note,
     )
     try:
         sets = frozenset(a for a in available if isinstance(a, str))
