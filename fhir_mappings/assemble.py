@@ -2,7 +2,7 @@
 
 Derived features live here: bilateral leg swelling / neurology from per-leg findings, symptom
 duration from the episode start, and the "no verified code" reason for features whose code lists
-are empty (CLINICAL.md marks their codes UNVERIFIED; a site can add a local code).
+are empty (docs/clinical-basis.md marks their codes unverified; a site can add a local code).
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def assemble(col: Collector, available: frozenset[str]) -> FeatureSet:
 
 
 def more_symptomatic_leg(fs: FeatureSet) -> Laterality | None:
-    """The leg with more PRESENT Wells leg signs (CLINICAL.md 1.1); None on a tie or none."""
+    """The leg with more PRESENT Wells leg signs (clinical-basis §1.1); None on a tie or none."""
     wells = (
         F.CALF_PAIN,
         F.LEG_SWELLING,

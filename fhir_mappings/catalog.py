@@ -5,7 +5,7 @@ ValueSet (or naming a public one) and a line here. Windows come from MappingOpti
 (docs/fhir-conventions.md):
 - RECENT: symptoms and signs count when their time is within ``recent_symptom_days``;
 - CURRENT: a Condition counts while its clinicalStatus is active (paralysis, pregnancy, ...);
-- record-based Wells criteria (CLINICAL.md 2.4) are ABSENT "by record" only when their data set
+- record-based Wells criteria (clinical-basis §2.4) are ABSENT "by record" only when their data set
   was retrieved and holds no match.
 """
 
@@ -272,16 +272,16 @@ RECORD_LISTS: dict[str, tuple[str, ...]] = {
     F.PREVIOUS_PE: (F.PREVIOUS_PE, "pe"),
 }
 
-# Body sites that place tenderness on the leg (CLINICAL.md 2.1, BE): lower limb, lower leg,
+# Body sites that place tenderness on the leg (clinical-basis §2.1, BE): lower limb, lower leg,
 # knee, thigh. Tenderness elsewhere is not "along the deep veins".
 LEG_SITE_CODES = frozenset({"61685007", "30021000", "72696002", "68367000"})
 
-# Saddle-region body sites (CLINICAL.md 1.6: perianal, perineal, genital numbness is a cauda equina
-# red flag). A numbness / paraesthesia / anaesthesia finding (saddle_numbness.csv) on one of these
-# sites is saddle numbness, not leg numbness. Sources (codelists/SOURCES.md): DICOM CID 4 "Anatomic
-# Region" (46862004 Buttock, 38864007 Perineum, 18911002 Penis, 20233005 Scrotum, 45292006 Vulva);
-# BE (18911002 Penile, 20233005 Scrotal, 45292006 Vulval structure); 3P, two agreeing (397158004
-# Perianal region).
+# Saddle-region body sites (clinical-basis §1.6: perianal, perineal, genital numbness is a cauda
+# equina red flag). A numbness / paraesthesia / anaesthesia finding (the saddle_numbness list) on
+# one of these sites is saddle numbness, not leg numbness. Sources (valuesets/SOURCES.md): DICOM
+# CID 4 "Anatomic Region" (46862004 Buttock, 38864007 Perineum, 18911002 Penis, 20233005 Scrotum,
+# 45292006 Vulva); BE (18911002 Penile, 20233005 Scrotal, 45292006 Vulval structure); 3P, two
+# agreeing (397158004 Perianal region).
 SADDLE_SITE_CODES = frozenset(
     {"46862004", "38864007", "397158004", "18911002", "20233005", "45292006"}
 )

@@ -1,9 +1,9 @@
 """Coding systems and the code arithmetic that is not plain equality.
 
 SNOMED CT, LOINC and local codes match on system + code exactly (LOINC 2157-6 is also a CDC race
-code, CLINICAL.md 2.3). ICD-10-CM and ATC are hierarchical: a list entry ``I82.4`` must match
+code, clinical-basis §2.3). ICD-10-CM and ATC are hierarchical: a list entry ``I82.4`` must match
 ``I82.402`` and ``B01AF`` must match ``B01AF02``. ICD-10-CM hierarchy comes from the official CMS
-tabular bundled in ``simple_icd_10_cm`` (CLINICAL.md [CMS]); ATC hierarchy is positional by design
+tabular bundled in ``simple_icd_10_cm`` (clinical-basis §5.1); ATC hierarchy is positional by design
 (WHO ATC levels of 1, 3, 4, 5 and 7 characters).
 """
 
@@ -82,7 +82,7 @@ def icd_lineage(code: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4096)
 def icd_laterality(code: str) -> Laterality | None:
-    """Laterality from the official description (the laterality character, CLINICAL.md 2.2).
+    """Laterality from the official description (the laterality character, clinical-basis §2.2).
 
     Reading the description rather than a character position keeps codes such as G83.11
     ("right dominant side") and R22.43 ("lower limb, bilateral") right.

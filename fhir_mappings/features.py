@@ -177,7 +177,7 @@ class FeatureSet:
     available: frozenset[str] = frozenset()
     # Leg findings per leg: FeatureName value -> Laterality -> Feature. ``features`` holds the
     # summary across legs (its ``laterality`` says which leg or legs); the two legs are never
-    # merged, so the triage can score the more symptomatic leg (CLINICAL.md 1.1).
+    # merged, so the triage can score the more symptomatic leg (clinical-basis §1.1).
     legs: dict[str, dict[Laterality, Feature]] = field(default_factory=dict)
 
     def get(self, name: str) -> Feature:

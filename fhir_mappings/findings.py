@@ -3,7 +3,7 @@
 A Condition speaks through clinicalStatus / verificationStatus, an Observation through status,
 value, interpretation and dataAbsentReason (semantics.py). Which window applies comes from
 catalog.py; Wells history criteria (cancer, DVT, PE) have their own rules here because "history
-of" and "active" codes must never be confused (CLINICAL.md 2.4: Z85 / 266987004 are history).
+of" and "active" codes must never be confused (clinical-basis §2.4: Z85 / 266987004 are history).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def _site_rule(feature: str, resource: Any) -> bool:
 
     Tenderness counts only on the leg (Wells: along the deep veins). Numbness, paraesthesia or
     anaesthesia of skin on a saddle-region site (perineum, perianal, genital, buttock) is saddle
-    numbness, a cauda equina red flag (CLINICAL.md 1.6), and not a leg radicular symptom; the
+    numbness, a cauda equina red flag (clinical-basis §1.6), and not a leg radicular symptom; the
     same codes without a saddle site stay leg / radicular findings.
     """
     if feature == FeatureName.DEEP_VEIN_TENDERNESS:

@@ -3,7 +3,7 @@
 Every value is converted to one canonical unit per feature (units.py); a missing or unknown unit
 makes the value unknown with its reason, never a guess. D-dimer keeps FEU (LOINC 48065-7) and DDU
 (48066-5) apart: the unit kind comes from the LOINC code, and a UCUM annotation that contradicts
-it ("ng/mL{DDU}" on an FEU code) makes the result unusable (CLINICAL.md 1.3 item 7, 2.3).
+it ("ng/mL{DDU}" on an FEU code) makes the result unusable (clinical-basis §1.3 item 7, 2.3).
 """
 
 from __future__ import annotations

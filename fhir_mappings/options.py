@@ -9,7 +9,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class MappingOptions:
-    """Windows and code-list options (defaults: docs/fhir-conventions.md, CLINICAL.md)."""
+    """Windows and code-list options (defaults: docs/fhir-conventions.md and clinical-basis.md)."""
 
     recent_symptom_days: int = 14  # CDS_RECENT_SYMPTOM_DAYS; CES "recent (< 14 days)" S14a
     surgery_window_weeks: int = 12  # Wells 2003 / NICE NG158 (S2); 1997's 4 weeks via time

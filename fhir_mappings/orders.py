@@ -1,6 +1,6 @@
 """Draft orders (order-select / order-sign context.draftOrders) classified for order prompts.
 
-Kinds come from the ``orders_<kind>.csv`` lists (physiotherapy, massage, compression, nsaid,
+Kinds come from the ``orders_<kind>`` value sets (physiotherapy, massage, compression, nsaid,
 ddimer, ultrasound); anything else is "other". Only ServiceRequest / MedicationRequest codes are
 read; other draft types (NutritionOrder, ...) are kept as "other" so the triage sees them.
 """

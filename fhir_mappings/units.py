@@ -5,7 +5,7 @@ guessing would let an unknown unit through. A unit not in the table makes the va
 never a guess (docs/fhir-conventions.md). Conversion factors are computed once per unit pair and
 cached, so a request does not pay pint's parsing cost.
 
-Molar masses turn mg/dL into mmol/L for magnesium and calcium; CLINICAL.md 1.9 gives the same
+Molar masses turn mg/dL into mmol/L for magnesium and calcium; clinical-basis §1.9 gives the same
 arithmetic (Mg mg/dL = mmol/L x 2.43, Ca mg/dL = mmol/L x 4.008; IUPAC standard atomic weights
 Mg 24.305, Ca 40.078 g/mol).
 """
