@@ -65,6 +65,11 @@ def test_dvt_likely_after_saving_two_findings(driver: Any, fresh: Stack, tmp_pat
     assert driver.find_element(By.ID, "save")
     choose(driver, "deep_vein_tenderness", "present")
     choose(driver, "entire_leg_swollen", "present")
+    # The decision follows the answers without a button press (nothing is saved by that).
+    WebDriverWait(driver, 10).until(
+        lambda d: "DVT likely" in d.find_element(By.ID, "decision").text
+    )
+    assert fresh.ehr.created == []
     driver.save_screenshot(str(tmp_path / "assessment.png"))
     submit(driver, "save")
     assert "Saved 2 findings" in driver.page_source

@@ -1,13 +1,18 @@
-// The calf difference, shown as the circumferences are typed (the server computes it again).
+// Progressive enhancement for the assessment form (the page works without it):
+// - the calf difference is shown as the circumferences are typed;
+// - the decision is refreshed as answers come in: the form is posted to /app/assess in the
+//   background and the decision, the full cards and "what to document" are replaced. Nothing is
+//   saved that way; saving stays an explicit button.
 "use strict";
 (function () {
+  const form = document.getElementById("answers");
+  if (!form) {
+    return;
+  }
   const left = document.getElementById("calf_left_cm");
   const right = document.getElementById("calf_right_cm");
   const out = document.getElementById("calf-difference");
-  if (!left || !right || !out) {
-    return;
-  }
-  const form = left.form;
+
   function symptomaticLeg() {
     const chosen = form.querySelector("input[name=leg]:checked") ||
       form.querySelector("input[type=hidden][name=leg]");
@@ -17,7 +22,10 @@
     const value = parseFloat(input.value.replace(",", "."));
     return Number.isFinite(value) ? value : null;
   }
-  function update() {
+  function showDifference() {
+    if (!left || !right || !out) {
+      return;
+    }
     const l = number(left);
     const r = number(right);
     const leg = symptomaticLeg();
@@ -28,7 +36,48 @@
     const diff = leg === "left" ? l - r : r - l;
     out.textContent = diff.toFixed(1) + " cm";
   }
-  form.addEventListener("input", update);
-  form.addEventListener("change", update);
-  update();
+
+  const replaced = ["decision", "cards", "to-document"];
+  let pending = null;
+  async function refreshDecision() {
+    const request = new AbortController();
+    if (pending) {
+      pending.abort();
+    }
+    pending = request;
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST",
+        body: new URLSearchParams(new FormData(form)),
+        credentials: "same-origin",
+        signal: request.signal,
+      });
+    } catch (error) {
+      return; // aborted by a newer answer, or offline: the button still works
+    }
+    if (!response.ok) {
+      form.submit(); // show the page that says what went wrong (e.g. the session expired)
+      return;
+    }
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const id of replaced) {
+      const fresh = page.getElementById(id);
+      const current = document.getElementById(id);
+      if (fresh && current) {
+        current.replaceWith(document.importNode(fresh, true));
+      } else if (fresh && id === "to-document") {
+        document.getElementById("cards").before(document.importNode(fresh, true));
+      } else if (current) {
+        current.remove();
+      }
+    }
+  }
+
+  form.addEventListener("input", showDifference);
+  form.addEventListener("change", function () {
+    showDifference();
+    refreshDecision();
+  });
+  showDifference();
 })();
