@@ -136,6 +136,9 @@ class Window(StrEnum):
     CURRENT = "current"
     SURGERY = "surgery"  # within surgery_window_weeks (bedridden, recent surgery)
     SPECIAL = "special"  # handled by records.py (cancer, DVT/PE history)
+    # pregnancy: current, and begun within a pregnancy plus the puerperium (an "active" pregnancy
+    # Condition from years ago, as some EHRs leave a miscarriage, is stale, not a pregnancy now)
+    PREGNANCY = "pregnancy"
 
 
 # Leg findings: kept per leg, never merged across legs (docs/fhir-conventions.md "Laterality").
@@ -202,7 +205,7 @@ FINDING_LISTS: dict[str, tuple[str, Window]] = {
         )
     },
     F.PARALYSIS_OR_PLASTER: (F.PARALYSIS_OR_PLASTER, Window.CURRENT),
-    F.PREGNANCY: (F.PREGNANCY, Window.CURRENT),
+    F.PREGNANCY: (F.PREGNANCY, Window.PREGNANCY),
     F.HORMONAL_CONTRACEPTION: (F.HORMONAL_CONTRACEPTION, Window.CURRENT),
     F.ANTICOAGULANT: (F.ANTICOAGULANT, Window.CURRENT),
     F.BEDRIDDEN: (F.BEDRIDDEN, Window.SURGERY),

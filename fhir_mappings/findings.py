@@ -223,6 +223,10 @@ def _eligible(
             return False, "undated"
         if when < col.since(weeks=col.options.surgery_window_weeks):
             return False, f"older than {col.options.surgery_window_weeks} weeks"
+    if window is Window.PREGNANCY and when is not None:
+        weeks = col.options.pregnancy_weeks + col.options.postpartum_weeks
+        if when < col.since(weeks=weeks):
+            return False, f"recorded {when:%Y-%m-%d}, longer ago than a pregnancy ({weeks} weeks)"
     return True, None
 
 

@@ -13,6 +13,7 @@ class MappingOptions:
 
     recent_symptom_days: int = 14  # CDS_RECENT_SYMPTOM_DAYS; CES "recent (< 14 days)" S14a
     surgery_window_weeks: int = 12  # Wells 2003 / NICE NG158 (S2); 1997's 4 weeks via time
+    pregnancy_weeks: int = 42  # the longest pregnancy: a pregnancy Condition older is stale
     postpartum_weeks: int = 6  # the puerperium: NG158 does not cover pregnancy or postpartum
     cancer_treatment_months: int = 6  # Wells criterion 1 "within previous 6 months" (S2)
     episode_days: int = 14  # current leg-complaint episode (alternative diagnoses, DVT history)

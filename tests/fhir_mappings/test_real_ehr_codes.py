@@ -205,3 +205,12 @@ def test_every_order_our_suggestions_create_is_recognised_by_our_order_checks() 
         assert f"orders_{kind.value}" in lists, (kind, order.code)
         checked += 1
     assert checked >= 3  # ultrasound, D-dimer, physiotherapy
+
+
+def test_a_stale_active_pregnancy_condition_is_not_a_pregnancy_now() -> None:
+    """Synthea leaves "Miscarriage in first trimester" active for ever: years later it says
+    nothing about pregnancy now (unknown, never "pregnant" and never "not pregnant")."""
+    old = run([condition(SCT, "19169002", onset_days=3 * 365)]).get(F.PREGNANCY)
+    assert old.state is State.UNKNOWN and "longer ago than a pregnancy" in (old.reason or "")
+    recent = run([condition(SCT, "19169002", onset_days=21)]).get(F.PREGNANCY)
+    assert recent.state is State.PRESENT
