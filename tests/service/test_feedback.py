@@ -2,7 +2,9 @@
 
 Every item is stored (card uuid, outcome, accepted suggestions, override reason, timestamp,
 service id, hookInstance and topic when we issued the card); a card reported twice keeps both
-reports, an exact re-delivery is stored once; the summary counts per card topic.
+reports, an exact re-delivery is stored once; the summary counts per card topic. What a database
+cannot store is a 422 naming the item, on SQLite and PostgreSQL alike, and feedback sent to
+another worker right after the answer finds its card's topic. Tenants: test_feedback_tenants.py.
 """
 
 from __future__ import annotations
