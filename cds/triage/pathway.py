@@ -6,8 +6,11 @@ The pathway answers three questions the rest of the triage depends on:
 - is it excluded (Wells decisively unlikely AND a final negative D-dimer that counts)?
 - what is the next test (ultrasound, D-dimer, or documenting the missing Wells criteria)?
 
-Pregnancy/postpartum and age < 18 are outside NG158 (S3b): no Wells decision is made there. A
-confirmed current DVT needs no diagnostic pathway, but DVT is then obviously not excluded.
+Pregnancy/postpartum and age < 18 are outside NG158 (S3b): no Wells decision is made there.
+Under 18, DVT counts as suspected only with a leg sign, a VTE risk factor, or an examination that
+was not documented (§1.13): calf pain after sport with a normal examination is not a DVT question,
+and the musculoskeletal guidance may follow. A confirmed current DVT needs no diagnostic pathway,
+but DVT is then obviously not excluded.
 Sudden severe unilateral swelling or throbbing pain unchanged by rest (source article red
 flags, §1.5) sends the patient for same-day assessment whatever the score.
 
@@ -40,7 +43,11 @@ from cds.triage.ddimer import READS as DDIMER_READS
 from cds.triage.ddimer import DDimerAssessment, assess
 from cds.triage.features_view import DVT_TRIGGER_READS, after, recent_present
 from cds.triage.order_codes import OrderKind
-from cds.triage.thresholds import NG158_MIN_AGE, PREGNANCY_REMINDER_MAX_AGE
+from cds.triage.thresholds import (
+    CALF_DIFFERENCE_CM,
+    NG158_MIN_AGE,
+    PREGNANCY_REMINDER_MAX_AGE,
+)
 from cds.triage.wells import READS as WELLS_READS
 from cds.triage.wells import WellsResult, score_wells
 from fhir_mappings.features import Certainty, Feature, FeatureName, FeatureSet
@@ -50,6 +57,32 @@ NG158_SOURCES: Final = (
     ("NICE QS201 statement 3", "https://www.nice.org.uk/guidance/qs201"),
 )
 URGENT_LEG_FLAGS: Final = (FeatureName.SUDDEN_SEVERE_SWELLING, FeatureName.THROBBING_PAIN_AT_REST)
+# Under 18 (docs/clinical-basis.md §1.13): leg signs of DVT, the examination items that must be
+# documented before DVT can be called "not suspected", and the VTE risk factors on record.
+CHILD_LEG_SIGNS: Final = (
+    FeatureName.LEG_SWELLING,
+    FeatureName.ENTIRE_LEG_SWOLLEN,
+    FeatureName.PITTING_OEDEMA,
+    FeatureName.DEEP_VEIN_TENDERNESS,
+    FeatureName.COLLATERAL_VEINS,
+    *URGENT_LEG_FLAGS,
+)
+CHILD_EXAMINATION: Final = (
+    FeatureName.DEEP_VEIN_TENDERNESS,
+    FeatureName.LEG_SWELLING,
+    FeatureName.PITTING_OEDEMA,
+)
+CHILD_RISK_FACTORS: Final = (
+    FeatureName.ACTIVE_CANCER,
+    FeatureName.PARALYSIS_OR_PLASTER,
+    FeatureName.BEDRIDDEN,
+    FeatureName.RECENT_MAJOR_SURGERY,
+    FeatureName.PREVIOUS_DVT,
+    FeatureName.PREVIOUS_PE,
+    FeatureName.HORMONAL_CONTRACEPTION,
+    FeatureName.PREGNANCY,
+    FeatureName.CURRENT_DVT,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +95,8 @@ class DvtStatus:
     urgent_flags: tuple[Feature, ...]  # sudden severe swelling / throbbing pain at rest
     pregnancy_unknown: bool = False
     anticoagulated: bool = False  # a D-dimer taken now would read falsely low (S3)
+    # Under 18 without a leg sign or risk factor: why DVT is not suspected (no triggers then).
+    not_suspected: str = ""
 
     @property
     def triggered(self) -> bool:
@@ -111,6 +146,8 @@ READS: Final = frozenset(
         FeatureName.PREGNANCY,
         FeatureName.CURRENT_DVT,
         FeatureName.ANTICOAGULANT,
+        *CHILD_LEG_SIGNS,
+        *CHILD_RISK_FACTORS,
         "age_years",
         "sex",
         "anticoagulation_started",
@@ -121,10 +158,19 @@ READS: Final = frozenset(
 def assess_dvt(fs: FeatureSet, settings: Settings, triggers: Sequence[Feature]) -> DvtStatus:
     """Triggers (``dvt_triggers(fs, settings.episode_days)``), scope, Wells and the D-dimer."""
     outside: list[str] = []
+    not_suspected = ""
     if fs.get(FeatureName.PREGNANCY).present:
         outside.append("pregnancy")
-    if fs.age_years is not None and fs.age_years < NG158_MIN_AGE:
-        outside.append("age")
+    if fs.age_years is not None and fs.age_years < NG158_MIN_AGE and triggers:
+        if dvt_suspected_under_18(fs, settings.episode_days):
+            outside.append("age")
+        else:
+            not_suspected = (
+                f"DVT not suspected: age {fs.age_years}, examination without a leg sign of DVT "
+                "and no VTE risk factor on record (NICE NG158 covers adults from "
+                f"{NG158_MIN_AGE})."
+            )
+            triggers = ()
     current = fs.get(FeatureName.CURRENT_DVT)
     known = (
         current
@@ -149,4 +195,20 @@ def assess_dvt(fs: FeatureSet, settings: Settings, triggers: Sequence[Feature]) 
         and (fs.age_years is None or fs.age_years <= PREGNANCY_REMINDER_MAX_AGE),
         anticoagulated=fs.get(FeatureName.ANTICOAGULANT).present
         or (fs.anticoagulation_started is not None and after(fs.now, fs.anticoagulation_started)),
+        not_suspected=not_suspected,
     )
+
+
+def dvt_suspected_under_18(fs: FeatureSet, days: int) -> bool:
+    """A leg sign, a calf at least 3 cm larger, a VTE risk factor, or an examination item nobody
+    documented (unknown is not normal)."""
+    if recent_present(fs, CHILD_LEG_SIGNS, days):
+        return True
+    difference = fs.get(FeatureName.CALF_DIFFERENCE).quantity
+    if difference is not None and difference.unit in ("cm", "mm"):
+        cm = difference.value / 10.0 if difference.unit == "mm" else difference.value
+        if cm >= CALF_DIFFERENCE_CM:
+            return True
+    if any(fs.get(name).present for name in CHILD_RISK_FACTORS):
+        return True
+    return any(fs.get(name).unknown for name in CHILD_EXAMINATION)

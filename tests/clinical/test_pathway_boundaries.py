@@ -17,6 +17,7 @@ from tests.clinical.chart import (
     calf_pain,
     card,
     ddimer,
+    documented_absent,
     found,
     suggested,
     tender_deep_veins,
@@ -84,3 +85,33 @@ def test_a_preliminary_negative_ddimer_does_not_exclude_dvt_and_asks_for_the_fin
     assert any("d-dimer" in label for label in suggested(chart, "dvt-ddimer"))
     final = Chart([calf_pain()], ddimers=[ddimer(300)])
     assert not topics(final) & DVT_CARDS
+
+
+def test_under_18_with_a_normal_examination_and_no_risk_factor_dvt_is_not_suspected() -> None:
+    """Calf strain at football, examination normal: sports-injury guidance, not the
+    outside-pathway card (docs/clinical-basis.md §1.13)."""
+    normal = Chart([calf_pain(), found(F.MUSCLE_STRAIN), documented_absent(F.LEG_SWELLING)], age=16)
+    assert topics(normal) == {"muscle-strain"}
+    on_the_pill = Chart(
+        [
+            calf_pain(),
+            found(F.MUSCLE_STRAIN),
+            documented_absent(F.LEG_SWELLING),
+            found(F.HORMONAL_CONTRACEPTION, ref="MedicationRequest/pill"),
+        ],
+        age=16,
+    )
+    assert topics(on_the_pill) == {"dvt-outside-pathway"}
+
+
+def test_under_18_an_undocumented_examination_leaves_dvt_suspected() -> None:
+    assert topics(Chart([calf_pain(), found(F.MUSCLE_STRAIN)], age=16)) == {"dvt-outside-pathway"}
+
+
+def test_in_pregnancy_the_card_gives_the_rcog_steps_not_the_ng158_pathway() -> None:
+    chart = Chart([calf_pain(), found(F.PREGNANCY, ref="Condition/pregnant")], sex="female")
+    outside = card(chart, "dvt-outside-pathway")
+    text = (outside.detail or "").lower()
+    assert "duplex ultrasound" in text and "low-molecular-weight heparin" in text
+    assert "no d-dimer rule-out" in text and "paediatric" not in text
+    assert any("ultrasound" in s.label.lower() for s in outside.suggestions or [])

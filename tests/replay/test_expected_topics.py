@@ -44,6 +44,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "dvt-likely-wells-8-every-criterion": (frozenset({"dvt-likely"}), None),
     "dvt-outside-pathway-pregnancy": (frozenset({"dvt-outside-pathway"}), None),
     "dvt-outside-pathway-under-18": (frozenset({"dvt-outside-pathway"}), None),
+    "dvt-outside-pathway-postpartum-3-weeks": (frozenset({"dvt-outside-pathway"}), None),
     "dvt-unlikely-age-72-adjusted": (frozenset(), None),
     "dvt-unlikely-wells-1-ddimer-negative": (frozenset(), None),
     "fever-coded-cramp": (frozenset({"fever-red-flag"}), None),
@@ -78,6 +79,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "dvt-outside-pathway-synthea-normal-pregnancy": (frozenset({"dvt-outside-pathway"}), None),
     "nsaid-order-select-naprosyn-rxnorm": (frozenset({"dvt-order-check"}), None),
     "sciatica-radicular-right": (frozenset({"sciatica", "physio-referral"}), None),
+    "under-18-sports-injury-normal-exam": (frozenset({"muscle-strain"}), None),
 }
 # Topics a physiotherapy referral never travels with: the live DVT cards and every red flag.
 EXCLUSIVE = physio_referral.BLOCKED_BY | {topic.code for rule in RED_FLAGS for topic in rule.topics}

@@ -1,6 +1,7 @@
-"""Suspected DVT outside the NICE NG158 pathway: pregnancy or the postpartum period, or age under
-18 (S3b). Wells and the D-dimer are not validated there, so the card asks for same-day specialist
-assessment instead of a score (docs/clinical-basis.md §1.3).
+"""Suspected DVT outside the NICE NG158 pathway: pregnancy or the 6 weeks after it, or age under
+18 with a leg sign or risk factor (S3b). Wells and the D-dimer are not validated there, so the card
+gives the steps that apply instead of a score (docs/clinical-basis.md §1.12, §1.13): in pregnancy
+and the puerperium the RCOG Green-top 37b steps (S28); under 18, same-day paediatric assessment.
 """
 
 from __future__ import annotations
@@ -9,20 +10,24 @@ from collections.abc import Iterable
 from typing import Final
 
 from cards import markdown as md
-from cards.models import Card, Link
+from cards.builders import create_action, suggestion
+from cards.models import Card, Link, Suggestion
 from cards.topics import Topic
+from cds.triage import pathway
 from cds.triage.context import Context
-from cds.triage.features_view import feature_evidence, readable
+from cds.triage.features_view import feature_evidence, readable, references
+from cds.triage.order_codes import OrderKind
 from cds.triage.override_reasons import (
     ALREADY_ANTICOAGULATED,
     DVT_ALREADY_EXCLUDED,
     ORDER_EXISTS,
     PATIENT_DECLINED,
 )
-from cds.triage.pathway import NG158_SOURCES, READS
+from cds.triage.pathway import NG158_SOURCES, DvtStatus
 from cds.triage.rule import Rule
 from cds.triage.thresholds import NG158_MIN_AGE
 from fhir_mappings.features import FeatureName
+from fhir_mappings.options import MappingOptions
 
 TOPIC: Final = Topic(
     "dvt-outside-pathway", "Suspected DVT outside the NG158 pathway: specialist assessment"
@@ -35,17 +40,60 @@ OVERRIDE_REASONS: Final = (
 )
 
 
+RCOG_37B: Final = (
+    "RCOG Green-top 37b: thromboembolic disease in pregnancy and the puerperium",
+    "https://www.rcog.org.uk/guidance/browse-all-guidance/green-top-guidelines/",
+)
+# The puerperium the mapping reads as postpartum (a delivery within this many weeks; S27).
+POSTPARTUM_WEEKS: Final = MappingOptions().postpartum_weeks
+PREGNANCY_STEPS: Final = (
+    f"NICE NG158 does not cover pregnancy or the {POSTPARTUM_WEEKS} weeks after it (S3b, S27): "
+    "no Wells score and no D-dimer rule-out (the D-dimer rises in normal pregnancy; S28).",
+    "Compression duplex ultrasound of the leg veins the same day (S28).",
+    "Therapeutic low-molecular-weight heparin while waiting for the scan, unless contraindicated "
+    "(bleeding, low platelets; S28).",
+    "Scan negative but suspicion still high: stop the heparin and repeat the scan on days 3 and 7 "
+    "(S28).",
+    "Obstetric (maternal medicine) and haematology advice the same day.",
+)
+# The pathway's reads, and the draft orders (no second ultrasound order is suggested).
+READS: Final = frozenset({*pathway.READS, "draft_orders"})
+CHILD_STEPS: Final = (
+    f"NICE NG158 covers adults aged {NG158_MIN_AGE} and over (S3b): Wells and the D-dimer are not "
+    "validated in children and young people.",
+    "Same-day assessment by the paediatric (or adolescent) team, with haematology advice; "
+    "imaging is decided there.",
+)
+
+
 def summary_pregnancy() -> str:
     return (
-        "Suspected DVT in pregnancy or postpartum: outside NICE NG158, same-day specialist review"
+        "Suspected DVT in pregnancy or postpartum: outside NICE NG158; same-day duplex "
+        "ultrasound, LMWH while waiting (RCOG)"
     )
 
 
 def summary_age(age: int) -> str:
     return (
-        f"Suspected DVT at age {age}: under {NG158_MIN_AGE} is outside NICE NG158, "
-        "specialist assessment"
+        f"Suspected DVT at age {age}: under {NG158_MIN_AGE} is outside NICE NG158, same-day "
+        "paediatric assessment"
     )
+
+
+def _scan(ctx: Context, status: DvtStatus) -> list[Suggestion]:
+    if any(o.kind == OrderKind.ULTRASOUND.value for o in ctx.fs.draft_orders):
+        return []
+    scan = ctx.order(
+        OrderKind.ULTRASOUND,
+        references(status.triggers),
+        role="outside-pathway",
+        priority="stat",
+        note="Compression duplex ultrasound today (RCOG Green-top 37b).",
+        reason_text="Suspected DVT in pregnancy or the puerperium",
+    )
+    label = "Order compression duplex ultrasound of the leg veins today"
+    action = create_action("Create a draft leg vein ultrasound order", scan)
+    return [suggestion(ctx.hook_instance, TOPIC, 0, 0, label, [action], recommended=True)]
 
 
 def cards(ctx: Context) -> Iterable[Card | None]:
@@ -53,34 +101,28 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     if not status.triggered or not status.outside_reasons or status.known_dvt is not None:
         return []
     age = ctx.fs.age_years
-    if "pregnancy" in status.outside_reasons:
-        summary = summary_pregnancy()
-        why = "NICE NG158 does not cover pregnant women (S3b); Wells and D-dimer are not validated."
-    else:
-        summary = summary_age(age if age is not None else 0)
-        why = f"NICE NG158 covers adults aged {NG158_MIN_AGE} and over (S3b)."
     pregnancy = ctx.fs.get(FeatureName.PREGNANCY)
+    pregnant = "pregnancy" in status.outside_reasons
+    facts = [
+        f"Pregnancy or postpartum: {feature_evidence(pregnancy)}" if pregnant else "",
+        f"Age: {age}" if age is not None else "Age: not documented",
+    ]
+    steps = PREGNANCY_STEPS if pregnant else CHILD_STEPS
     detail = md.join_sections(
         f"Current leg findings: {', '.join(readable(f.name) for f in status.triggers)}.",
-        why,
-        md.bullets(
-            item
-            for item in (
-                f"Pregnancy: {feature_evidence(pregnancy)}" if pregnancy.present else "",
-                f"Age: {age}" if age is not None else "Age: not documented",
-                "Arrange same-day specialist assessment (obstetric/haematology or paediatric).",
-                "Do not start physiotherapy, massage or compression until DVT is excluded.",
-            )
-            if item
-        ),
-        md.sources([NG158_SOURCES[0]]),
+        md.bullets(item for item in facts if item),
+        md.section("Next steps", md.bullets(steps)),
+        "Do not start physiotherapy, massage or compression until DVT is excluded.",
+        md.sources([RCOG_37B, NG158_SOURCES[0]] if pregnant else [NG158_SOURCES[0]]),
     )
+    summary = summary_pregnancy() if pregnant else summary_age(age if age is not None else 0)
     return [
         ctx.card(
             topic=TOPIC,
             indicator="warning",
             summary=summary,
             detail=detail,
+            suggestions=_scan(ctx, status) if pregnant else (),
             override_reasons=OVERRIDE_REASONS,
             links=[Link(label="NICE NG158 scope", url=NG158_SOURCES[0][1], type="absolute")],
         )
