@@ -37,8 +37,11 @@ async def test_demo_shows_cards_as_an_ehr_does(client: httpx.AsyncClient) -> Non
     page = await client.get("/app/demo", params={"fixture": "pe-emergency-dyspnoea-tachycardia"})
     assert page.status_code == 200
     assert 'class="card card-critical"' in page.text
+    page = await client.get("/app/demo", params={"fixture": "missing-data-wells-range"})
+    assert 'class="card card-warning"' in page.text
     assert "<table>" in page.text  # the Wells table, from the card's markdown
     assert 'class="suggestions"' in page.text
+    assert "<script>" not in page.text  # scripts only by src (the CSP forbids inline ones)
 
 
 async def test_demo_refuses_names_outside_the_list(client: httpx.AsyncClient) -> None:

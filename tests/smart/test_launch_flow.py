@@ -17,14 +17,15 @@ from tests.smart.mock_ehr import PRACTITIONER, MockEhr
 HOOK_TOKEN = "ehr-hook-token"
 
 
-async def launch(app: httpx.AsyncClient, ehr: MockEhr, browser: httpx.AsyncClient) -> str:
+async def launch(
+    app: httpx.AsyncClient, ehr: MockEhr, browser: httpx.AsyncClient, *, from_card: bool = True
+) -> str:
     """Card link -> launch -> sign-in at the EHR -> callback -> the assessment page's HTML."""
-    body = await call_hook(app, ehr.fhir, HOOK_TOKEN, ehr.patient)
-    link = smart_link(body)
-    started = await app.get(
-        link["url"].removeprefix("http://cds.test"),
-        params={"iss": ehr.fhir, "launch": ehr.new_launch()},
-    )
+    url = "/app/launch"
+    if from_card:
+        link = smart_link(await call_hook(app, ehr.fhir, HOOK_TOKEN, ehr.patient))
+        url = link["url"].removeprefix("http://cds.test")
+    started = await app.get(url, params={"iss": ehr.fhir, "launch": ehr.new_launch()})
     assert started.status_code == 302, started.text
     sign_in = await browser.get(started.headers["location"])
     assert sign_in.status_code == 200, sign_in.text
@@ -281,3 +282,12 @@ async def test_refused_sign_in_is_explained(
     assert answer.status_code == 403
     assert "did not authorise the app" in answer.text
     assert (await app.get("/app/assess")).status_code == 401  # the session is gone
+
+
+async def test_pe_signs_show_the_pe_card_beside_the_dvt_assessment(
+    app: httpx.AsyncClient, ehr: MockEhr, browser_http: httpx.AsyncClient, clock: MutableClock
+) -> None:
+    ehr.serve(*chart("pe-emergency-dyspnoea-tachycardia", clock()))
+    html = await launch(app, ehr, browser_http, from_card=False)
+    assert 'data-topic="pe-emergency"' in html
+    assert 'class="card card-critical"' in html
