@@ -199,6 +199,22 @@ def assess_dvt(fs: FeatureSet, settings: Settings, triggers: Sequence[Feature]) 
     )
 
 
+def age_caveat(age: int | None) -> str:
+    """What a card says when the age cannot confirm NG158's adult scope (§1.13)."""
+    if age is None:
+        return (
+            "Age is not documented (no birth date): NICE NG158 applies from age "
+            f"{NG158_MIN_AGE}, and the age-adjusted D-dimer cut-off and PERC (age under 50) could "
+            "not be applied; confirm the age."
+        )
+    if age < NG158_MIN_AGE:
+        return (
+            f"Age {age}: NICE NG158, Wells and PERC were derived in adults ({NG158_MIN_AGE} and "
+            "over); assess with the paediatric team."
+        )
+    return ""
+
+
 def dvt_suspected_under_18(fs: FeatureSet, days: int) -> bool:
     """A leg sign, a calf at least 3 cm larger, a VTE risk factor, or an examination item nobody
     documented (unknown is not normal)."""

@@ -115,3 +115,9 @@ def test_in_pregnancy_the_card_gives_the_rcog_steps_not_the_ng158_pathway() -> N
     assert "duplex ultrasound" in text and "low-molecular-weight heparin" in text
     assert "no d-dimer rule-out" in text and "paediatric" not in text
     assert any("ultrasound" in s.label.lower() for s in outside.suggestions or [])
+
+
+def test_without_a_birth_date_the_card_says_which_age_rules_could_not_be_applied() -> None:
+    detail = card(Chart([calf_pain()], age=None), "dvt-ddimer").detail or ""
+    assert "Age is not documented" in detail
+    assert "age-adjusted D-dimer" in detail and "PERC" in detail

@@ -56,6 +56,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "missing-data-wells-range": (frozenset({"dvt-ddimer"}), None),
     "muscle-strain-physio-referral": (frozenset({"muscle-strain", "physio-referral"}), None),
     "muscle-strain-wells-minus-2": (frozenset({"muscle-strain"}), None),
+    "no-birth-date-calf-pain": (frozenset({"dvt-ddimer"}), None),
     "no-cards-old-calf-strain": (frozenset(), None),
     "no-leg-complaint-urti": (frozenset(), None),
     "nsaid-order-select-dvt-not-excluded": (frozenset({"dvt-order-check"}), None),

@@ -33,7 +33,8 @@ def _secrets(resources: list[dict[str, Any]]) -> set[str]:
     found: set[str] = set()
     for r in resources:
         if r["resourceType"] == "Patient":
-            found |= {r["id"], r["birthDate"], *(i["value"] for i in r.get("identifier", []))}
+            found |= {r["id"], *(i["value"] for i in r.get("identifier", []))}
+            found |= {r["birthDate"]} if "birthDate" in r else set()
             for name in r.get("name", []):
                 found |= {name["family"], *name.get("given", [])}
         quantity = r.get("valueQuantity")

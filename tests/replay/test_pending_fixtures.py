@@ -31,11 +31,6 @@ class Expected(NamedTuple):
 
 
 EXPECTED: dict[str, Expected] = {
-    "no-birth-date-calf-pain": Expected(
-        frozenset({"dvt-ddimer"}),
-        says=("age is not documented",),
-        not_yet="a missing birth date is not mentioned on the card",
-    ),
     "pe-known-treated-new-deterioration": Expected(
         frozenset({"pe-emergency"}),
         says=("known pe",),

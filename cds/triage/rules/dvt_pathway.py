@@ -26,7 +26,7 @@ from cds.triage.override_reasons import (
     ORDER_EXISTS,
     PATIENT_DECLINED,
 )
-from cds.triage.pathway import NG158_SOURCES, READS, DvtStatus
+from cds.triage.pathway import NG158_SOURCES, READS, DvtStatus, age_caveat
 from cds.triage.rule import Rule
 from cds.triage.thresholds import (
     DDIMER_WITHIN_HOURS,
@@ -259,6 +259,7 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         "postpartum period."
         if status.pregnancy_unknown
         else "",
+        age_caveat(ctx.fs.age_years),
         md.sources(NG158_SOURCES),
     )
     return [
