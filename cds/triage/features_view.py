@@ -79,6 +79,8 @@ READABLE: Final[dict[str, str]] = {
     FeatureName.ACHILLES_RUPTURE: "possible Achilles rupture",
     FeatureName.PAIN_OUT_OF_PROPORTION: "pain out of proportion / on passive stretch",
     FeatureName.DYSPNOEA: "breathlessness",
+    FeatureName.HEART_RATE: "heart rate",
+    FeatureName.SPO2: "oxygen saturation (SpO2)",
     FeatureName.CHEST_PAIN: "chest pain",
     FeatureName.HAEMOPTYSIS: "haemoptysis",
     FeatureName.SYNCOPE: "syncope",

@@ -13,6 +13,7 @@ from typing import Final
 from cds.triage.features_view import days_between
 from cds.triage.override_reasons import NOT_APPLICABLE, ORDER_EXISTS, PATIENT_DECLINED
 from cds.triage.pathway import DvtStatus
+from cds.triage.wells_table import COEXIST
 from fhir_mappings.features import FeatureName, FeatureSet
 
 MSK_PATHWAY: Final = (
@@ -33,12 +34,17 @@ def dvt_settled(status: DvtStatus) -> bool:
 
 def dvt_statement(status: DvtStatus) -> str:
     if status.excluded and status.wells is not None and status.ddimer is not None:
+        without = ""
+        if status.wells.alternative_changed_decision:
+            without = (
+                " Without the −2 for the asserted alternative diagnosis Wells would be "
+                f"{status.wells.score_text_without_alternative} (DVT likely, ultrasound); "
+                f"{COEXIST}"
+            )
         return (
             f"DVT made unlikely (NICE NG158): Wells {status.wells.score_text} and D-dimer "
-            f"{status.ddimer.value_text()} negative."
+            f"{status.ddimer.value_text()} negative.{without}"
         )
-    if status.not_suspected:
-        return status.not_suspected
     return "No DVT trigger recorded (no current calf pain, swelling or tenderness)."
 
 

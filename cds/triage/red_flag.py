@@ -43,6 +43,7 @@ def red_flag_card(
     intro: str,
     link: tuple[str, str],
     override_reasons: Sequence[OverrideReason],
+    sections: Sequence[str] = (),
 ) -> Card:
     seen: set[str] = set()
     lines: list[str] = []
@@ -55,6 +56,7 @@ def red_flag_card(
         intro,
         md.section("Findings", md.bullets(lines)),
         md.bullets(flag.notes),
+        *sections,
         "Red flags come before any score: no physiotherapy, massage or compression.",
     )
     label, url = link

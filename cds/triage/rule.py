@@ -32,5 +32,9 @@ class Rule:
     # what the shared findings it uses read (``Context.dvt`` reads ``pathway.READS``).
     reads: frozenset[str]
     cards: Callable[[Context], Iterable[Card | None]]
-    # A card of this rule is withdrawn when another card of the response matches this test.
-    withdrawn_beside: Callable[[Card], bool] | None = field(default=None)
+    # ``withdrawn_beside(card, other)``: this rule's ``card`` is withdrawn when ``other``, another
+    # card of the same response, contradicts or supersedes it.
+    withdrawn_beside: Callable[[Card, Card], bool] | None = field(default=None)
+    # How strongly the record supports this rule's picture (its number of findings): orders the
+    # critical cards when several emergencies fire.
+    support: Callable[[Context], int] | None = field(default=None)

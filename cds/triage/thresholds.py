@@ -149,7 +149,7 @@ CK_ULN_MULTIPLE: Final = 3.0  # CK >= 3 x ULN suggests myopathy/rhabdomyolysis (
 DEFAULT_EPISODE_DAYS: Final = 14  # D-dimer older than the episode window does not count
 DEFAULT_LAB_RECENT_DAYS: Final = 30  # electrolytes older than this are not "recent"
 
-# --- Wells PE (docs/clinical-basis.md §1.5; S12a-d), shown on the PE card for information ---------
+# --- Wells PE (docs/clinical-basis.md §1.5; S12a-d): decides the NG158 PE pathway ---------------
 WELLS_PE_POINTS: Final[dict[str, float]] = {
     "dvt_signs": 3.0,  # clinical signs of DVT (leg swelling and pain on palpation of deep veins)
     "pe_most_likely": 3.0,  # alternative diagnosis less likely than PE (clinician judgement)
@@ -160,3 +160,4 @@ WELLS_PE_POINTS: Final[dict[str, float]] = {
     "malignancy": 1.0,
 }
 WELLS_PE_UNLIKELY_MAX: Final = 4.0  # two-level: <= 4 PE unlikely, > 4 PE likely (S12b, S12c)
+WELLS_PE_SURGERY_WEEKS: Final = 4  # surgery in the previous 4 weeks (S12a-d)

@@ -158,6 +158,28 @@ class WellsResult:
         return score_text(self.minimum + minus, self.maximum + minus)
 
     @property
+    def decision_without_alternative(self) -> Decision | None:
+        """The decision without the asserted alternative's -2 (None when none was applied)."""
+        if not self.alternative_applied:
+            return None
+        return decide(
+            self.minimum - self.alternative_points, self.maximum - self.alternative_points
+        )
+
+    @property
+    def score_text_without_alternative(self) -> str | None:
+        if not self.alternative_applied:
+            return None
+        return score_text(
+            self.minimum - self.alternative_points, self.maximum - self.alternative_points
+        )
+
+    @property
+    def alternative_changed_decision(self) -> bool:
+        """True when the applied -2 turned "likely" into "unlikely" or "undetermined"."""
+        return self.decision_without_alternative == "likely" and self.decision != "likely"
+
+    @property
     def alternative_flips(self) -> bool:
         """True when the -2 (not applied) would turn "likely" into "unlikely"."""
         return self.decision == "likely" and self.decision_if_alternative == "unlikely"

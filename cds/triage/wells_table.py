@@ -20,6 +20,7 @@ STATE_TEXT: Final = {
     State.UNKNOWN: "not documented",
 }
 HEADER: Final = ("Criterion", "Points", "Finding", "Counted", "Evidence")
+COEXIST: Final = "Baker's cyst, cellulitis and superficial thrombophlebitis can coexist with DVT."
 
 
 class WellsRow(NamedTuple):
@@ -111,8 +112,14 @@ def wells_section(wells: WellsResult) -> str:
         parts.append(
             f"An alternative diagnosis is recorded but no clinician asserted it for this episode, "
             "so −2 is not applied. If judged at least as likely as DVT, Wells would be "
-            f"{alt}.{flip}"
-            " Baker's cyst, cellulitis and superficial thrombophlebitis can coexist with DVT."
+            f"{alt}.{flip} " + COEXIST
+        )
+    if wells.alternative_changed_decision:
+        kinds = ", ".join(a.kind.replace("_", " ") for a in wells.alternative_applied)
+        parts.append(
+            f"A clinician asserted {kinds} as at least as likely as DVT, so −2 is applied: "
+            f"**without it Wells would be {wells.score_text_without_alternative} (DVT likely).** "
+            + COEXIST
         )
     if wells.homans is not None:
         parts.append(

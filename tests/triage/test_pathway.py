@@ -122,9 +122,18 @@ def test_alternative_flip_is_flagged_on_the_likely_card() -> None:
     assert "would change DVT likely to DVT unlikely" in (card.detail or "")
 
 
-def test_asserted_alternative_turns_likely_into_unlikely() -> None:
+def test_asserted_alternative_turns_likely_into_unlikely_and_says_so() -> None:
     card = only(run(fs(calf_pain(), *wells_points(2), alternatives=[alternative()])))
-    assert card.summary.startswith("DVT unlikely (Wells 0)")
+    assert card.summary.startswith("DVT unlikely (Wells 0; 2 without the asserted −2)")
+    detail = card.detail or ""
+    assert "without it Wells would be 2 (DVT likely)" in detail
+    assert "cellulitis and superficial thrombophlebitis can coexist with DVT" in detail
+
+
+def test_an_asserted_alternative_that_changes_nothing_is_not_flagged() -> None:
+    card = only(run(fs(calf_pain(), *wells_points(5), alternatives=[alternative()])))
+    assert card.summary.startswith("DVT likely (Wells 3)")
+    assert "without it" not in (card.detail or "")
 
 
 @pytest.mark.parametrize(("version", "expected"), [("2003", "dvt-likely"), ("1997", "dvt-ddimer")])

@@ -157,9 +157,12 @@ def test_stale_vital_signs_do_not_raise_a_pe_card() -> None:
     assert "pe-emergency" not in topics(cards)
 
 
-def test_red_flag_cards_keep_the_pathway_card() -> None:
+def test_a_compartment_syndrome_card_keeps_dvt_likely_but_not_a_ddimer_card() -> None:
     picture = (present(F.RECENT_FRACTURE_OR_CRUSH), present(F.PAIN_OUT_OF_PROPORTION))
-    assert topics(run(fs(calf_pain(), *picture, *wells_points(0)))) == [
-        "compartment-syndrome",
-        "dvt-ddimer",
-    ]
+    likely = run(fs(calf_pain(), *picture, *wells_points(2)))
+    assert topics(likely) == ["compartment-syndrome", "dvt-likely"]
+    # A D-dimer is non-specific after an injury: the compartment card asks for the Wells /
+    # ultrasound pathway instead of a D-dimer card beside it.
+    cards = run(fs(calf_pain(), *picture, *wells_points(0)))
+    assert topics(cards) == ["compartment-syndrome"]
+    assert "Wells / ultrasound pathway" in (cards[0].detail or "")

@@ -64,7 +64,7 @@ def test_a_rule_added_to_a_hook_changes_that_hooks_prefetch_only() -> None:
         reads=frozenset({FeatureName.HEART_RATE}),
         cards=lambda ctx: [],
     )
-    one_rule = {hook: (pulse,) for hook in HOOKS}
+    one_rule = dict.fromkeys(HOOKS, (pulse,))
     before = build_services(one_rule)
     after = build_services({**one_rule, "order-sign": (pulse, PROBE_RULE)})
     sign = service_id_for("order-sign")

@@ -18,7 +18,7 @@ from cds.triage.override_reasons import ALREADY_REFERRED, NOT_APPLICABLE, PATIEN
 from cds.triage.red_flag import RedFlag, fitted_summary, red_flag_card
 from cds.triage.rule import Rule
 from cds.triage.thresholds import CES_MRI_WITHIN_HOURS, CES_RECENT_DAYS
-from fhir_mappings.features import FeatureName
+from fhir_mappings.features import Feature, FeatureName
 
 TOPIC: Final = Topic("cauda-equina", "Possible cauda equina syndrome: emergency referral")
 OVERRIDE_REASONS: Final = (ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED)
@@ -54,10 +54,20 @@ def summary(features: str) -> str:
     )
 
 
-def cards(ctx: Context) -> Iterable[Card | None]:
+def findings(ctx: Context) -> list[Feature]:
+    """The cauda equina features present now, with a leg complaint (else none)."""
     if not ctx.leg_complaints:
         return []
-    found = recent_present(ctx.fs, CES_FEATURES, ctx.settings.episode_days)
+    return recent_present(ctx.fs, CES_FEATURES, ctx.settings.episode_days)
+
+
+def support(ctx: Context) -> int:
+    """How many findings make the picture."""
+    return len(findings(ctx))
+
+
+def cards(ctx: Context) -> Iterable[Card | None]:
+    found = findings(ctx)
     if not found:
         return []
     flag = RedFlag(tuple(short(f.name) for f in found), tuple(found), NOTES)
@@ -74,4 +84,11 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     ]
 
 
-RULE: Final = Rule(name="cauda-equina", kind="red-flag", topics=(TOPIC,), reads=READS, cards=cards)
+RULE: Final = Rule(
+    name="cauda-equina",
+    kind="red-flag",
+    topics=(TOPIC,),
+    reads=READS,
+    cards=cards,
+    support=support,
+)

@@ -104,6 +104,16 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     ]
 
 
+def support(ctx: Context) -> int:
+    """How many distinct findings make the picture."""
+    return len({f.name for f in findings(ctx)})
+
+
 RULE: Final = Rule(
-    name="compartment-syndrome", kind="red-flag", topics=(TOPIC,), reads=READS, cards=cards
+    name="compartment-syndrome",
+    kind="red-flag",
+    topics=(TOPIC,),
+    reads=READS,
+    cards=cards,
+    support=support,
 )

@@ -14,7 +14,7 @@ from typing import Final
 from cards import markdown as md
 from cards.builders import create_action, suggestion
 from cards.models import Card, Indicator, Link, Suggestion
-from cards.topics import Topic
+from cards.topics import Topic, card_topic
 from cds.smart.link import wells_links
 from cds.triage.context import Context
 from cds.triage.ddimer import ddimer_section
@@ -28,6 +28,7 @@ from cds.triage.override_reasons import (
 )
 from cds.triage.pathway import NG158_SOURCES, READS, DvtStatus, age_caveat
 from cds.triage.rule import Rule
+from cds.triage.rules import compartment_syndrome, pulmonary_embolism
 from cds.triage.thresholds import (
     DDIMER_WITHIN_HOURS,
     REPEAT_SCAN_DAYS,
@@ -45,6 +46,8 @@ OVERRIDE_REASONS: Final = (
     ORDER_EXISTS,
     PATIENT_DECLINED,
 )
+# Cards beside which the D-dimer card is withdrawn (``gives_way``).
+SUPERSEDED_BY: Final = frozenset({pulmonary_embolism.TOPIC.code, compartment_syndrome.TOPIC.code})
 LIKELY_BAND: Final = f"≥ {WELLS_LIKELY_MIN}"
 UNLIKELY_BAND: Final = f"≤ {WELLS_LIKELY_MIN - 1}"
 
@@ -152,6 +155,8 @@ def topic_and_summary(status: DvtStatus) -> tuple[Topic, Indicator, str]:
     ddimer = status.ddimer
     assert wells is not None and ddimer is not None
     score = wells.score_text
+    if wells.alternative_changed_decision:  # the -2 never turns "likely" silently
+        score += f"; {wells.score_text_without_alternative} without the asserted −2"
     n_unknown = len(wells.unknown)
     if status.urgent_flags:
         flag = short(status.urgent_flags[0].name)
@@ -284,10 +289,18 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     ]
 
 
+def gives_way(card: Card, other: Card) -> bool:
+    """The D-dimer card gives way to a PE card (the PE work-up comes first and the PE card says
+    where the leg stands) and to a compartment-syndrome card (a D-dimer is non-specific after
+    an injury; that card asks for the Wells / ultrasound pathway)."""
+    return card_topic(card) == DVT_DDIMER.code and card_topic(other) in SUPERSEDED_BY
+
+
 RULE: Final = Rule(
     name="dvt-pathway",
     kind="assessment",
     topics=(DVT_LIKELY, DVT_DDIMER),
     reads=READS | {"draft_orders"},
     cards=cards,
+    withdrawn_beside=gives_way,
 )

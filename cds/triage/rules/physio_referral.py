@@ -125,9 +125,9 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     ]
 
 
-def blocks_referral(card: Card) -> bool:
+def blocks_referral(_card: Card, other: Card) -> bool:
     """A critical card or a live DVT card: no physiotherapy referral beside it."""
-    return card.indicator == "critical" or card_topic(card) in BLOCKED_BY
+    return other.indicator == "critical" or card_topic(other) in BLOCKED_BY
 
 
 RULE: Final = Rule(
