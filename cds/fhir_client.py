@@ -8,7 +8,9 @@ Why it looks like this:
   request; it is sent only to that server and is never logged or put in an error.
 - Bounded in every direction: per call (``CDS_FHIR_TIMEOUT_SECONDS``), bytes per answer
   (``CDS_MAX_BODY_BYTES``), pages per search (``CDS_MAX_PAGES``), entries per request
-  (``CDS_MAX_PREFETCH_ENTRIES``); the caller adds the total deadline.
+  (``CDS_MAX_PREFETCH_ENTRIES``); the caller adds the total deadline. A search that goes past the
+  page or entry limit raises ``SearchTruncated``: the chart holds more than we read, which the
+  caller reports as "not retrieved" for that resource type instead of failing the call.
 - ``next`` links are followed only below the request's ``fhirServer`` (same origin and base).
 - httpx errors never escape: everything becomes ``FhirFetchError`` naming the query *template*
   (which holds no patient id) and a reason.
@@ -73,6 +75,10 @@ class FhirServer:
         return headers
 
 
+class SearchTruncated(FhirFetchError):
+    """A search has more pages or entries than the limits let us read."""
+
+
 class EntryBudget:
     """How many more resources this request may take in, across all searches."""
 
@@ -82,7 +88,11 @@ class EntryBudget:
     def take(self, count: int, label: str) -> None:
         self.remaining -= count
         if self.remaining < 0:
-            raise FhirFetchError(label, "too many resources (CDS_MAX_PREFETCH_ENTRIES)")
+            raise SearchTruncated(label, "more resources than CDS_MAX_PREFETCH_ENTRIES")
+
+    def give_back(self, count: int) -> None:
+        """A search that is dropped returns what it took, so the other searches can use it."""
+        self.remaining += count
 
 
 class FhirClient:
@@ -108,27 +118,48 @@ class FhirClient:
         """Every page of a search, as the raw searchset Bundles, first page first."""
         first = await self._get_json(server, server.url(query), label)
         _require_bundle(first, label)
-        budget.take(len(_entries(first)), label)
-        return [first, *await self.more_pages(server, first, label, budget)]
+        return await self._follow(server, first, label, budget, first_counts=True)
 
     async def more_pages(
         self, server: FhirServer, bundle: dict[str, Any], label: str, budget: EntryBudget
     ) -> list[dict[str, Any]]:
-        """The pages after ``bundle`` (prefetched or fetched), following ``next`` links."""
-        pages: list[dict[str, Any]] = []
-        current = bundle
-        while (link := next_link(current)) is not None:
-            if len(pages) >= self._max_pages:
-                raise FhirFetchError(label, f"more than {self._max_pages} pages (CDS_MAX_PAGES)")
-            url = urljoin(server.base.rstrip("/") + "/", link)
-            try:
-                check_next_link(url, server.base)
-            except Forbidden as exc:
-                raise FhirFetchError(label, exc.message) from None
-            current = await self._get_json(server, url, label)
-            _require_bundle(current, label)
-            budget.take(len(_entries(current)), label)
-            pages.append(current)
+        """The pages after ``bundle`` (prefetched, so already counted), following ``next``."""
+        pages = await self._follow(server, bundle, label, budget, first_counts=False)
+        return pages[1:]
+
+    async def _follow(
+        self,
+        server: FhirServer,
+        first: dict[str, Any],
+        label: str,
+        budget: EntryBudget,
+        *,
+        first_counts: bool,
+    ) -> list[dict[str, Any]]:
+        """``first`` and the pages after it; ``first_counts``: its entries take from ``budget``."""
+        pages = [first]
+        taken = 0
+        try:
+            if first_counts:
+                taken += len(_entries(first))
+                budget.take(len(_entries(first)), label)
+            while (link := next_link(pages[-1])) is not None:
+                if len(pages) > self._max_pages:
+                    reason = f"more than {self._max_pages} pages (CDS_MAX_PAGES)"
+                    raise SearchTruncated(label, reason)
+                url = urljoin(server.base.rstrip("/") + "/", link)
+                try:
+                    check_next_link(url, server.base)
+                except Forbidden as exc:
+                    raise FhirFetchError(label, exc.message) from None
+                page = await self._get_json(server, url, label)
+                _require_bundle(page, label)
+                taken += len(_entries(page))
+                budget.take(len(_entries(page)), label)
+                pages.append(page)
+        except SearchTruncated:
+            budget.give_back(taken)
+            raise
         return pages
 
     async def _get_json(self, server: FhirServer, url: str, label: str) -> dict[str, Any]:
@@ -184,3 +215,6 @@ def _require_bundle(data: dict[str, Any], label: str) -> None:
         raise FhirFetchError(label, "the server answered with an OperationOutcome")
     if kind != "Bundle":
         raise FhirFetchError(label, "expected a Bundle")
+    for name in ("entry", "link"):
+        if name in data and not isinstance(data[name], list):
+            raise FhirFetchError(label, f"a Bundle whose {name} is not a list")

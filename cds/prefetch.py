@@ -8,9 +8,15 @@ Prefetch semantics exactly as CDS Hooks 2.0.1 l.275-282 says:
     OperationOutcome      -> the client's prefetch failed: fetch it ourselves
     Bundle with ``next``  -> paged: follow the pages on the FHIR server
 
+A value that is none of these (``"entry": "x"``, a Bundle for a read, a string) is treated like an
+OperationOutcome: fetched again, never read as "no data", which would make a recorded cancer
+"not recorded".
+
 Anything we cannot get (no ``fhirServer``, 401, timeout, 5xx, deadline) means 412 Precondition
 Failed naming the prefetch keys and why (l.282, 533-539): answering from half the record would
-turn "not retrieved" into "not documented".
+turn "not retrieved" into "not documented". A search with more pages or entries than the limits
+allow is the one exception: its resource type is left out of ``Collected.available``, so the
+criteria that need it say "not available" on the card, and the other searches still answer.
 
 Prefetched data is not trusted: every resource is re-checked for its type and that it belongs to
 ``context.patientId`` (a lax EHR search filter must not pull in another patient's record);
@@ -24,19 +30,16 @@ import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 from cds.errors import FhirFetchError, Issue, LimitExceeded, PreconditionFailed
-from cds.fhir_client import EntryBudget, FhirClient, FhirServer, next_link
+from cds.fhir_client import EntryBudget, FhirClient, FhirServer, SearchTruncated, next_link
 from fhir_mappings.features import Skipped
 from fhir_mappings.sources import SearchSpec
 
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
 _PATIENT_REF = re.compile(r"(?:^|/)Patient/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")  # urllib.parse.quote's always-safe characters
 _USER_TOKENS = {
     "userPractitionerId": "Practitioner",
     "userPractitionerRoleId": "PractitionerRole",
@@ -54,19 +57,10 @@ def render_template(template: str, context: Mapping[str, Any]) -> str:
 
     Values are URL-quoted; context ids are already validated as FHIR ids by ``cds.hooks``.
     """
-
-    pieces = _pieces(template)  # literal, token, literal, token, ..., literal
-    out = list(pieces)
+    pieces = _TOKEN.split(template)  # literal, token, literal, token, ..., literal
     for i in range(1, len(pieces), 2):
-        out[i] = _fill(pieces[i], context)
-    return "".join(out)
-
-
-@lru_cache(maxsize=256)
-def _pieces(template: str) -> tuple[str, ...]:
-    """A template split at its tokens, once per template (the services' templates are constants;
-    a long one, such as the Observation search with its code list, was scanned every call)."""
-    return tuple(_TOKEN.split(template))
+        pieces[i] = _fill(pieces[i], context)
+    return "".join(pieces)
 
 
 def _fill(token: str, context: Mapping[str, Any]) -> str:
@@ -78,9 +72,7 @@ def _fill(token: str, context: Mapping[str, Any]) -> str:
         value = ident if kind == _USER_TOKENS[token] else None
     if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
         raise UnresolvableTemplate(token)
-    text = str(value)
-    # what quote() leaves as it is (always the case for a FHIR id), without calling it
-    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
+    return quote(str(value), safe="")
 
 
 def is_read(template: str) -> bool:
@@ -120,22 +112,6 @@ def patient_reference_id(resource: Mapping[str, Any]) -> str | None:
 
 def check_belongs(resource: Any, patient_id: str, expected_type: str | None) -> str | None:
     """Why a resource must be left out, or None when it is usable for this patient."""
-    return _check_belongs(resource, patient_id, expected_type, _own_reference(patient_id))
-
-
-def _own_reference(patient_id: str) -> str | None:
-    """``Patient/<id>`` when ``patient_id`` is a valid FHIR id, else None.
-
-    A ``subject`` reference exactly equal to it belongs to this patient (``_PATIENT_REF`` would
-    read the same id back), so the per-resource check skips the regex for the common case.
-    """
-    return f"Patient/{patient_id}" if _FHIR_ID.fullmatch(patient_id) else None
-
-
-def _check_belongs(
-    resource: Any, patient_id: str, expected_type: str | None, own: str | None
-) -> str | None:
-    """``check_belongs`` with ``_own_reference(patient_id)`` computed once per request."""
     if not isinstance(resource, dict):
         return "not a FHIR resource"
     kind = resource.get("resourceType")
@@ -145,9 +121,6 @@ def _check_belongs(
         return f"a {kind} where {expected_type} was expected"
     if kind == "Patient":
         return None if resource.get("id") in (None, patient_id) else "another patient"
-    subject = resource.get("subject")
-    if own is not None and isinstance(subject, dict) and subject.get("reference") == own:
-        return None
     ref = patient_reference_id(resource)
     if ref is None:
         return "no patient reference"
@@ -167,6 +140,30 @@ def count_prefetch_entries(prefetch: Mapping[str, Any]) -> int:
             entries = value.get("entry")
             total += len(entries) if isinstance(entries, list) else 1
     return total
+
+
+def malformed(spec: SearchSpec, value: Any, patient_id: str) -> str | None:
+    """Why a prefetch value cannot be used as it is (then it is fetched), or None.
+
+    An OperationOutcome is the client's way of saying its prefetch failed; any other shape we
+    cannot read (a string, a Bundle whose ``entry`` or ``link`` is not a list, the wrong resource)
+    means the same: we do not know what the record holds.
+    """
+    if not isinstance(value, dict):
+        return "not a FHIR resource"
+    kind = value.get("resourceType")
+    if kind == "OperationOutcome":
+        return "the client's prefetch failed (OperationOutcome)"
+    if is_read(spec.template):
+        if kind != spec.resource_type:
+            return f"a {kind!s:.40} where {spec.resource_type} was expected"
+        return None if value.get("id") in (None, patient_id) else "another patient"
+    if kind != "Bundle":
+        return f"a {kind!s:.40} where a searchset Bundle was expected"
+    for name in ("entry", "link"):
+        if name in value and not isinstance(value[name], list):
+            return f"a Bundle whose {name} is not a list"
+    return None
 
 
 class PrefetchCollector:
@@ -199,6 +196,7 @@ class PrefetchCollector:
         budget = EntryBudget(self._max_entries - entries)
         out = Collected()
         jobs: dict[str, tuple[SearchSpec, Any]] = {}
+        problems: list[Issue] = []
         for spec in specs:
             try:
                 query = render_template(spec.template, context)
@@ -207,8 +205,13 @@ class PrefetchCollector:
             value = prefetch.get(spec.key, _MISSING)
             if value is None:
                 out.available.add(spec.resource_type)  # looked, nothing
-            elif value is _MISSING or not self._usable(spec, value, patient_id):
-                jobs[spec.key] = (spec, self._fetch(server, spec, query, budget))
+                continue
+            why = "not prefetched" if value is _MISSING else malformed(spec, value, patient_id)
+            if why is not None:
+                if server is None or self._client is None:
+                    problems.append(_missing_issue(spec, f"{why}, and no fhirServer to fetch from"))
+                else:
+                    jobs[spec.key] = (spec, self._fetch(server, spec, query, budget))
             elif is_read(spec.template):
                 self._take_resource(out, spec, value)
             elif next_link(value) is None:
@@ -216,27 +219,23 @@ class PrefetchCollector:
             else:
                 jobs[spec.key] = (spec, self._more(server, spec, value, budget))
         if jobs:
-            await self._run(jobs, out, patient_id, server)
+            problems.extend(await self._run(jobs, out, patient_id))
+        if problems:
+            where = "" if server is not None else " (no fhirServer in the request)"
+            raise PreconditionFailed(
+                f"required data could not be obtained{where}: "
+                + "; ".join(p.diagnostics for p in problems),
+                issues=problems,
+            )
         return out
 
-    @staticmethod
-    def _usable(spec: SearchSpec, value: Any, patient_id: str) -> bool:
-        """A prefetch value we can use as is (an OperationOutcome or wrong type is not)."""
-        if not isinstance(value, dict):
-            return False
-        kind = value.get("resourceType")
-        if is_read(spec.template):
-            return kind == spec.resource_type and value.get("id") in (None, patient_id)
-        return kind == "Bundle"
-
     async def _fetch(
-        self, server: FhirServer | None, spec: SearchSpec, query: str, budget: EntryBudget
+        self, server: FhirServer, spec: SearchSpec, query: str, budget: EntryBudget
     ) -> list[dict[str, Any]]:
-        client, server = self._require(server, spec)
+        assert self._client is not None
         if is_read(spec.template):
-            resource = await client.read(server, query, spec.template)
-            return [resource]
-        return await client.search(server, query, spec.template, budget)
+            return [await self._client.read(server, query, spec.template)]
+        return await self._client.search(server, query, spec.template, budget)
 
     async def _more(
         self,
@@ -245,23 +244,13 @@ class PrefetchCollector:
         first: dict[str, Any],
         budget: EntryBudget,
     ) -> list[dict[str, Any]]:
-        client, server = self._require(server, spec)
-        return [first, *await client.more_pages(server, first, spec.template, budget)]
-
-    def _require(
-        self, server: FhirServer | None, spec: SearchSpec
-    ) -> tuple[FhirClient, FhirServer]:
         if server is None or self._client is None:
-            raise FhirFetchError(spec.template, "not prefetched and no fhirServer to fetch from")
-        return self._client, server
+            raise FhirFetchError(spec.template, "paged, and no fhirServer to fetch the pages from")
+        return [first, *await self._client.more_pages(server, first, spec.template, budget)]
 
     async def _run(
-        self,
-        jobs: dict[str, tuple[SearchSpec, Any]],
-        out: Collected,
-        patient_id: str,
-        server: FhirServer | None,
-    ) -> None:
+        self, jobs: dict[str, tuple[SearchSpec, Any]], out: Collected, patient_id: str
+    ) -> list[Issue]:
         tasks = {key: asyncio.ensure_future(coro) for key, (_, coro) in jobs.items()}
         _, pending = await asyncio.wait(tasks.values(), timeout=self._deadline)
         for task in pending:
@@ -269,15 +258,22 @@ class PrefetchCollector:
         if pending:
             await asyncio.wait(pending)
         problems: list[Issue] = []
+        incomplete: set[str] = set()
         for key, task in tasks.items():
             spec = jobs[key][0]
             if task in pending:
                 reason = f"not fetched within {self._deadline:g} s (CDS_FETCH_DEADLINE_SECONDS)"
-                problems.append(_missing_issue(key, spec, reason))
+                problems.append(_missing_issue(spec, reason))
                 continue
             exc = task.exception()
+            if isinstance(exc, SearchTruncated):
+                # the rules read this type as "not available" rather than fail the whole call
+                incomplete.add(spec.resource_type)
+                reason = f"{exc.reason}; {spec.resource_type} data not retrieved"
+                out.skipped.append(Skipped(reference=spec.resource_type, reason=reason))
+                continue
             if isinstance(exc, FhirFetchError):
-                problems.append(_missing_issue(key, spec, exc.reason))
+                problems.append(_missing_issue(spec, exc.reason))
                 continue
             if exc is not None:
                 raise exc
@@ -289,14 +285,11 @@ class PrefetchCollector:
                 else:
                     self._take_pages(out, spec, result, patient_id)
             except FhirFetchError as err:
-                problems.append(_missing_issue(key, spec, err.reason))
-        if problems:
-            where = "" if server is not None else " (no fhirServer in the request)"
-            raise PreconditionFailed(
-                f"required data could not be obtained{where}: "
-                + "; ".join(p.diagnostics for p in problems),
-                issues=problems,
-            )
+                problems.append(_missing_issue(spec, err.reason))
+        # a type is available only if every search for it completed (the Observation search may
+        # be split in several)
+        out.available -= incomplete
+        return problems
 
     @staticmethod
     def _take_resource(out: Collected, spec: SearchSpec, resource: dict[str, Any]) -> None:
@@ -315,25 +308,9 @@ class PrefetchCollector:
     def _take_pages(
         out: Collected, spec: SearchSpec, pages: list[dict[str, Any]], patient_id: str
     ) -> None:
-        own = _own_reference(patient_id)
-        expected_type = spec.resource_type
         for page in pages:
             entries = page.get("entry")
             for entry in entries if isinstance(entries, list) else []:
-                if (
-                    own is not None
-                    and type(entry) is dict
-                    and type(resource := entry.get("resource")) is dict
-                    and resource.get("resourceType") == expected_type
-                    and type(subject := resource.get("subject")) is dict
-                    and subject.get("reference") == own
-                    and (
-                        (search := entry.get("search")) is None  # many EHRs send no search.mode
-                        or (type(search) is dict and search.get("mode") in (None, "match"))
-                    )
-                ):
-                    out.add(resource)  # the usual entry, which the checks below would accept
-                    continue
                 resource = entry.get("resource") if isinstance(entry, dict) else None
                 search = entry.get("search") if isinstance(entry, dict) else None
                 mode = search.get("mode") if isinstance(search, dict) else None
@@ -342,7 +319,7 @@ class PrefetchCollector:
                 ):
                     continue  # a server's remarks about the search, not patient data
                 expected = None if mode == "include" else spec.resource_type
-                why = _check_belongs(resource, patient_id, expected, own)
+                why = check_belongs(resource, patient_id, expected)
                 if why is not None:
                     out.skipped.append(Skipped(reference=_reference(resource), reason=why))
                     continue
@@ -351,12 +328,12 @@ class PrefetchCollector:
         out.available.add(spec.resource_type)
 
 
-def _missing_issue(key: str, spec: SearchSpec, reason: str) -> Issue:
+def _missing_issue(spec: SearchSpec, reason: str) -> Issue:
     kind = "read" if is_read(spec.template) else "search"
     return Issue(
-        diagnostics=f"prefetch '{key}' ({spec.resource_type} {kind}): {reason}",
+        diagnostics=f"prefetch '{spec.key}' ({spec.resource_type} {kind}): {reason}",
         code="incomplete",
-        expression=[f"prefetch.{key}"],
+        expression=[f"prefetch.{spec.key}"],
     )
 
 

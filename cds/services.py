@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from cds import triage
 from cds.errors import NotFound
 from cds.hooks import HOOKS, CdsServiceDescriptor, HookName
+from cds.queries import shape_searches
 from fhir_mappings.sources import SearchSpec, search_specs_for
 
 SERVICE_PREFIX = "calf-pain"
@@ -81,7 +82,7 @@ def build_services(
     services: dict[str, CdsService] = {}
     for hook in HOOKS:
         rules = rules_by_hook[hook]
-        specs = tuple(search_specs_for(triage.reads(rules)))
+        specs = shape_searches(search_specs_for(triage.reads(rules)))
         service = CdsService(
             id=service_id_for(hook),
             hook=hook,

@@ -56,9 +56,11 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(default=10.0, gt=0)
     body_timeout_seconds: float = Field(default=20.0, gt=0)  # then 408
     max_prefetch_entries: int = 5000
-    max_pages: int = 10  # searchset `next` pages followed per query
+    max_pages: int = 50  # searchset `next` pages followed per search (cds.queries.PAGE_SIZE each)
     fhir_timeout_seconds: float = 2.0  # per HTTP call to the EHR's FHIR server
     fetch_deadline_seconds: float = 4.0  # total time for all fallback fetches of one request
+    # a resource dated later than now plus this (clocks differ) is skipped as future-dated
+    clock_skew_seconds: int = Field(default=300, ge=0)
 
     # --- clinical options (see ../shared/CLINICAL.md) ---------------------------------------
     wells_version: Literal["2003", "1997"] = "2003"

@@ -87,7 +87,11 @@ FAULTS: list[tuple[str, Any, tuple[str, ...]]] = [
         answer(200, json={"resourceType": "OperationOutcome", "issue": []}),
         ("operationoutcome", "bundle"),
     ),
-    ("endless chain of next pages", endless_next, ("page",)),
+    (
+        "a Bundle whose entry is not a list",
+        answer(200, json={"resourceType": "Bundle", "type": "searchset", "entry": "x"}),
+        ("entry",),
+    ),
     (
         "slow drip",
         lambda request: httpx.Response(200, content=_drip()),
@@ -103,7 +107,13 @@ def _healthy_routes(mock: respx.MockRouter) -> None:
     mock.get(url__startswith=f"{FHIR_BASE}/Condition").mock(
         return_value=httpx.Response(200, json=searchset([calf_pain()]))
     )
-    for kind in ("Procedure", "MedicationRequest", "Encounter", "DeviceUseStatement"):
+    for kind in (
+        "Procedure",
+        "MedicationRequest",
+        "MedicationStatement",
+        "Encounter",
+        "DeviceUseStatement",
+    ):
         mock.get(url__startswith=f"{FHIR_BASE}/{kind}").mock(
             return_value=httpx.Response(200, json=searchset([]))
         )
@@ -127,6 +137,23 @@ async def test_observation_search_fault_is_412_within_deadline(
     assert seen, "the Observation search was never sent"
     assert seen[0].headers["authorization"] == f"Bearer {TOKEN}"
     assert_precondition_failed(result, "observations", hints)
+
+
+async def test_endless_next_pages_leave_observations_not_retrieved(tmp_path: Path) -> None:
+    """Past CDS_MAX_PAGES a search is dropped, not the call: 200 within the deadline, the
+    Observation searches counted as left out, so their criteria read "not retrieved"."""
+    async with respx.mock(assert_all_called=False) as mock:
+        _healthy_routes(mock)
+        pages = mock.get(url__startswith=f"{FHIR_BASE}/Observation").mock(side_effect=endless_next)
+        async with running_app(fault_settings(tmp_path, FHIR_BASE)) as client:
+            result = await timed_post(client, pv_request(FHIR_BASE))
+    r = result.response
+    assert r.status_code == 200, r.text[:500]
+    assert result.elapsed < FETCH_DEADLINE + MARGIN
+    searches = [c for c in pages.calls if "page" not in c.request.url.params]
+    assert len(pages.calls) == len(searches) * (1 + 5)  # each: its first page and 5 more
+    skipped = r.json()["extension"]["org.example.calf-triage.skipped-resources"]
+    assert skipped["byResourceType"] == {"Observation": len(searches)}
 
 
 async def test_every_query_failing_names_every_key(tmp_path: Path) -> None:
@@ -176,8 +203,11 @@ async def test_other_patients_data_is_left_out_and_said_so(tmp_path: Path) -> No
     bundle = searchset([heart_rate("obs-1"), heart_rate("obs-2", patient_id="someone-else")])
     async with respx.mock(assert_all_called=False) as mock:
         _healthy_routes(mock)
+        # the heart rate's search answers with both (the code list is split in several)
         mock.get(url__startswith=f"{FHIR_BASE}/Observation").mock(
-            return_value=httpx.Response(200, json=bundle)
+            side_effect=lambda request: httpx.Response(
+                200, json=bundle if "8867-4" in str(request.url) else searchset([])
+            )
         )
         async with running_app(fault_settings(tmp_path, FHIR_BASE)) as client:
             result = await timed_post(client, pv_request(FHIR_BASE))

@@ -11,9 +11,11 @@ import re
 
 import httpx
 import pytest
+
 from cds import triage
 from cds.app import create_app
 from cds.hooks import DiscoveryResponse, HookName
+from cds.queries import shape_searches
 from cds.routes import router
 from fhir_mappings.sources import search_specs_for
 from tests.conftest import make_settings
@@ -44,9 +46,8 @@ async def test_prefetch_templates_derive_from_the_triage(
 ) -> None:
     body = (await client.get("/cds-services")).json()
     prefetch = next(s["prefetch"] for s in body["services"] if s["id"] == service_id)
-    expected = {
-        s.key: s.template for s in search_specs_for(triage.reads(triage.RULES_BY_HOOK[hook]))
-    }
+    specs = shape_searches(search_specs_for(triage.reads(triage.RULES_BY_HOOK[hook])))
+    expected = {s.key: s.template for s in specs}
     assert prefetch == expected
     assert prefetch["patient"] == "Patient/{{context.patientId}}"
     kinds = {template.split("?")[0].split("/")[0] for template in prefetch.values()}

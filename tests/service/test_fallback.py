@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,13 @@ import pytest
 import respx
 
 from cards.models import CdsResponse
-from tests.conftest import FHIR_BASE, make_settings, running_app
+from cds.engine import SKIPPED_EXTENSION
+from cds.replay.fhir_query import parse_query, read, search
+from tests.conftest import FHIR_BASE, FIXED_NOW, make_settings, running_app
 from tests.service.builders import (
     PATIENT_ID,
     PV,
+    SNOMED,
     TOKEN,
     bundle,
     condition,
@@ -106,6 +110,16 @@ FAILURES: list[tuple[str, Callable[[respx.Route], Any], str]] = [
         lambda r: r.respond(200, json={"resourceType": "OperationOutcome", "issue": []}),
         "OperationOutcome",
     ),
+    (
+        "entry not a list",
+        lambda r: r.respond(200, json={"resourceType": "Bundle", "entry": "x"}),
+        "entry is not a list",
+    ),
+    (
+        "link not a list",
+        lambda r: r.respond(200, json={"resourceType": "Bundle", "link": {"url": "x"}}),
+        "link is not a list",
+    ),
 ]
 
 
@@ -146,6 +160,7 @@ async def test_next_link_to_another_origin_is_not_followed(tmp_path: Path) -> No
 
 
 async def test_endless_next_pages_stop_at_the_page_limit(tmp_path: Path) -> None:
+    """Past CDS_MAX_PAGES the search is dropped: its type is "not retrieved", the call answers."""
     prefetch = _without_conditions()
 
     def endless(req: httpx.Request) -> httpx.Response:
@@ -158,8 +173,9 @@ async def test_endless_next_pages_stop_at_the_page_limit(tmp_path: Path) -> None
         with respx.mock(assert_all_called=True) as mock:
             route = mock.get(url__startswith=f"{FHIR_BASE}/Condition").mock(side_effect=endless)
             response = await client.post(PV, json=request(prefetch=prefetch))
-    _assert_412(response, key_for("Condition"), "more than 4 pages")
+    assert response.status_code == 200, response.text
     assert route.call_count == 5  # the first page and 4 followed pages
+    assert _skipped(response) == {"Condition": 1}
 
 
 async def test_total_deadline_bounds_all_fetches(tmp_path: Path) -> None:
@@ -189,10 +205,135 @@ async def test_fhir_server_not_on_the_allowlist_is_refused_before_any_request(
     assert mock.calls.call_count == 0
 
 
-async def test_too_many_fetched_entries_means_412(tmp_path: Path) -> None:
+async def test_too_many_fetched_entries_leave_that_search_not_retrieved(tmp_path: Path) -> None:
     many = bundle(*(condition(f"c{i}") for i in range(30)))
     async with running_app(make_settings(tmp_path, max_prefetch_entries=10)) as client:
         with respx.mock(assert_all_called=True) as mock:
             mock.get(fhir_url(_condition_spec())).respond(json=many)
             response = await client.post(PV, json=request(prefetch=_without_conditions()))
-    _assert_412(response, key_for("Condition"), "CDS_MAX_PREFETCH_ENTRIES")
+    assert response.status_code == 200, response.text
+    assert _skipped(response) == {"Condition": 1}
+
+
+def _skipped(response: httpx.Response) -> dict[str, int]:
+    """The response's count of left-out resources by type (the engine's extension)."""
+    extension = response.json().get("extension") or {}
+    found: dict[str, int] = extension.get(SKIPPED_EXTENSION, {}).get("byResourceType", {})
+    return found
+
+
+# --- a FHIR server that pages 20 a page, whatever ``_count`` asks (a common server default) ---
+
+PER_PAGE = 20
+
+
+def _paging_server(mock: respx.MockRouter, chart: list[dict[str, Any]]) -> list[httpx.Request]:
+    """Answers every read and search from ``chart`` (searches filtered as a FHIR server would,
+    by ``cds.replay.fhir_query``), ``PER_PAGE`` entries a page with ``next`` links; returns the
+    requests it saw."""
+    seen: list[httpx.Request] = []
+
+    def answer(req: httpx.Request) -> httpx.Response:
+        seen.append(req)
+        query = str(req.url).removeprefix(FHIR_BASE + "/")
+        kind, ident, params = parse_query(query)
+        if ident is not None:
+            return httpx.Response(200, json=read(chart, kind, ident))
+        page = int(req.url.params.get("_page", "0"))
+        found = search(chart, kind, [(k, v) for k, v in params if k != "_page"])
+        more = len(found) > (page + 1) * PER_PAGE
+        next_url = str(req.url.copy_set_param("_page", page + 1)) if more else None
+        return httpx.Response(
+            200, json=bundle(*found[page * PER_PAGE : (page + 1) * PER_PAGE], next_url=next_url)
+        )
+
+    mock.get(url__startswith=FHIR_BASE + "/").mock(side_effect=answer)
+    return seen
+
+
+def _procedure(pid: str, when: datetime) -> dict[str, Any]:
+    return {
+        "resourceType": "Procedure",
+        "id": pid,
+        "status": "completed",
+        "category": {"coding": [{"system": SNOMED, "code": "387713003"}]},  # surgical procedure
+        "code": {"coding": [{"system": SNOMED, "code": "71388002", "display": "Procedure"}]},
+        "subject": {"reference": f"Patient/{PATIENT_ID}"},
+        "performedDateTime": when.isoformat(),
+    }
+
+
+def _medication(mid: str, status: str) -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationRequest",
+        "id": mid,
+        "status": status,
+        "intent": "order",
+        "medicationCodeableConcept": {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "197361"}]
+        },
+        "subject": {"reference": f"Patient/{PATIENT_ID}"},
+        "authoredOn": "2020-01-01",
+    }
+
+
+def _long_chart() -> list[dict[str, Any]]:
+    """Ten years of a long chart: 400 procedures (3 in the last weeks), 250 stopped and 10
+    active medication orders, a calf-pain complaint."""
+    procedures = [
+        _procedure(f"proc-{i}", FIXED_NOW - timedelta(days=9 * i + (5 if i < 3 else 200)))
+        for i in range(400)
+    ]
+    medications = [_medication(f"med-{i}", "stopped") for i in range(250)]
+    medications += [_medication(f"med-a{i}", "active") for i in range(10)]
+    return [patient(), condition("c1"), *procedures, *medications]
+
+
+async def test_a_long_chart_on_a_twenty_per_page_server_answers(tmp_path: Path) -> None:
+    """Large pages asked for (this server ignores it), medication orders only in the statuses
+    read, pages followed up to CDS_MAX_PAGES: an ordinary long chart answers, never a 412."""
+    async with running_app(make_settings(tmp_path)) as client:
+        with respx.mock(assert_all_called=True) as mock:
+            seen = _paging_server(mock, _long_chart())
+            response = await client.post(PV, json=request())
+    assert response.status_code == 200, response.text
+    searched = [r.url for r in seen if "?" in str(r.url) and "_page" not in r.url.params]
+    assert all(url.params["_count"] == "100" for url in searched)
+    meds = next(url for url in searched if url.path.endswith("/MedicationRequest"))
+    assert meds.params["status"] == "active,on-hold,completed"
+    # 400 procedures: 20 pages of 20, within CDS_MAX_PAGES; the medication orders: one page
+    assert sum(r.url.path.endswith("/Procedure") for r in seen) == 20
+    assert sum(r.url.path.endswith("/MedicationRequest") for r in seen) == 1
+
+
+async def test_a_chart_past_the_page_limit_says_not_retrieved_on_the_card(
+    tmp_path: Path,
+) -> None:
+    """More recent procedures than CDS_MAX_PAGES pages hold: surgery is "not available" on the
+    card (not absent, not a 412 for every chart-open)."""
+    chart = [patient(), condition("c1")]
+    chart += [_procedure(f"proc-{i}", FIXED_NOW - timedelta(days=1 + i % 60)) for i in range(200)]
+    async with running_app(make_settings(tmp_path, max_pages=3)) as client:
+        with respx.mock(assert_all_called=True) as mock:
+            _paging_server(mock, chart)
+            response = await client.post(PV, json=request())
+    assert response.status_code == 200, response.text
+    assert _skipped(response) == {"Procedure": 1}
+    assert "surgery: Procedure data not" in response.text  # "not retrieved", not "absent"
+
+
+async def test_malformed_prefetch_is_never_read_as_no_data(tmp_path: Path) -> None:
+    """``"entry": "x"`` for the Conditions: fetched from the fhirServer (the cancer counts), or
+    412 without one, never a 200 in which the recorded cancer silently drops out."""
+    prefetch = full_prefetch("patient-view", condition("c1"))
+    prefetch[key_for("Condition")] = {"resourceType": "Bundle", "type": "searchset", "entry": "x"}
+    cancer = condition("c2", code="363346000")  # malignant neoplastic disease
+    async with running_app(make_settings(tmp_path)) as client:
+        with respx.mock(assert_all_called=True) as mock:
+            mock.get(fhir_url(_condition_spec())).respond(json=bundle(condition("c1"), cancer))
+            fetched = await client.post(PV, json=request(prefetch=prefetch))
+        with respx.mock(assert_all_mocked=True) as mock:
+            alone = await client.post(PV, json=request(prefetch=prefetch, fhir=False))
+    assert fetched.status_code == 200, fetched.text
+    assert "no active cancer" not in fetched.text
+    _assert_412(alone, key_for("Condition"), "no fhirServer")

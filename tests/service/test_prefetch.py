@@ -17,15 +17,11 @@ import httpx
 import pytest
 import respx
 
+from cds.errors import PreconditionFailed
 from cds.fhir_client import FhirClient, FhirServer, make_http_client
-from cds.prefetch import (
-    Collected,
-    PrefetchCollector,
-    _reference,
-    check_belongs,
-    render_template,
-)
+from cds.prefetch import Collected, PrefetchCollector, check_belongs, render_template
 from fhir_mappings.features import Skipped
+from fhir_mappings.sources import SearchSpec
 from tests.conftest import FHIR_BASE, make_settings
 from tests.service.builders import (
     PATIENT_ID,
@@ -276,66 +272,113 @@ async def test_httpx_client_never_follows_redirects(tmp_path: Any) -> None:
         assert client.timeout == httpx.Timeout(1.0)
 
 
-def _general_take(entries: list[Any], patient_id: str, expected_type: str) -> Collected:
-    """What ``_take_pages`` took before its shortcut for the usual entry: the general checks."""
-    out = Collected()
-    for entry in entries:
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        search = entry.get("search") if isinstance(entry, dict) else None
-        mode = search.get("mode") if isinstance(search, dict) else None
-        if isinstance(resource, dict) and (
-            mode == "outcome" or resource.get("resourceType") == "OperationOutcome"
-        ):
-            continue
-        why = check_belongs(resource, patient_id, None if mode == "include" else expected_type)
-        if why is None:
-            out.add(resource)
-        else:
-            out.skipped.append(Skipped(reference=_reference(resource), reason=why))
-    return out
+# --- a prefetch value we cannot read is a failed prefetch, never "no data" ---------------------
+
+MALFORMED: list[tuple[str, Any]] = [
+    ("entry a string", {"resourceType": "Bundle", "type": "searchset", "entry": "x"}),
+    ("entry an object", {"resourceType": "Bundle", "entry": {"resource": condition("c1")}}),
+    ("entry a number", {"resourceType": "Bundle", "entry": 5}),
+    ("entry null", {"resourceType": "Bundle", "entry": None}),
+    ("link a string", {"resourceType": "Bundle", "entry": [], "link": "next"}),
+    ("a resource, not a Bundle", condition("c1")),
+    ("no resourceType", {"entry": [{"resource": condition("c1")}]}),
+    ("a list", [{"resource": condition("c1")}]),
+    ("a string", "Bundle"),
+    ("a number", 0),
+]
 
 
-def _variants(patient_id: str) -> list[Any]:
-    subjects: list[Any] = [
-        {"reference": f"Patient/{patient_id}"},
-        {"reference": f"{FHIR_BASE}/Patient/{patient_id}"},
-        {"reference": "Patient/someone-else"},
-        {"reference": f"Patient/{patient_id}/_history/2"},
-        {"display": "no reference"},
-        "Patient/not-a-reference-object",
-        None,
+@pytest.mark.parametrize(("label", "value"), MALFORMED, ids=[m[0] for m in MALFORMED])
+async def test_malformed_prefetch_is_fetched_again(
+    collector: PrefetchCollector, label: str, value: Any
+) -> None:
+    prefetch = full_prefetch()
+    key = key_for("Condition")
+    prefetch[key] = value
+    spec = next(s for s in searches() if s.key == key)
+    with respx.mock(assert_all_called=True) as mock:
+        mock.get(fhir_url(spec)).respond(json=bundle(condition("c9", code="363346000")))
+        got = await _collect(collector, prefetch)
+    assert _ids(got, "Condition") == ["c9"], label  # the cancer is read, not silently dropped
+    assert got.fetched_keys == [key]
+
+
+@pytest.mark.parametrize(("label", "value"), MALFORMED, ids=[m[0] for m in MALFORMED])
+@respx.mock(assert_all_mocked=True)
+async def test_malformed_prefetch_without_a_fhir_server_is_412(
+    collector: PrefetchCollector, label: str, value: Any
+) -> None:
+    prefetch = full_prefetch()
+    key = key_for("Condition")
+    prefetch[key] = value
+    with pytest.raises(PreconditionFailed) as caught:
+        await _collect(collector, prefetch, server=False)
+    assert [i.expression for i in caught.value.issues] == [[f"prefetch.{key}"]], label
+    assert "no fhirServer" in caught.value.message
+    assert respx.calls.call_count == 0
+
+
+@pytest.mark.parametrize(
+    "value", [{"resourceType": "Bundle", "entry": []}, "Patient", {"resourceType": "Condition"}]
+)
+async def test_malformed_patient_read_is_fetched_again(
+    collector: PrefetchCollector, value: Any
+) -> None:
+    prefetch = full_prefetch()
+    key = key_for("Patient")
+    prefetch[key] = value
+    spec = next(s for s in searches() if s.key == key)
+    with respx.mock(assert_all_called=True) as mock:
+        mock.get(fhir_url(spec)).respond(json=patient())
+        got = await _collect(collector, prefetch)
+    assert _ids(got, "Patient") == [PATIENT_ID]
+
+
+# --- a search past the limits: that type is "not retrieved", the others answer ----------------
+
+
+async def test_a_type_is_available_only_if_all_its_searches_completed(tmp_path: Any) -> None:
+    """Two Observation searches (a split code list): one completes, one has too many pages."""
+    first = SearchSpec("observations", "Observation", "Observation?patient={{context.patientId}}")
+    second = SearchSpec("observations-2", "Observation", "Observation?code=x")
+    specs = (*[s for s in searches() if s.resource_type != "Observation"], first, second)
+    prefetch = {s.key: bundle() for s in specs if "?" in s.template}
+    prefetch[key_for("Patient")] = patient()
+    prefetch["observations"] = bundle(_observation("o1"))
+    prefetch["observations-2"] = bundle(
+        _observation("o2"), next_url=f"{FHIR_BASE}/Observation?page=2"
+    )
+    settings = make_settings(tmp_path, max_pages=2)
+    async with make_http_client(settings) as http:
+        collector = PrefetchCollector(
+            FhirClient(http, settings), max_entries=100, deadline_seconds=2.0
+        )
+        with respx.mock(assert_all_called=True) as mock:
+            pages = mock.get(url__startswith=f"{FHIR_BASE}/Observation?page=").mock(
+                side_effect=lambda req: httpx.Response(
+                    200, json=bundle(next_url=str(req.url) + "0")
+                )
+            )
+            got = await collector.collect(
+                specs, context=CONTEXT, prefetch=prefetch, server=FhirServer(FHIR_BASE, TOKEN)
+            )
+    assert pages.call_count == 2
+    assert "Observation" not in got.available
+    assert {"Patient", "Condition"} <= got.available
+    assert _ids(got, "Observation") == ["o1"]  # the completed search's, not the dropped one's
+    assert got.skipped == [
+        Skipped(
+            reference="Observation",
+            reason="more than 2 pages (CDS_MAX_PAGES); Observation data not retrieved",
+        )
     ]
-    entries: list[Any] = ["not an entry", {"search": {"mode": "match"}}]
-    for mode in ("match", "include", "outcome", None):
-        for kind in ("Condition", "Observation", "OperationOutcome"):
-            for subject in subjects:
-                for rid in ("c1", "c2", None):
-                    resource: dict[str, Any] = {"resourceType": kind}
-                    if rid is not None:
-                        resource["id"] = rid
-                    if subject is not None:
-                        resource["subject"] = subject
-                    entry: dict[str, Any] = {"resource": resource}
-                    if mode is not None:
-                        entry["search"] = {"mode": mode}
-                    entries.append(entry)
-                    if mode is None:  # a search element without a mode, and a malformed one
-                        entries.append({"resource": resource, "search": {}})
-                        entries.append({"resource": resource, "search": "match"})
-    return entries + entries  # and each again: the same resource from another search
 
 
-@pytest.mark.parametrize("patient_id", [PATIENT_ID, "a/b", "x"])
-def test_the_usual_entry_shortcut_takes_what_the_general_checks_take(patient_id: str) -> None:
-    """``_take_pages`` takes an in-match entry of the expected type whose subject is exactly
-    ``Patient/<id>`` without the general checks (issue 7): same resources, same order, same
-    skips and reasons, same de-duplication, on every combination around that shape."""
-    entries = _variants(patient_id)
-    spec = next(s for s in searches() if s.resource_type == "Condition")
-    got = Collected()
-    PrefetchCollector._take_pages(got, spec, [{"entry": entries}], patient_id)
-    expected = _general_take(entries, patient_id, "Condition")
-    assert [id(r) for r in got.resources] == [id(r) for r in expected.resources]
-    assert got.skipped == expected.skipped
-    if patient_id != "a/b":  # not a FHIR id: nothing can be this patient's
-        assert got.resources  # the shortcut's shape is among the variants
+def _observation(oid: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": oid,
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+        "subject": {"reference": f"Patient/{PATIENT_ID}"},
+    }
