@@ -23,7 +23,7 @@ from cds.triage.context import Context
 from cds.triage.features_view import (
     DVT_TRIGGER_READS,
     SWELLING_TRIGGERS,
-    is_recent,
+    current_vital,
     only_bilateral,
     present,
     readable,
@@ -36,7 +36,6 @@ from cds.triage.thresholds import (
     DDIMER_WITHIN_HOURS,
     HEART_RATE_HIGH_PER_MIN,
     SPO2_LOW_PERCENT,
-    VITALS_RECENT_HOURS,
     WELLS_PE_UNLIKELY_MAX,
 )
 from cds.triage.wells_pe import READS as WELLS_PE_READS
@@ -65,6 +64,8 @@ READS: Final = frozenset(
         FeatureName.HEART_RATE,
         FeatureName.SPO2,
         FeatureName.CURRENT_DVT,
+        FeatureName.CURRENT_PE,
+        FeatureName.ANTICOAGULANT,
         *DVT_TRIGGER_READS,
         *WELLS_PE_READS,
         *pathway.READS,
@@ -91,14 +92,6 @@ def summary(signs: str, setting: str, wells: WellsPe) -> str:
             f"(Wells PE {wells.score_text}), immediate CTPA"
         )
     return f"Possible pulmonary embolism ({setting} with {signs}): emergency assessment now"
-
-
-def _vital(fs: FeatureSet, name: str) -> Feature | None:
-    """The current measurement (within VITALS_RECENT_HOURS), or None."""
-    feature = fs.get(name)
-    if feature.quantity is None or not is_recent(feature, fs.now, VITALS_RECENT_HOURS / 24):
-        return None
-    return feature
 
 
 def _points(value: float) -> str:
@@ -173,12 +166,12 @@ def findings(ctx: Context) -> tuple[RedFlag, str, Feature | None] | None:
     symptoms = recent_present(fs, PE_SYMPTOMS, ctx.settings.episode_days)
     signs = [readable(f.name) for f in symptoms]
     found = list(symptoms)
-    heart = _vital(fs, FeatureName.HEART_RATE)
+    heart = current_vital(fs, FeatureName.HEART_RATE)
     if heart is not None and heart.quantity is not None:
         if heart.quantity.value > HEART_RATE_HIGH_PER_MIN:
             signs.append(f"heart rate {heart.quantity.value:g}/min")
             found.append(heart)
-    spo2 = _vital(fs, FeatureName.SPO2)
+    spo2 = current_vital(fs, FeatureName.SPO2)
     if spo2 is not None and spo2.quantity is not None and spo2.quantity.value < SPO2_LOW_PERCENT:
         signs.append(f"SpO2 {spo2.quantity.value:g}%")
         found.append(spo2)
@@ -186,10 +179,14 @@ def findings(ctx: Context) -> tuple[RedFlag, str, Feature | None] | None:
         return None
     legs = ctx.dvt_triggers
     dvt = fs.get(FeatureName.CURRENT_DVT)
-    if not legs and not dvt.present:
+    pe = fs.get(FeatureName.CURRENT_PE)
+    if not legs and not dvt.present and not pe.present:
         return None
-    setting = "leg symptoms" if legs else "known DVT"
-    return RedFlag(tuple(signs), (*found, *legs, dvt)), setting, heart
+    setting = "leg symptoms" if legs else ("known PE" if pe.present else "known DVT")
+    # A known clot or an anticoagulant is named on the card: on treatment a new D-dimer cannot
+    # settle anything, and new signs mean extension, treatment failure or bleeding (§1.14).
+    treated = fs.get(FeatureName.ANTICOAGULANT)
+    return RedFlag(tuple(signs), (*found, *legs, dvt, pe, treated)), setting, heart
 
 
 def support(ctx: Context) -> int:
