@@ -29,7 +29,11 @@ from cds.triage.features_view import (
     readable,
     recent_present,
 )
-from cds.triage.override_reasons import ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED
+from cds.triage.override_reasons import (
+    ALREADY_REFERRED,
+    NOT_APPLICABLE,
+    PATIENT_DECLINED,
+)
 from cds.triage.red_flag import RedFlag, fitted_summary, red_flag_card
 from cds.triage.rule import Rule
 from cds.triage.thresholds import (
@@ -42,7 +46,9 @@ from cds.triage.wells_pe import READS as WELLS_PE_READS
 from cds.triage.wells_pe import WellsPe, score_wells_pe
 from fhir_mappings.features import Feature, FeatureName, FeatureSet, State
 
-TOPIC: Final = Topic("pe-emergency", "Possible pulmonary embolism: emergency assessment")
+TOPIC: Final = Topic(
+    "pe-emergency", "Possible pulmonary embolism: emergency assessment"
+)
 OVERRIDE_REASONS: Final = (ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED)
 LINK: Final = (
     "NICE NG158: suspected PE",
@@ -64,8 +70,6 @@ READS: Final = frozenset(
         FeatureName.HEART_RATE,
         FeatureName.SPO2,
         FeatureName.CURRENT_DVT,
-        FeatureName.CURRENT_PE,
-        FeatureName.ANTICOAGULANT,
         *DVT_TRIGGER_READS,
         *WELLS_PE_READS,
         *pathway.READS,
@@ -145,7 +149,11 @@ def _leg_line(ctx: Context) -> str:
     status = ctx.dvt
     if not status.in_pathway or status.wells is None or status.excluded:
         return ""
-    words = {"likely": "DVT likely", "unlikely": "DVT unlikely", "undetermined": "undecided"}
+    words = {
+        "likely": "DVT likely",
+        "unlikely": "DVT unlikely",
+        "undetermined": "undecided",
+    }
     return (
         f"The leg: Wells DVT {status.wells.score_text} ({words[status.wells.decision]}). The PE "
         "work-up comes first; if PE is excluded and DVT is still suspected, follow the NG158 DVT "
@@ -172,21 +180,21 @@ def findings(ctx: Context) -> tuple[RedFlag, str, Feature | None] | None:
             signs.append(f"heart rate {heart.quantity.value:g}/min")
             found.append(heart)
     spo2 = current_vital(fs, FeatureName.SPO2)
-    if spo2 is not None and spo2.quantity is not None and spo2.quantity.value < SPO2_LOW_PERCENT:
+    if (
+        spo2 is not None
+        and spo2.quantity is not None
+        and spo2.quantity.value < SPO2_LOW_PERCENT
+    ):
         signs.append(f"SpO2 {spo2.quantity.value:g}%")
         found.append(spo2)
     if not signs:
         return None
     legs = ctx.dvt_triggers
     dvt = fs.get(FeatureName.CURRENT_DVT)
-    pe = fs.get(FeatureName.CURRENT_PE)
-    if not legs and not dvt.present and not pe.present:
+    if not legs and not dvt.present:
         return None
-    setting = "leg symptoms" if legs else ("known PE" if pe.present else "known DVT")
-    # A known clot or an anticoagulant is named on the card: on treatment a new D-dimer cannot
-    # settle anything, and new signs mean extension, treatment failure or bleeding (§1.14).
-    treated = fs.get(FeatureName.ANTICOAGULANT)
-    return RedFlag(tuple(signs), (*found, *legs, dvt, pe, treated)), setting, heart
+    setting = "leg symptoms" if legs else "known DVT"
+    return RedFlag(tuple(signs), (*found, *legs, dvt)), setting, heart
 
 
 def support(ctx: Context) -> int:
@@ -195,7 +203,9 @@ def support(ctx: Context) -> int:
     if found is None:
         return 0
     flag, _, heart = found
-    likely = score_wells_pe(ctx.fs, heart, ctx.settings.episode_days).decision == "likely"
+    likely = (
+        score_wells_pe(ctx.fs, heart, ctx.settings.episode_days).decision == "likely"
+    )
     return len(flag.signs) + int(likely)
 
 
@@ -229,7 +239,9 @@ def cards(ctx: Context) -> Iterable[Card | None]:
             ctx,
             flag,
             topic=TOPIC,
-            summary=fitted_summary(lambda text: summary(text, setting, wells), flag.signs),
+            summary=fitted_summary(
+                lambda text: summary(text, setting, wells), flag.signs
+            ),
             intro=INTRO,
             link=LINK,
             override_reasons=OVERRIDE_REASONS,
