@@ -29,11 +29,7 @@ from cds.triage.features_view import (
     readable,
     recent_present,
 )
-from cds.triage.override_reasons import (
-    ALREADY_REFERRED,
-    NOT_APPLICABLE,
-    PATIENT_DECLINED,
-)
+from cds.triage.override_reasons import ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED
 from cds.triage.red_flag import RedFlag, fitted_summary, red_flag_card
 from cds.triage.rule import Rule
 from cds.triage.thresholds import (
@@ -46,9 +42,7 @@ from cds.triage.wells_pe import READS as WELLS_PE_READS
 from cds.triage.wells_pe import WellsPe, score_wells_pe
 from fhir_mappings.features import Feature, FeatureName, FeatureSet, State
 
-TOPIC: Final = Topic(
-    "pe-emergency", "Possible pulmonary embolism: emergency assessment"
-)
+TOPIC: Final = Topic("pe-emergency", "Possible pulmonary embolism: emergency assessment")
 OVERRIDE_REASONS: Final = (ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED)
 LINK: Final = (
     "NICE NG158: suspected PE",
@@ -149,11 +143,7 @@ def _leg_line(ctx: Context) -> str:
     status = ctx.dvt
     if not status.in_pathway or status.wells is None or status.excluded:
         return ""
-    words = {
-        "likely": "DVT likely",
-        "unlikely": "DVT unlikely",
-        "undetermined": "undecided",
-    }
+    words = {"likely": "DVT likely", "unlikely": "DVT unlikely", "undetermined": "undecided"}
     return (
         f"The leg: Wells DVT {status.wells.score_text} ({words[status.wells.decision]}). The PE "
         "work-up comes first; if PE is excluded and DVT is still suspected, follow the NG158 DVT "
@@ -180,11 +170,7 @@ def findings(ctx: Context) -> tuple[RedFlag, str, Feature | None] | None:
             signs.append(f"heart rate {heart.quantity.value:g}/min")
             found.append(heart)
     spo2 = current_vital(fs, FeatureName.SPO2)
-    if (
-        spo2 is not None
-        and spo2.quantity is not None
-        and spo2.quantity.value < SPO2_LOW_PERCENT
-    ):
+    if spo2 is not None and spo2.quantity is not None and spo2.quantity.value < SPO2_LOW_PERCENT:
         signs.append(f"SpO2 {spo2.quantity.value:g}%")
         found.append(spo2)
     if not signs:
@@ -203,9 +189,7 @@ def support(ctx: Context) -> int:
     if found is None:
         return 0
     flag, _, heart = found
-    likely = (
-        score_wells_pe(ctx.fs, heart, ctx.settings.episode_days).decision == "likely"
-    )
+    likely = score_wells_pe(ctx.fs, heart, ctx.settings.episode_days).decision == "likely"
     return len(flag.signs) + int(likely)
 
 
@@ -239,9 +223,7 @@ def cards(ctx: Context) -> Iterable[Card | None]:
             ctx,
             flag,
             topic=TOPIC,
-            summary=fitted_summary(
-                lambda text: summary(text, setting, wells), flag.signs
-            ),
+            summary=fitted_summary(lambda text: summary(text, setting, wells), flag.signs),
             intro=INTRO,
             link=LINK,
             override_reasons=OVERRIDE_REASONS,
