@@ -6,6 +6,7 @@ body over CDS_MAX_BODY_BYTES -> 413 without reading it all        unknown servic
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,44 @@ async def test_streamed_oversize_body_is_413(tmp_path: Path) -> None:
         )
     _outcome(response, 413)
     assert sent < 1000
+
+
+async def test_oversize_body_is_drained_up_to_twice_the_limit_then_cut_off(tmp_path: Path) -> None:
+    """Up to the limit again is read and dropped before the 413 (so a client that writes before
+    reading sees it); never more."""
+    sent = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal sent
+        for _ in range(100):
+            sent += 1
+            yield b" " * 1000
+
+    async with running_app(make_settings(tmp_path, max_body_bytes=10_000)) as client:
+        response = await client.post(
+            PV, content=chunks(), headers={"content-type": "application/json"}
+        )
+    _outcome(response, 413)
+    assert 20 <= sent <= 21
+
+
+async def test_a_stalled_body_is_408(tmp_path: Path) -> None:
+    """A body that stops arriving (shorter than it said) is answered, not waited for."""
+    stalled = asyncio.Event()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"hook": '
+        await stalled.wait()  # never set: the rest never comes
+        yield b"}"
+
+    settings = make_settings(tmp_path, body_timeout_seconds=0.3)
+    async with running_app(settings) as client:
+        response = await asyncio.wait_for(
+            client.post(PV, content=chunks(), headers={"content-type": "application/json"}), 5
+        )
+    issues = _outcome(response, 408)
+    assert issues[0]["code"] == "timeout"
+    assert "CDS_BODY_TIMEOUT_SECONDS" in issues[0]["diagnostics"]
 
 
 async def test_body_at_the_limit_is_accepted(tmp_path: Path) -> None:
