@@ -54,8 +54,8 @@ async def authenticated(request: Request, state: StateDep) -> VerifiedClient | N
     """The caller of this request; None only when ``CDS_AUTH=off``.
 
     Verification itself happens once, in ``cds.security.AuthenticationMiddleware``, before the
-    body is read; this dependency hands its result to the route. A data route that the
-    middleware did not verify (an exempt path, by mistake) fails closed with 401.
+    body is read; this dependency hands its result to the route. A route outside the paths the
+    middleware checks that asks for the caller fails closed with 401.
     """
     if state.settings.auth == "off":
         return None
