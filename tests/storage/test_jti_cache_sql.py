@@ -1,4 +1,4 @@
-"""The JWT ``jti`` replay cache in the database, shared by workers (SQLite and PostgreSQL).
+"""The JWT ``jti`` cache in the database, shared by workers (SQLite and PostgreSQL).
 
 Two engines stand for two worker processes: a token accepted by one must be refused by the other,
 and when both see the same token at the same instant exactly one accepts it.
