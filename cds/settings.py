@@ -17,9 +17,9 @@ class TrustedClient(BaseModel):
     """An EHR allowed to call us (CDS Hooks 2.0 JWT bearer auth, l.944-1110)."""
 
     iss: str
-    jwks: dict[str, Any] | None = None  # inline JWK Set
+    jwks: dict[str, Any] | None = None  # inline JWK Set: pinned, the only keys, never fetched
     jwks_url: str | None = None
-    jku: list[str] = Field(default_factory=list)  # allowed jku header values
+    jku: list[str] = Field(default_factory=list)  # jku header values it sends (fetched if no jwks)
     tenant: str | None = None
     fhir_servers: list[str] = Field(default_factory=list)  # FHIR base URLs this client may name
     algorithms: list[str] = Field(default_factory=lambda: ["ES384", "RS384"])
