@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from cards.models import CdsResponse
 from tests.conftest import make_settings, running_app
+from tests.service.builders import PATIENT_ID, full_prefetch, searches
 
 PID = "pat-fuzz-1"
 SNOMED = "http://snomed.info/sct"
@@ -189,14 +190,14 @@ _patient = st.one_of(
     st.none(),
     _junk,
 )
+_BY_TYPE = {
+    "Patient": _patient,
+    "Condition": _bundle(_condition | _resource),
+    "Observation": _bundle(_observation | _resource),
+}
+# every key discovery advertises (the Observation search may be split in several)
 _prefetch = st.fixed_dictionaries(
-    {
-        "patient": _patient,
-        "conditions": _bundle(_condition | _resource),
-        "observations": _bundle(_observation | _resource),
-        "procedures": _bundle(_resource),
-        "medications": _bundle(_resource),
-    },
+    {s.key: _BY_TYPE.get(s.resource_type, _bundle(_resource)) for s in searches("patient-view")},
     optional={"unexpected-key": _junk},
 )
 
@@ -249,3 +250,26 @@ def test_fhir_shaped_prefetch_never_breaks_the_service(
     else:
         assert r.json()["resourceType"] == "OperationOutcome"
     assert "Traceback" not in r.text
+
+
+_not_a_list = _junk.filter(lambda value: not isinstance(value, list))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(entry=_not_a_list, link=st.one_of(st.just([]), _not_a_list))
+def test_a_bundle_that_cannot_be_read_is_never_no_data(app: Portal, entry: Any, link: Any) -> None:
+    """Without a fhirServer to fetch it again, a Conditions Bundle whose entry (or link) is not
+    a list is a 412, never a 200 that reads it as "no Conditions"."""
+    prefetch = full_prefetch("patient-view")
+    key = next(s.key for s in searches("patient-view") if s.resource_type == "Condition")
+    prefetch[key] = {"resourceType": "Bundle", "type": "searchset", "entry": entry, "link": link}
+    body = {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/doc-1", "patientId": PATIENT_ID},
+        "prefetch": prefetch,
+    }
+    r = app.post("/cds-services/calf-pain-patient-view", body)
+    assert r.status_code == 412, r.text[:500]
+    issues = r.json()["issue"]
+    assert [i["expression"] for i in issues] == [[f"prefetch.{key}"]]  # only the Conditions
