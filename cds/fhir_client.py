@@ -2,8 +2,8 @@
 
 Why it looks like this:
 - One ``httpx.AsyncClient`` for the whole app (owned by the lifespan, see ``make_http_client``):
-  connection pooling matters when the EHR waits ~500 ms for us. Redirects are never followed
-  (a redirect could carry the bearer token to another host), timeouts are explicit.
+  connection pooling matters when the EHR waits about half a second for us. Redirects are never
+  followed (a redirect could carry the bearer token to another host), timeouts are explicit.
 - The bearer token from ``fhirAuthorization`` lives only in a ``FhirServer`` value built for one
   request; it is sent only to that server and is never logged or put in an error.
 - Bounded in every direction: per call (``CDS_FHIR_TIMEOUT_SECONDS``), bytes per answer
@@ -34,11 +34,9 @@ FHIR_JSON = "application/fhir+json"
 
 
 # Connections to FHIR servers open at once (per worker); 20 of them kept alive between calls.
-# ``FhirClient`` queues its calls in front of httpx's pool (see there). Measured with the bench's
-# fallback request at 64 concurrent requests (5 queries each, mock EHR 50 ms a query): without
-# the queue, half or more of the answers were 412 "no answer within 2 s" (the pool wait counted
-# against the per-call timeout; httpx's pool degrades with hundreds of waiters); with it, none.
-# Keeping all 100 alive instead of 20 made the same run 3x slower, so that stays as it was.
+# ``FhirClient`` queues its calls in front of httpx's pool (see there): under many concurrent
+# fallback fetches a wait in httpx's pool would count against the per-call timeout and turn a
+# slow queue into 412s, and httpx's pool degrades with hundreds of waiters.
 MAX_CONNECTIONS = 100
 
 
