@@ -116,10 +116,10 @@ class RequestLogMiddleware:
 
 
 class _TooLarge(Exception):
-    """The body passed the limit after ``read`` bytes (0: refused on its Content-Length)."""
+    """The body is over the limit; ``drain``: how many more bytes to read and drop at most."""
 
-    def __init__(self, read: int) -> None:
-        self.read = read
+    def __init__(self, drain: int) -> None:
+        self.drain = drain
 
 
 class _ClientGone(Exception):
@@ -164,7 +164,7 @@ class BodyLimitMiddleware:
             if not _expects_continue(scope):
                 with contextlib.suppress(TimeoutError, _ClientGone):
                     async with asyncio.timeout_at(deadline):
-                        await _discard(receive, 2 * self.max_bytes - too_large.read)
+                        await _discard(receive, too_large.drain)
             error = PayloadTooLarge(
                 f"request body is larger than {self.max_bytes} bytes (CDS_MAX_BODY_BYTES)"
             )
@@ -184,8 +184,8 @@ class BodyLimitMiddleware:
     async def _read(self, scope: Scope, receive: Receive) -> bytes:
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            # Worth draining only if the rest fits in what _discard reads.
-            raise _TooLarge(read=0 if declared <= 2 * self.max_bytes else 2 * self.max_bytes)
+            # Drained only if all of it fits in twice the limit; else the client is cut off.
+            raise _TooLarge(drain=declared if declared <= 2 * self.max_bytes else 0)
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -193,11 +193,12 @@ class BodyLimitMiddleware:
             if message["type"] != "http.request":
                 raise _ClientGone
             chunk = message.get("body", b"")
+            more = bool(message.get("more_body", False))
             size += len(chunk)
             if size > self.max_bytes:
-                raise _TooLarge(read=size)
+                raise _TooLarge(drain=2 * self.max_bytes - size if more else 0)
             chunks.append(chunk)
-            if not message.get("more_body", False):
+            if not more:
                 return b"".join(chunks)
 
 
