@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,11 +51,11 @@ class CodeEntry:
     source: str
     verified: bool
     value_set: str = ""  # id of the ValueSet that holds it ("" for a site's local code)
-    # The entry as a Coding (what evidence cites for a numeric Observation), built once at load
-    concept: Coding = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "concept", Coding(self.system, self.code, self.display or None))
+    @property
+    def concept(self) -> Coding:
+        """The entry as a Coding (what evidence cites for a numeric Observation)."""
+        return Coding(self.system, self.code, self.display or None)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

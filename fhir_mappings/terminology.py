@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -55,7 +55,15 @@ class ValueSet:
     title: str
     supplement: bool  # project-owned (True) or a public copy (False)
     members: tuple[Member, ...]
-    resource: Mapping[str, Any]  # the ValueSet as loaded (served by GET /fhir/ValueSet/{id})
+    # the ValueSet as loaded, kept as JSON bytes: tens of thousands of parsed dicts would each be
+    # traversed by every full garbage collection, for a resource read only by the ValueSet routes
+    raw: bytes = field(repr=False)
+
+    @property
+    def resource(self) -> dict[str, Any]:
+        """The ValueSet resource as loaded (served by GET /fhir/ValueSet/{id})."""
+        loaded: dict[str, Any] = json.loads(self.raw)
+        return loaded
 
     def codes(self, include_unverified: bool = False) -> frozenset[tuple[str, str]]:
         return frozenset(
@@ -76,8 +84,11 @@ def _extension(entry: Mapping[str, Any], url: str) -> Any:
     return None
 
 
-def parse_value_set(resource: Any, *, where: str, supplement: bool) -> ValueSet:
-    """Check one ValueSet resource and read its expansion (ValueSetError when unusable)."""
+def parse_value_set(
+    resource: Any, *, where: str, supplement: bool, raw: bytes | None = None
+) -> ValueSet:
+    """Check one ValueSet resource and read its expansion (ValueSetError when unusable);
+    ``raw``: the resource's JSON as read, kept for serving it unchanged."""
     if not isinstance(resource, Mapping) or resource.get("resourceType") != "ValueSet":
         raise ValueSetError(f"{where}: not a FHIR ValueSet")
     vid = _text(resource.get("id"), where, "id")
@@ -119,7 +130,7 @@ def parse_value_set(resource: Any, *, where: str, supplement: bool) -> ValueSet:
         title=str(resource.get("title") or resource.get("name") or vid),
         supplement=supplement,
         members=tuple(members),
-        resource=resource,
+        raw=raw if raw is not None else json.dumps(resource).encode(),
     )
 
 
@@ -128,10 +139,11 @@ def read_folder(folder: Path, *, supplement: bool) -> list[ValueSet]:
     found: list[ValueSet] = []
     for path in sorted(folder.glob("*.json")):
         try:
-            resource = json.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
+            resource = json.loads(raw)
         except (OSError, ValueError) as exc:
             raise ValueSetError(f"{path.name}: unreadable ({type(exc).__name__})") from None
-        found.append(parse_value_set(resource, where=path.name, supplement=supplement))
+        found.append(parse_value_set(resource, where=path.name, supplement=supplement, raw=raw))
     return found
 
 
