@@ -38,12 +38,13 @@ def serve(
 ) -> None:
     """Run the service (settings from CDS_* environment variables)."""
     from cds import server
-    from cds.security import audience_bases
+    from cds.security import audience_bases, validate_trusted_clients
 
     settings = Settings()
     configure_logging(settings.log_level)
-    try:
-        audience_bases(settings)  # each worker would refuse to start; say why once, plainly
+    try:  # each worker would refuse to start; say why once, plainly
+        audience_bases(settings)
+        validate_trusted_clients(settings.trusted_clients)
     except ValueError as exc:
         typer.echo(f"cds-triage serve: {exc}", err=True)
         raise typer.Exit(2) from exc

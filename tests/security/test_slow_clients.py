@@ -220,8 +220,24 @@ def test_forwarded_headers_count_only_from_configured_proxies(
     assert ("strict-transport-security" in headers) is hsts
 
 
-def test_serve_refuses_to_start_with_auth_on_and_no_public_url(tmp_path: Path) -> None:
-    env = {"CDS_AUTH": "on", "CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "CDS_AUTH=on needs CDS_PUBLIC_URL"),
+        (
+            {
+                "CDS_PUBLIC_URL": "https://cds.example.org",
+                "CDS_TRUSTED_CLIENTS": '[{"iss": "https://ehr.example", "jwks": {"keys": []}, '
+                '"jwks_url": "https://ehr.example/jwks"}]',
+            },
+            "not both",
+        ),
+    ],
+)
+def test_serve_refuses_to_start_with_settings_no_worker_could_use(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    env = {"CDS_AUTH": "on", "CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", **env}
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     try:
@@ -229,5 +245,5 @@ def test_serve_refuses_to_start_with_auth_on_and_no_public_url(tmp_path: Path) -
     finally:  # serve installs its log handler on CliRunner's stream: take it away again
         root.handlers[:], root.level = handlers, level
     assert result.exit_code == 2
-    assert "CDS_AUTH=on needs CDS_PUBLIC_URL" in result.output
+    assert message in result.output
     assert not (tmp_path / "db.sqlite3").exists()  # refused before anything was done
