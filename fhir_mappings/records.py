@@ -43,6 +43,7 @@ from fhir_mappings.semantics import codings_of, field_of, reference_of, to_datet
 F = FeatureName
 _DONE = "completed"
 _IGNORED_PROCEDURE = frozenset({"entered-in-error", "not-done"})
+_GIVEN_PROCEDURE = frozenset({"completed", "in-progress"})
 _CURRENT_MED = frozenset({"active", "on-hold"})
 _CURRENT_STATEMENT = frozenset({"active", "intended", "on-hold"})
 _GIVEN = frozenset({"active", "on-hold", "completed", "intended"})  # a drug given or being given
@@ -91,8 +92,9 @@ def procedure_findings(
         col.anaesthesia_days.add(when.date())
     if IMMOBILISATION_LIST in lists and done:
         col.immobilisations.append(ev)
-    if CANCER_TREATMENT_LIST in lists:
-        _cancer_treatment(col, ev, when, done, f"procedure status {status}")
+    if CANCER_TREATMENT_LIST in lists:  # ongoing treatment counts too (Wells)
+        given = status in _GIVEN_PROCEDURE and when is not None and when <= col.now
+        _cancer_treatment(col, ev, when, given, f"procedure status {status}")
     if DELIVERY_LIST in lists:
         weeks = col.options.postpartum_weeks
         recent = done and when is not None and when >= col.since(weeks=weeks)

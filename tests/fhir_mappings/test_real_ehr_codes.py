@@ -214,3 +214,10 @@ def test_a_stale_active_pregnancy_condition_is_not_a_pregnancy_now() -> None:
     assert old.state is State.UNKNOWN and "longer ago than a pregnancy" in (old.reason or "")
     recent = run([condition(SCT, "19169002", onset_days=21)]).get(F.PREGNANCY)
     assert recent.state is State.PRESENT
+
+
+def test_ongoing_chemotherapy_is_active_cancer() -> None:
+    ongoing = procedure("703423002", 5, status="in-progress")
+    assert run([ongoing]).get(F.ACTIVE_CANCER).state is State.PRESENT
+    planned = procedure("703423002", 5, status="preparation")
+    assert run([planned]).get(F.ACTIVE_CANCER).state is not State.PRESENT
