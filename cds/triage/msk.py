@@ -45,6 +45,8 @@ def dvt_statement(status: DvtStatus) -> str:
             f"DVT made unlikely (NICE NG158): Wells {status.wells.score_text} and D-dimer "
             f"{status.ddimer.value_text()} negative.{without}"
         )
+    if status.not_suspected:
+        return status.not_suspected
     return "No DVT trigger recorded (no current calf pain, swelling or tenderness)."
 
 

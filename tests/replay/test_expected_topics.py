@@ -44,6 +44,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "dvt-likely-wells-8-every-criterion": (frozenset({"dvt-likely"}), None),
     "dvt-outside-pathway-pregnancy": (frozenset({"dvt-outside-pathway"}), None),
     "dvt-outside-pathway-under-18": (frozenset({"dvt-outside-pathway"}), None),
+    "dvt-outside-pathway-postpartum-3-weeks": (frozenset({"dvt-outside-pathway"}), None),
     "dvt-unlikely-age-72-adjusted": (frozenset(), None),
     "dvt-unlikely-wells-1-ddimer-negative": (frozenset(), None),
     "fever-coded-cramp": (frozenset({"fever-red-flag"}), None),
@@ -55,6 +56,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "missing-data-wells-range": (frozenset({"dvt-ddimer"}), None),
     "muscle-strain-physio-referral": (frozenset({"muscle-strain", "physio-referral"}), None),
     "muscle-strain-wells-minus-2": (frozenset({"muscle-strain"}), None),
+    "no-birth-date-calf-pain": (frozenset({"dvt-ddimer"}), None),
     "no-cards-old-calf-strain": (frozenset(), None),
     "no-leg-complaint-urti": (frozenset(), None),
     "nsaid-order-select-dvt-not-excluded": (frozenset({"dvt-order-check"}), None),
@@ -80,6 +82,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "dvt-outside-pathway-synthea-normal-pregnancy": (frozenset({"dvt-outside-pathway"}), None),
     "nsaid-order-select-naprosyn-rxnorm": (frozenset({"dvt-order-check"}), None),
     "sciatica-radicular-right": (frozenset({"sciatica", "physio-referral"}), None),
+    "under-18-sports-injury-normal-exam": (frozenset({"muscle-strain"}), None),
 }
 # Topics a physiotherapy referral never travels with: the live DVT cards and every red flag.
 EXCLUSIVE = physio_referral.BLOCKED_BY | {topic.code for rule in RED_FLAGS for topic in rule.topics}

@@ -31,21 +31,6 @@ class Expected(NamedTuple):
 
 
 EXPECTED: dict[str, Expected] = {
-    "dvt-outside-pathway-postpartum-3-weeks": Expected(
-        frozenset({"dvt-outside-pathway"}),
-        says=("duplex", "lmwh"),
-        not_yet="the puerperium is not read as outside NG158",
-    ),
-    "under-18-sports-injury-normal-exam": Expected(
-        frozenset({"muscle-strain"}),
-        not_yet="under 18 gives the outside-pathway card without a DVT suspicion",
-    ),
-    "dvt-outside-pathway-under-18-swollen-leg": Expected(frozenset({"dvt-outside-pathway"})),
-    "no-birth-date-calf-pain": Expected(
-        frozenset({"dvt-ddimer"}),
-        says=("age is not documented",),
-        not_yet="a missing birth date is not mentioned on the card",
-    ),
     "pe-known-treated-new-deterioration": Expected(
         frozenset({"pe-emergency"}),
         says=("known pe",),
