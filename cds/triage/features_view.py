@@ -246,6 +246,10 @@ def feature_evidence(feature: Feature) -> str:
         notes = [ev.note for ev in feature.evidence if ev.note]
         default = "documented absent" if feature.state is State.ABSENT else "recorded"
         return feature.reason or (notes[0] if notes else default)
+    # absent by record with older records: what was searched first, then what was found
+    searched = [ev.note for ev in feature.evidence if not ev.reference and ev.note]
+    if searched and feature.state is State.ABSENT:
+        return f"{searched[0]}: {evidence_text(real)}"
     return evidence_text(real)
 
 
