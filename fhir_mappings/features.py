@@ -223,6 +223,7 @@ class FeatureName(StrEnum):
     PREVIOUS_DVT = "previous_dvt"
     PREVIOUS_PE = "previous_pe"
     CURRENT_DVT = "current_dvt"  # active confirmed / suspected DVT now
+    CURRENT_PE = "current_pe"  # active PE now: a known diagnosis, not "previous"
     PREGNANCY = "pregnancy"  # incl. postpartum
     HORMONAL_CONTRACEPTION = "hormonal_contraception"
     ANTICOAGULANT = "current_anticoagulant"

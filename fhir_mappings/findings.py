@@ -266,8 +266,9 @@ def _history_finding(
     elif list_name in ("dvt", "pe"):
         episode_start = col.since(days=col.options.episode_days)
         earlier = (not current) or (when is not None and when < episode_start)
-        if list_name == "dvt" and current:
-            add(Finding(F.CURRENT_DVT, State.PRESENT, evidence(F.CURRENT_DVT), True, when))
+        if current:
+            known = F.CURRENT_DVT if list_name == "dvt" else F.CURRENT_PE
+            add(Finding(known, State.PRESENT, evidence(known), True, when))
         previous = F.PREVIOUS_DVT if list_name == "dvt" else F.PREVIOUS_PE
         why: str | None = None if earlier else "within the current episode"
         add(Finding(previous, State.PRESENT, evidence(previous), earlier, when, why))

@@ -91,6 +91,8 @@ READABLE: Final[dict[str, str]] = {
     FeatureName.RECENT_FRACTURE_OR_CRUSH: "recent fracture, crush injury or tight cast",
     FeatureName.COMPARTMENT_SYNDROME: "compartment syndrome recorded",
     FeatureName.CURRENT_DVT: "current DVT",
+    FeatureName.CURRENT_PE: "current PE",
+    FeatureName.ANTICOAGULANT: "anticoagulant on record",
     FeatureName.PREGNANCY: "pregnancy or postpartum",
 }
 

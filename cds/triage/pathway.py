@@ -9,8 +9,8 @@ The pathway answers three questions the rest of the triage depends on:
 Pregnancy/postpartum and age < 18 are outside NG158 (S3b): no Wells decision is made there.
 Under 18, DVT counts as suspected only with a leg sign, a VTE risk factor, or an examination that
 was not documented (§1.13): calf pain after sport with a normal examination is not a DVT question,
-and the musculoskeletal guidance may follow. A confirmed current DVT needs no diagnostic pathway,
-but DVT is then obviously not excluded.
+and the musculoskeletal guidance may follow. A confirmed current DVT or PE (a known clot, §1.14)
+needs no diagnostic pathway, but DVT is then obviously not excluded.
 Sudden severe unilateral swelling or throbbing pain unchanged by rest (source article red
 flags, §1.5) sends the patient for same-day assessment whatever the score.
 
@@ -97,6 +97,12 @@ class DvtStatus:
     anticoagulated: bool = False  # a D-dimer taken now would read falsely low (S3)
     # Under 18 without a leg sign or risk factor: why DVT is not suspected (no triggers then).
     not_suspected: str = ""
+    known_pe: Feature | None = None  # a confirmed current PE
+
+    @property
+    def known_clot(self) -> Feature | None:
+        """A confirmed current DVT or PE: a known diagnosis, not one to work up again."""
+        return self.known_dvt or self.known_pe
 
     @property
     def triggered(self) -> bool:
@@ -104,7 +110,7 @@ class DvtStatus:
 
     @property
     def in_pathway(self) -> bool:
-        return self.triggered and not self.outside_reasons and self.known_dvt is None
+        return self.triggered and not self.outside_reasons and self.known_clot is None
 
     @property
     def excluded(self) -> bool:
@@ -121,7 +127,7 @@ class DvtStatus:
     @property
     def not_excluded(self) -> bool:
         """DVT is a live possibility (physiotherapy, massage, compression must wait)."""
-        return self.known_dvt is not None or (self.triggered and not self.excluded)
+        return self.known_clot is not None or (self.triggered and not self.excluded)
 
     @property
     def next_test(self) -> OrderKind | None:
@@ -145,6 +151,7 @@ READS: Final = frozenset(
         *URGENT_LEG_FLAGS,
         FeatureName.PREGNANCY,
         FeatureName.CURRENT_DVT,
+        FeatureName.CURRENT_PE,
         FeatureName.ANTICOAGULANT,
         *CHILD_LEG_SIGNS,
         *CHILD_RISK_FACTORS,
@@ -171,16 +178,12 @@ def assess_dvt(fs: FeatureSet, settings: Settings, triggers: Sequence[Feature]) 
                 f"{NG158_MIN_AGE})."
             )
             triggers = ()
-    current = fs.get(FeatureName.CURRENT_DVT)
-    known = (
-        current
-        if current.present and any(ev.certainty is Certainty.CONFIRMED for ev in current.evidence)
-        else None
-    )
+    known = confirmed(fs.get(FeatureName.CURRENT_DVT))
+    known_pe = confirmed(fs.get(FeatureName.CURRENT_PE))
     urgent = tuple(recent_present(fs, URGENT_LEG_FLAGS, settings.episode_days))
     wells: WellsResult | None = None
     ddimer: DDimerAssessment | None = None
-    if triggers and not outside and known is None:
+    if triggers and not outside and known is None and known_pe is None:
         wells = score_wells(fs, settings.wells_version)
         ddimer = assess(fs, settings, wells.decision)
     return DvtStatus(
@@ -196,7 +199,15 @@ def assess_dvt(fs: FeatureSet, settings: Settings, triggers: Sequence[Feature]) 
         anticoagulated=fs.get(FeatureName.ANTICOAGULANT).present
         or (fs.anticoagulation_started is not None and after(fs.now, fs.anticoagulation_started)),
         not_suspected=not_suspected,
+        known_pe=known_pe,
     )
+
+
+def confirmed(feature: Feature) -> Feature | None:
+    """The feature when a confirmed (not provisional or differential) resource asserts it."""
+    if feature.present and any(ev.certainty is Certainty.CONFIRMED for ev in feature.evidence):
+        return feature
+    return None
 
 
 def age_caveat(age: int | None) -> str:

@@ -98,7 +98,7 @@ def _scan(ctx: Context, status: DvtStatus) -> list[Suggestion]:
 
 def cards(ctx: Context) -> Iterable[Card | None]:
     status = ctx.dvt
-    if not status.triggered or not status.outside_reasons or status.known_dvt is not None:
+    if not status.triggered or not status.outside_reasons or status.known_clot is not None:
         return []
     age = ctx.fs.age_years
     pregnancy = ctx.fs.get(FeatureName.PREGNANCY)

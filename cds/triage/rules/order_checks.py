@@ -154,6 +154,8 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
             action_words = "specialist assessment"
         elif status.known_dvt is not None:
             action_words = "treatment of the DVT"
+        elif status.known_pe is not None:
+            action_words = "treatment of the PE"
         else:
             action_words = "completing the Wells score"
         summary = summary_not_excluded(kind, action_words)

@@ -64,6 +64,8 @@ READS: Final = frozenset(
         FeatureName.HEART_RATE,
         FeatureName.SPO2,
         FeatureName.CURRENT_DVT,
+        FeatureName.CURRENT_PE,
+        FeatureName.ANTICOAGULANT,
         *DVT_TRIGGER_READS,
         *WELLS_PE_READS,
         *pathway.READS,
@@ -177,10 +179,14 @@ def findings(ctx: Context) -> tuple[RedFlag, str, Feature | None] | None:
         return None
     legs = ctx.dvt_triggers
     dvt = fs.get(FeatureName.CURRENT_DVT)
-    if not legs and not dvt.present:
+    pe = fs.get(FeatureName.CURRENT_PE)
+    if not legs and not dvt.present and not pe.present:
         return None
-    setting = "leg symptoms" if legs else "known DVT"
-    return RedFlag(tuple(signs), (*found, *legs, dvt)), setting, heart
+    setting = "leg symptoms" if legs else ("known PE" if pe.present else "known DVT")
+    # A known clot or an anticoagulant is named on the card: on treatment a new D-dimer cannot
+    # settle anything, and new signs mean extension, treatment failure or bleeding (§1.14).
+    treated = fs.get(FeatureName.ANTICOAGULANT)
+    return RedFlag(tuple(signs), (*found, *legs, dvt, pe, treated)), setting, heart
 
 
 def support(ctx: Context) -> int:
@@ -193,11 +199,46 @@ def support(ctx: Context) -> int:
     return len(flag.signs) + int(likely)
 
 
+# A confirmed PE on record is a known diagnosis (docs/clinical-basis.md §1.14): new signs are a
+# deterioration to assess, not a PE to diagnose again, so neither Wells PE nor a D-dimer applies.
+KNOWN_PE_INTRO: Final = (
+    "New signs in a patient with a known, confirmed pulmonary embolism: assess as an emergency "
+    "now (extension, treatment failure, bleeding or another cause)."
+)
+KNOWN_PE_STEPS: Final = (
+    "Not a new diagnostic question: no D-dimer, and Wells PE and PERC do not apply.",
+    "Check the anticoagulant is being taken at a therapeutic dose; further imaging is decided "
+    "by the team assessing the deterioration.",
+)
+
+
+def known_pe_summary(signs: str) -> str:
+    return f"Known PE with new signs ({signs}): emergency assessment now"
+
+
+def known_pe_card(ctx: Context, flag: RedFlag) -> Card:
+    steps = list(KNOWN_PE_STEPS)
+    if not ctx.dvt.anticoagulated:
+        steps.append("No current anticoagulant on record: check that the PE is being treated.")
+    return red_flag_card(
+        ctx,
+        flag,
+        topic=TOPIC,
+        summary=fitted_summary(known_pe_summary, flag.signs),
+        intro=KNOWN_PE_INTRO,
+        link=LINK,
+        override_reasons=OVERRIDE_REASONS,
+        sections=(md.section("Next steps", md.bullets(steps)),),
+    )
+
+
 def cards(ctx: Context) -> Iterable[Card | None]:
     found = findings(ctx)
     if found is None:
         return []
     flag, setting, heart = found
+    if ctx.dvt.known_pe is not None:
+        return [known_pe_card(ctx, flag)]
     wells = score_wells_pe(ctx.fs, heart, ctx.settings.episode_days)
     head = (
         f"Wells PE: documented score **{wells.minimum:g}**, possible maximum "
