@@ -221,3 +221,14 @@ def test_ongoing_chemotherapy_is_active_cancer() -> None:
     assert run([ongoing]).get(F.ACTIVE_CANCER).state is State.PRESENT
     planned = procedure("703423002", 5, status="preparation")
     assert run([planned]).get(F.ACTIVE_CANCER).state is not State.PRESENT
+
+
+@pytest.mark.parametrize(("code", "feature"), [("11289", F.ANTICOAGULANT)])
+def test_an_ingredient_level_rxnorm_code_is_recognised(code: str, feature: str) -> None:
+    assert run([request(code)]).get(feature).state is State.PRESENT
+
+
+def test_ingredient_level_nsaid_orders() -> None:
+    assert _draft("7258")[0].kind == "nsaid"  # naproxen
+    assert _draft("5640")[0].kind == "nsaid"  # ibuprofen
+    assert _draft("161")[0].kind == "other"  # acetaminophen (paracetamol)
