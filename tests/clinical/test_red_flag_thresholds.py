@@ -83,3 +83,8 @@ def test_fever_with_sciatica_names_the_spinal_infection_red_flag() -> None:
     fever = card(chart, "fever-red-flag")
     assert "spinal infection" in (fever.detail or "")
     assert topics(chart) == {"fever-red-flag"}
+
+
+def test_the_pe_card_states_the_adult_only_caveat_under_18() -> None:
+    chart = Chart([calf_pain(), measured(F.HEART_RATE, 120, "/min")], age=16)
+    assert "derived in adults" in (card(chart, "pe-emergency").detail or "")

@@ -254,6 +254,7 @@ def cards(ctx: Context) -> Iterable[Card | None]:
                     *pathway_steps(wells, ctx.dvt.anticoagulated),
                     _perc_line(ctx.fs),
                     _leg_line(ctx),
+                    pathway.age_caveat(ctx.fs.age_years),
                 )
                 if line
             ),
