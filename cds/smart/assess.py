@@ -133,10 +133,19 @@ async def assess_bundle(state: AppState, settings: Settings, fixture: Fixture) -
 
 
 def _with_link(cards: list[Card]) -> Assessment:
+    """The first card that links to the app, with what every such card says is undocumented
+    (the PE card asks only the examination, the DVT card also the alternative diagnosis)."""
+    found: list[tuple[Card, AppContext]] = []
     for card in cards:
         for link in card.links or []:
             if link.type == "smart":
                 context = read_app_context(link.appContext)
                 if context.undocumented:
-                    return Assessment(cards=cards, card=card, context=context)
-    return Assessment(cards=cards, card=None, context=AppContext())
+                    found.append((card, context))
+    if not found:
+        return Assessment(cards=cards, card=None, context=AppContext())
+    keys = dict.fromkeys(key for _, context in found for key in context.undocumented)
+    leg = next((context.leg for _, context in found if context.leg), None)
+    first, context = found[0]
+    merged = AppContext(card=context.card, leg=leg, undocumented=tuple(keys))
+    return Assessment(cards=cards, card=first, context=merged)

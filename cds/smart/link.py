@@ -18,6 +18,11 @@ from cds.settings import Settings
 
 if TYPE_CHECKING:
     from cds.triage.wells import WellsResult
+    from cds.triage.wells_pe import WellsPe
+
+# The DVT examination items the app asks; they also decide the Wells PE item "clinical signs of
+# DVT" (leg swelling with tenderness along the deep veins).
+EXAM_KEYS = ("deep_vein_tenderness", "entire_leg_swollen", "calf_swelling", "pitting_oedema")
 
 LINK_LABEL = "Assess the undocumented Wells criteria"
 MAX_CONTEXT_CHARS = 1000  # appContext is passed through the EHR and the token response
@@ -81,6 +86,25 @@ def wells_links(settings: Settings, card: str, wells: WellsResult | None) -> lis
         card=card,
         leg=leg if leg in ("left", "right") else None,
         undocumented=undocumented,
+    )
+    return [link] if link is not None else []
+
+
+def wells_pe_links(
+    settings: Settings, card: str, pe: WellsPe, dvt: WellsResult | None
+) -> list[Link]:
+    """The assessment link for a PE card whose Wells PE range straddles the threshold while
+    "clinical signs of DVT" is undocumented: the examination the app asks can move the range
+    (the "PE most likely" judgement stays with the clinician, as the card says)."""
+    if pe.decision != "undetermined" or "dvt_signs" not in {item.key for item in pe.unknown}:
+        return []
+    unknown = {criterion.key for criterion in dvt.unknown} if dvt is not None else set(EXAM_KEYS)
+    leg = dvt.leg.value if dvt is not None and dvt.leg is not None else None
+    link = assessment_link(
+        launch_url(settings),
+        card=card,
+        leg=leg if leg in ("left", "right") else None,
+        undocumented=[key for key in EXAM_KEYS if key in unknown],
     )
     return [link] if link is not None else []
 

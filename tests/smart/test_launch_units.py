@@ -8,7 +8,9 @@ import pytest
 
 from cds.settings import TrustedClient
 from cds.smart.launch import LaunchError, caller_for, can_write, requested_scopes
-from cds.smart.link import assessment_link, read_app_context
+from cds.smart.link import assessment_link, read_app_context, wells_pe_links
+from cds.triage.wells_pe import PeItem, WellsPe
+from fhir_mappings.features import State
 from tests.conftest import make_settings
 
 
@@ -72,3 +74,34 @@ def test_app_context_round_trip_and_garbage() -> None:
         assert read_app_context(garbage).undocumented == ()
     assert assessment_link(None, card="c", leg=None, undocumented=["x"]) is None
     assert assessment_link("https://a/app/launch", card="c", leg=None, undocumented=[]) is None
+
+
+def _pe(dvt_signs: State, pe_most_likely: State, heart_rate: State) -> WellsPe:
+    return WellsPe(
+        (
+            PeItem("dvt_signs", 3.0, dvt_signs, ""),
+            PeItem("pe_most_likely", 3.0, pe_most_likely, ""),
+            PeItem("heart_rate", 1.5, heart_rate, ""),
+        )
+    )
+
+
+def test_pe_card_links_when_the_dvt_signs_could_move_an_undetermined_wells_pe(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, public_url="https://cds.example.org")
+    undetermined = _pe(State.UNKNOWN, State.UNKNOWN, State.PRESENT)
+    (link,) = wells_pe_links(settings, "pe-emergency", undetermined, None)
+    assert link.url == "https://cds.example.org/app/launch"
+    context = read_app_context(link.appContext)
+    assert context.card == "pe-emergency"
+    assert set(context.undocumented) == {
+        "deep_vein_tenderness",
+        "entire_leg_swollen",
+        "calf_swelling",
+        "pitting_oedema",
+    }
+    signs_known = _pe(State.ABSENT, State.UNKNOWN, State.PRESENT)
+    assert wells_pe_links(settings, "pe-emergency", signs_known, None) == []
+    likely = _pe(State.UNKNOWN, State.PRESENT, State.PRESENT)  # 4.5 documented: decided
+    assert wells_pe_links(settings, "pe-emergency", likely, None) == []
