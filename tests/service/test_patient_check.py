@@ -1,10 +1,9 @@
-"""The per-resource patient check keeps its meaning on the collector's fast path.
+"""A prefetched resource is kept only when it belongs to the request's patient.
 
-``PrefetchCollector`` accepts a ``subject`` reference that is exactly ``Patient/<context id>``
-without the reference regex. That shortcut is only sound for a valid FHIR id, so the table
-includes ids the regex cannot read back (a slash, 65 characters, a trailing newline): for those
-an exact string match must not count as proof, and the collector must give the same reason as
-``check_belongs``.
+``check_belongs`` reads the resource's patient reference (``subject``, else ``patient``); the
+collector must give the same answer for the same resource. The table includes ids the FHIR id
+rule cannot read back (a slash, 65 characters, a trailing newline): an exact string match of the
+reference is never proof on its own.
 """
 
 from __future__ import annotations
