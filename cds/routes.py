@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import APIRouter, Request, Response
+
 from cards.models import CdsResponse
 from cds.engine import CallSummary
 from cds.handlers import OrjsonResponse, OrjsonRoute
@@ -31,7 +33,6 @@ from cds.security import VerifiedClient
 from cds.services import get_service, service_id_for
 from cds.state import AppState, CallerDep, ServiceDep, StateDep
 from cds.storage.tenants import tenant_of
-from fastapi import APIRouter, Request, Response
 
 router = APIRouter(route_class=OrjsonRoute, default_response_class=OrjsonResponse)
 
