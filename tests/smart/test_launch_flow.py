@@ -291,3 +291,21 @@ async def test_pe_signs_show_the_pe_card_beside_the_dvt_assessment(
     html = await launch(app, ehr, browser_http, from_card=False)
     assert 'data-topic="pe-emergency"' in html
     assert 'class="card card-critical"' in html
+
+
+async def test_pe_card_links_to_the_app_when_dvt_signs_are_undocumented(
+    app: httpx.AsyncClient, ehr: MockEhr, clock: MutableClock
+) -> None:
+    record, patient = chart("pe-emergency-dyspnoea-tachycardia", clock())
+    exam = {"247348008", "449614009", "pitting-oedema", "calf-circumference"}
+    kept = [
+        r
+        for r in record
+        if not ({c.get("code") for c in r.get("code", {}).get("coding", [])} & exam)
+    ]
+    ehr.serve(kept, patient)
+    body = await call_hook(app, ehr.fhir, HOOK_TOKEN, ehr.patient)
+    (pe,) = [c for c in body["cards"] if c["source"]["topic"]["code"] == "pe-emergency"]
+    links = [link for link in pe["links"] if link["type"] == "smart"]
+    assert len(links) == 1
+    assert "deep_vein_tenderness" in read_app_context(links[0]["appContext"]).undocumented

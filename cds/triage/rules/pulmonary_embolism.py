@@ -18,6 +18,7 @@ from typing import Final
 from cards import markdown as md
 from cards.models import Card
 from cards.topics import Topic
+from cds.smart.link import wells_pe_links
 from cds.triage import pathway
 from cds.triage.context import Context
 from cds.triage.features_view import (
@@ -260,18 +261,19 @@ def cards(ctx: Context) -> Iterable[Card | None]:
             ),
         ),
     )
-    return [
-        red_flag_card(
-            ctx,
-            flag,
-            topic=TOPIC,
-            summary=fitted_summary(lambda text: summary(text, setting, wells), flag.signs),
-            intro=INTRO,
-            link=LINK,
-            override_reasons=OVERRIDE_REASONS,
-            sections=sections,
-        )
-    ]
+    card = red_flag_card(
+        ctx,
+        flag,
+        topic=TOPIC,
+        summary=fitted_summary(lambda text: summary(text, setting, wells), flag.signs),
+        intro=INTRO,
+        link=LINK,
+        override_reasons=OVERRIDE_REASONS,
+        sections=sections,
+    )
+    # The assessment app, when the undocumented signs of DVT could move the Wells PE range.
+    app = wells_pe_links(ctx.settings, TOPIC.code, wells, ctx.dvt.wells)
+    return [card.model_copy(update={"links": [*(card.links or []), *app]}) if app else card]
 
 
 RULE: Final = Rule(
