@@ -30,6 +30,8 @@ _OWN_TIMES: Mapping[str, tuple[tuple[str, ...], ...]] = {
     "Condition": (("onsetDateTime",), ("onsetPeriod", "start"), ("recordedDate",)),
     "Procedure": (("performedDateTime",), ("performedPeriod", "start")),
     "MedicationRequest": (("authoredOn",),),
+    # when the statement was made; its effective time may lie ahead ("intended")
+    "MedicationStatement": (("dateAsserted",),),
 }
 _EARLIEST_ZONE = timedelta(hours=14)
 

@@ -112,6 +112,8 @@ async def test_a_calf_pain_dated_next_year_raises_no_card(tmp_path: Path) -> Non
         ("Procedure", {"performedPeriod": {"start": "2025-02-01", "end": "2025-09-01"}}, False),
         ("MedicationRequest", {"authoredOn": "2025-12-24"}, True),
         ("MedicationRequest", {"dosageInstruction": [{"timing": {"event": ["2026"]}}]}, False),
+        ("MedicationStatement", {"dateAsserted": "2026-01-01"}, True),
+        ("MedicationStatement", {"effectivePeriod": {"start": "2026-01-01"}}, False),  # intended
         # a day without a time that has begun somewhere (12:00 UTC is 02:00 next day at UTC+14)
         ("Condition", {"onsetDateTime": "2025-03-02"}, False),
         ("Condition", {"onsetDateTime": "2025-03-03"}, True),
