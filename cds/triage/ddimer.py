@@ -57,6 +57,9 @@ class DDimerAssessment:
     # False when a current anticoagulant is recorded without a start time: a negative result may
     # have been taken on anticoagulation, so it cannot rule DVT out.
     reliable_negative: bool = True
+    # The lab's own "high" flag (H, POS, ...) on a result the age-adjusted cut-off calls negative:
+    # the card must say so (docs/clinical-basis.md §1.16).
+    lab_flag_overruled: str = ""
 
     @property
     def status(self) -> str:
@@ -150,9 +153,13 @@ def assess(fs: FeatureSet, settings: Settings, decision: Decision | None) -> DDi
             adjusted = True
     positive = result.value_ng_ml >= cutoff
     flag = (result.interpretation or "").upper()
-    if not positive and not adjusted and flag in POSITIVE_INTERPRETATIONS:
-        positive = True
-        notes.append(f"The lab flagged the result as {flag}: treated as positive.")
+    overruled = ""
+    if not positive and flag in POSITIVE_INTERPRETATIONS:
+        if adjusted:
+            overruled = flag
+        else:
+            positive = True
+            notes.append(f"The lab flagged the result as {flag}: treated as positive.")
     if result.preliminary:
         notes.append("Preliminary result: a negative preliminary value does not rule DVT out.")
     return DDimerAssessment(
@@ -163,6 +170,7 @@ def assess(fs: FeatureSet, settings: Settings, decision: Decision | None) -> DDi
         positive=positive,
         notes=tuple(notes),
         reliable_negative=not unknown_start,
+        lab_flag_overruled=overruled,
     )
 
 

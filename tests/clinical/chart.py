@@ -77,7 +77,11 @@ def measured(name: str, value: float, unit: str, *, ago: timedelta = timedelta(h
 
 
 def ddimer(
-    ng_ml: float, *, kind: DDimerUnit = DDimerUnit.FEU, preliminary: bool = False
+    ng_ml: float,
+    *,
+    kind: DDimerUnit = DDimerUnit.FEU,
+    preliminary: bool = False,
+    interpretation: str | None = None,
 ) -> DDimerResult:
     time = NOW - timedelta(hours=1)
     text = f"{ng_ml:g} ng/mL {kind.value}"
@@ -88,6 +92,7 @@ def ddimer(
         time=time,
         evidence=Evidence(reference="Observation/dd", value=text, time=time),
         preliminary=preliminary,
+        interpretation=interpretation,
     )
 
 

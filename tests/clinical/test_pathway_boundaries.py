@@ -121,3 +121,14 @@ def test_without_a_birth_date_the_card_says_which_age_rules_could_not_be_applied
     detail = card(Chart([calf_pain()], age=None), "dvt-ddimer").detail or ""
     assert "Age is not documented" in detail
     assert "age-adjusted D-dimer" in detail and "PERC" in detail
+
+
+def test_an_age_adjusted_negative_the_lab_flagged_high_is_said_so() -> None:
+    flagged = Chart([calf_pain()], age=72, ddimers=[ddimer(650, interpretation="H")])
+    assert topics(flagged, age_adjusted_ddimer=True) == {"dvt-unlikely-lab-flag"}
+    info = card(flagged, "dvt-unlikely-lab-flag", age_adjusted_ddimer=True)
+    assert info.indicator == "info" and "720" in (info.detail or "")
+    # With the conventional cut-off the lab's flag is honoured: positive, ultrasound next.
+    assert "dvt-ddimer" in topics(flagged)
+    unflagged = Chart([calf_pain()], age=72, ddimers=[ddimer(650)])
+    assert not topics(unflagged, age_adjusted_ddimer=True)
