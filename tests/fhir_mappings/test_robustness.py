@@ -226,8 +226,7 @@ def test_a_54_kb_request_validates_only_the_candidates(monkeypatch: Any) -> None
     seen: list[str] = []
 
     # Spies at both doors of ``resources.validate`` (the fast schemas and the R4B models), put
-    # in the tables it reads: a spy on a module attribute would not be seen by the mypyc-compiled
-    # callers (issue 7), which call each other directly.
+    # in the tables it reads.
     class R4BSpy:
         def __init__(self, model: Any) -> None:
             self.model = model
