@@ -275,6 +275,13 @@ RECORD_LISTS: dict[str, tuple[str, ...]] = {
     F.PREVIOUS_PE: (F.PREVIOUS_PE, "pe"),
 }
 
+# Observations whose coded value is the answer (US Core Pregnancy Status: LOINC 82810-3 with
+# SNOMED 77386006 Pregnant or 60001007 Not pregnant; clinical-basis §2.1, valuesets/SOURCES.md):
+# LOINC code -> (values meaning present, values meaning absent); any other value is unknown.
+STATUS_OBSERVATIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "82810-3": (frozenset({"77386006"}), frozenset({"60001007"})),
+}
+
 # Body sites that place tenderness on the leg (clinical-basis §2.1, BE): lower limb, lower leg,
 # knee, thigh. Tenderness elsewhere is not "along the deep veins".
 LEG_SITE_CODES = frozenset({"61685007", "30021000", "72696002", "68367000"})

@@ -18,10 +18,11 @@ from fhir_mappings.catalog import (
     LEG_FEATURES,
     LEG_SITE_CODES,
     SADDLE_SITE_CODES,
+    STATUS_OBSERVATIONS,
     Window,
 )
 from fhir_mappings.codelists import CodeEntry
-from fhir_mappings.codes import LATERALITY_CODES, SNOMED
+from fhir_mappings.codes import LATERALITY_CODES, LOINC, SNOMED
 from fhir_mappings.collect import Collector, Finding
 from fhir_mappings.features import (
     AlternativeDiagnosis,
@@ -36,6 +37,7 @@ from fhir_mappings.semantics import (
     as_list,
     code_pairs,
     codings_of,
+    concept_text,
     condition_state,
     field_of,
     first_code,
@@ -307,6 +309,31 @@ def _alternative(
     )
 
 
+def _status_code(resource: Observation) -> str | None:
+    """The LOINC code of a status Observation (``catalog.STATUS_OBSERVATIONS``), if it is one."""
+    for system, code in code_pairs(resource.get("code")):
+        if system == LOINC and code in STATUS_OBSERVATIONS:
+            return code
+    return None
+
+
+def _coded_status(resource: Observation) -> tuple[State, str | None, str | None] | None:
+    """(state, value text, reason) of a status Observation from its coded value; None when the
+    Observation is not one (its polarity is then read as for any finding)."""
+    code = _status_code(resource)
+    if code is None:
+        return None
+    present, absent = STATUS_OBSERVATIONS[code]
+    value = resource.get("valueCodeableConcept")
+    values = {c for system, c in code_pairs(value) if system == SNOMED}
+    shown = concept_text(value) or None
+    if values & present:
+        return State.PRESENT, shown, None
+    if values & absent:
+        return State.ABSENT, shown, None
+    return State.UNKNOWN, shown, f"status recorded as {shown or 'no value'}"
+
+
 def observation_findings(
     col: Collector,
     ref: str,
@@ -316,7 +343,10 @@ def observation_findings(
 ) -> None:
     """Coded finding Observations; ``note`` marks preliminary results."""
     when = observation_time(resource)
-    polarity, value, reason = observation_polarity(resource)
+    polarity, value, reason = _coded_status(resource) or observation_polarity(resource)
+    if polarity is State.ABSENT and not col.recent(when) and _status_code(resource):
+        # "not pregnant" is true on the day it was asked, not for months after
+        reason = f"negative status older than {col.options.recent_symptom_days} days"
     concept = _matched_coding(resource, entries)
     performer = resource.get("performer") or []
     certainty = Certainty.PROVISIONAL if note else Certainty.CONFIRMED
@@ -338,6 +368,8 @@ def observation_findings(
         if not _site_rule(feature, resource):
             continue
         eligible, why = _eligible(col, window, True, when)
+        if reason and reason.startswith("negative status older"):
+            eligible = False
         leg = feature in LEG_FEATURES
         ev = Evidence(
             reference=ref,

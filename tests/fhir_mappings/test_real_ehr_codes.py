@@ -232,3 +232,34 @@ def test_ingredient_level_nsaid_orders() -> None:
     assert _draft("7258")[0].kind == "nsaid"  # naproxen
     assert _draft("5640")[0].kind == "nsaid"  # ibuprofen
     assert _draft("161")[0].kind == "other"  # acetaminophen (paracetamol)
+
+
+def _pregnancy_status(value: str | None, days_ago: float) -> dict[str, Any]:
+    """A US Core Pregnancy Status Observation (LOINC 82810-3)."""
+    res: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": "preg",
+        "status": "final",
+        "subject": {"reference": f"Patient/{PID}"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+        "effectiveDateTime": when(days_ago),
+    }
+    if value is not None:
+        res["valueCodeableConcept"] = drug(SCT, value)
+    return res
+
+
+@pytest.mark.parametrize(
+    ("value", "days_ago", "state"),
+    [
+        ("77386006", 30, State.PRESENT),  # pregnant
+        ("60001007", 2, State.ABSENT),  # not pregnant, asked this week
+        ("60001007", 90, State.UNKNOWN),  # not pregnant three months ago says nothing now
+        ("261665006", 2, State.UNKNOWN),  # unknown
+        (None, 2, State.UNKNOWN),  # no value
+    ],
+)
+def test_us_core_pregnancy_status_reads_its_coded_value(
+    value: str | None, days_ago: float, state: State
+) -> None:
+    assert run([_pregnancy_status(value, days_ago)]).get(F.PREGNANCY).state is state
