@@ -37,7 +37,7 @@ def action_summary(card: Card) -> list[list[tuple[str, str]]]:
     return out
 
 
-@pytest.mark.parametrize("kind", ["physiotherapy", "massage", "compression", "nsaid"])
+@pytest.mark.parametrize("kind", ["physiotherapy", "massage", "compression"])
 @pytest.mark.parametrize("hook", ["order-select", "order-sign"])
 def test_risky_order_while_dvt_not_excluded_is_challenged(kind: str, hook: str) -> None:
     order = draft(kind)
@@ -51,6 +51,24 @@ def test_risky_order_while_dvt_not_excluded_is_challenged(kind: str, hook: str) 
         [("delete", order.reference), ("create", "48065-7")],
         [("create", "48065-7")],
     ]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_an_nsaid_keeps_the_analgesia_choice_and_adds_the_test(hook: str) -> None:
+    """The reason is bleeding if anticoagulation starts; removing the NSAID is never the default."""
+    order = draft("nsaid")
+    cards = run(fs(calf_pain(), *wells_points(1), draft_orders=[order]), hook=hook)
+    check_cards(cards)
+    card = cards[0]
+    assert "bleeding risk if anticoagulation starts" in card.summary
+    assert "paracetamol" in card.summary
+    assert "NSAID taken with an anticoagulant raises the risk of bleeding" in (card.detail or "")
+    assert action_summary(card) == [
+        [("create", "48065-7")],
+        [("delete", order.reference), ("create", "48065-7")],
+    ]
+    suggestions = card.suggestions or []
+    assert [s.isRecommended for s in suggestions] == [True, None]
 
 
 def test_when_dvt_likely_the_replacement_is_the_ultrasound() -> None:

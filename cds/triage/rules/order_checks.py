@@ -1,8 +1,12 @@
 """Order-entry prompts (order-select, order-sign): catch orders that do harm while DVT is live.
 
-- Physiotherapy, massage, compression or an NSAID for calf pain while DVT is likely or not yet
-  excluded: warn and offer the NG158 test instead (delete the draft and create the test), or the
-  test alongside the order.
+- Physiotherapy, massage or compression for calf pain while DVT is likely or not yet excluded:
+  warn and offer the NG158 test instead (delete the draft and create the test), or the test
+  alongside the order.
+- An NSAID while DVT is not excluded: the reason is bleeding risk if anticoagulation starts
+  (docs/clinical-basis.md §1.15, S34), so the analgesia choice stays with the clinician
+  (paracetamol suggested in words) and the recommended option only adds the NG158 test; removing
+  the NSAID is offered, never the default.
 - A D-dimer for a patient whose Wells score says "likely": NG158 sends them to ultrasound (the
   D-dimer only matters if the scan is negative or delayed), so suggest adding the scan.
 
@@ -60,6 +64,21 @@ Problem = Literal["not-excluded", "ddimer-when-likely"]
 
 def summary_not_excluded(order: str, action: str) -> str:
     return f"{order} ordered while DVT is not excluded: {action} first (NICE NG158)"
+
+
+def summary_nsaid(action: str, test: bool) -> str:
+    step = f"add the {action}" if test else f"{action} first"
+    return (
+        "NSAID while DVT is not excluded: bleeding risk if anticoagulation starts; consider "
+        f"paracetamol, {step}"
+    )
+
+
+NSAID_WHY: Final = (
+    "If DVT is confirmed, anticoagulation starts, and an NSAID taken with an anticoagulant raises "
+    "the risk of bleeding (BNF interactions; NICE CKS, NSAIDs: prescribing issues). The choice of "
+    "analgesia stays with you: paracetamol is an option while DVT is being excluded."
+)
 
 
 def summary_ddimer_when_likely(score: str) -> str:
@@ -164,6 +183,33 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
             f"undiagnosed DVT; NICE NG158 asks for {action_words} first."
         )
         delete = delete_action(f"Remove the draft {kind.lower()} order", order.reference)
+        if order.kind == "nsaid":
+            summary = summary_nsaid(action_words, finding.test is not None)
+            why = f"{NSAID_WHY} DVT is not excluded yet: NICE NG158 asks for {action_words}."
+            if test_action is not None:
+                suggestions.append(
+                    suggestion(
+                        ctx.hook_instance,
+                        topic,
+                        index,
+                        0,
+                        f"Keep the analgesia choice and add {action_words}",
+                        [test_action],
+                        recommended=True,
+                    )
+                )
+            remove = [delete, test_action] if test_action is not None else [delete]
+            suggestions.append(
+                suggestion(
+                    ctx.hook_instance,
+                    topic,
+                    index,
+                    len(suggestions),
+                    "Remove the NSAID order" + (f" and add {action_words}" if test_action else ""),
+                    remove,
+                )
+            )
+            return _card(ctx, finding, status, index, summary, why, suggestions)
         replace = [delete, test_action] if test_action is not None else [delete]
         label = f"Replace with {action_words}" if test_action is not None else "Remove the order"
         suggestions.append(
@@ -180,6 +226,20 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
                     [test_action],
                 )
             )
+    return _card(ctx, finding, status, index, summary, why, suggestions)
+
+
+def _card(
+    ctx: Context,
+    finding: OrderFinding,
+    status: DvtStatus,
+    index: int,
+    summary: str,
+    why: str,
+    suggestions: list[Suggestion],
+) -> Card:
+    order = finding.order
+    score = status.wells.score_text if status.wells is not None else "not scored"
     concept = order.concept.display if order.concept and order.concept.display else order.kind
     findings = ", ".join(readable(f.name) for f in status.triggers) or "current DVT"
     detail = md.join_sections(
@@ -189,7 +249,7 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
         md.sources(NG158_SOURCES[:1]),
     )
     return ctx.card(
-        topic=topic,
+        topic=TOPIC,
         indicator="warning",
         summary=summary,
         detail=detail,
