@@ -1,0 +1,140 @@
+"""Which leg a Wells DVT finding belongs to (docs/clinical-basis.md §1.1, §1.10).
+
+The painful leg is the left one. The mapping hands the triage a per-leg view of each leg finding
+(``FeatureSet.legs``) beside the summary across legs; a finding on the other leg says nothing about
+this one (unknown, not absent), and a finding recorded without a side counts for either leg (the
+safer reading). Each chart holds one Wells point (calf pain and deep-vein tenderness on the left),
+so the finding under test decides between "DVT likely" and "DVT unlikely"; where a negative
+D-dimer is on file, an unknown item keeps DVT from being excluded.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cds.settings import Settings
+from cds.triage import card_topic, evaluate
+from fhir_mappings.features import Feature, FeatureSet, Laterality, Quantity
+from tests.clinical.chart import (
+    LEFT,
+    RIGHT,
+    Chart,
+    F,
+    calf_pain,
+    ddimer,
+    documented_absent,
+    found,
+    tender_deep_veins,
+)
+
+LIKELY = "dvt-likely"
+UNLIKELY = "dvt-ddimer"
+DVT_CARDS = {LIKELY, UNLIKELY}
+NO_SIDE = Laterality.UNSPECIFIED
+
+
+def dvt_topics(
+    chart: Chart,
+    legs: dict[Laterality, Feature] | None = None,
+    tenderness: dict[Laterality, Feature] | None = None,
+) -> set[str]:
+    """The DVT cards for ``chart``; pitting oedema and deep-vein tenderness given per leg as the
+    mapping gives them."""
+    features = chart.feature_set()
+    if legs is not None:
+        features.legs[F.PITTING_OEDEMA] = legs
+    if tenderness is not None:
+        features.legs[F.DEEP_VEIN_TENDERNESS] = tenderness
+    return {str(topic) for topic in _topics(features)} & DVT_CARDS
+
+
+def _topics(features: FeatureSet) -> set[str | None]:
+    found_cards = evaluate(
+        features, hook="patient-view", settings=Settings(), hook_instance="mutants-legs"
+    )
+    return {card_topic(c) for c in found_cards}
+
+
+def one_point_and(*findings: Feature, negative_ddimer: bool = False) -> Chart:
+    return Chart(
+        [calf_pain(), tender_deep_veins(), *findings],
+        ddimers=[ddimer(300)] if negative_ddimer else [],
+    )
+
+
+def oedema(leg: Laterality | None) -> Feature:
+    return found(F.PITTING_OEDEMA, leg=leg)
+
+
+def test_a_calf_difference_recorded_without_a_side_still_scores() -> None:
+    """A 3.5 cm difference whose side nobody wrote down is the painful leg's swelling as far as
+    anyone knows: it scores (the safer reading), so two points make DVT likely."""
+    no_side = found(F.CALF_DIFFERENCE, quantity=Quantity(3.5, "cm"))
+    assert dvt_topics(one_point_and(no_side)) == {LIKELY}
+
+
+def test_both_legs_examined_each_leg_scores_its_own_findings() -> None:
+    """Tenderness on the left, pitting oedema on the right, each examined on both legs: each leg
+    scores 1 (DVT unlikely) and a negative D-dimer excludes DVT. Reading only the summary across
+    legs would leave each item unknown on the other leg and DVT not excluded."""
+    oedema_by_leg = {LEFT: documented_absent(F.PITTING_OEDEMA), RIGHT: oedema(RIGHT)}
+    tenderness_by_leg = {
+        LEFT: tender_deep_veins(),
+        RIGHT: documented_absent(F.DEEP_VEIN_TENDERNESS),
+    }
+    chart = one_point_and(oedema(RIGHT), negative_ddimer=True)
+    assert dvt_topics(chart, oedema_by_leg, tenderness_by_leg) == set()
+    assert dvt_topics(chart) == {UNLIKELY}  # the summary alone: not excluded
+
+
+def test_oedema_documented_on_the_other_leg_only_is_unknown_for_this_leg() -> None:
+    """Per-leg view: oedema on the right, nothing said about the left (tenderness examined on both
+    legs). Not absent: Wells 1-2 on the left, so a negative D-dimer does not exclude DVT."""
+    tenderness_by_leg = {
+        LEFT: tender_deep_veins(),
+        RIGHT: documented_absent(F.DEEP_VEIN_TENDERNESS),
+    }
+    chart = one_point_and(oedema(RIGHT), negative_ddimer=True)
+    assert dvt_topics(chart, {RIGHT: oedema(RIGHT)}, tenderness_by_leg) == {UNLIKELY}
+
+
+@pytest.mark.parametrize(
+    "legs",
+    [
+        {NO_SIDE: None},  # recorded without a side
+        {LEFT: "absent", NO_SIDE: None},  # absent on the left, present somewhere unsaid
+    ],
+)
+def test_oedema_recorded_without_a_side_counts_for_the_painful_leg(
+    legs: dict[Laterality, str | None],
+) -> None:
+    view = {
+        side: documented_absent(F.PITTING_OEDEMA) if what == "absent" else oedema(None)
+        for side, what in legs.items()
+    }
+    assert dvt_topics(one_point_and(oedema(None)), view) == {LIKELY}
+
+
+def test_oedema_documented_on_this_leg_scores_through_the_per_leg_view() -> None:
+    legs = {LEFT: oedema(LEFT), RIGHT: documented_absent(F.PITTING_OEDEMA)}
+    assert dvt_topics(one_point_and(oedema(LEFT)), legs) == {LIKELY}
+
+
+@pytest.mark.parametrize(("mm", "suspected"), [(25, False), (30, True)])
+def test_under_18_a_calf_difference_in_mm_is_read_as_tenths_of_a_cm(
+    mm: int, suspected: bool
+) -> None:
+    """Calf strain at 16 with a normal examination: DVT is suspected only from a 3 cm (30 mm)
+    difference on (docs/clinical-basis.md §1.13)."""
+    chart = Chart(
+        [
+            calf_pain(),
+            found(F.MUSCLE_STRAIN),
+            documented_absent(F.LEG_SWELLING),
+            found(F.CALF_DIFFERENCE, leg=LEFT, quantity=Quantity(mm, "mm")),
+        ],
+        age=16,
+    )
+    found_topics = _topics(chart.feature_set())
+    assert ("dvt-outside-pathway" in found_topics) is suspected
+    assert ("muscle-strain" in found_topics) is not suspected
