@@ -359,6 +359,13 @@ async def _create(
 # --- demo -------------------------------------------------------------------------------
 
 
+def _demo_settings(request: Request, settings: Settings) -> Settings:
+    """The demo shows the cards with the app's link, as a site with the app configured sees them."""
+    return app_settings(
+        settings, _own_url(request, settings, settings.smart_launch_url, "smart_launch")
+    )
+
+
 def _no_demo(settings: Settings) -> Response:
     return message(settings, "Not available", "The demo page exists only with CDS_AUTH=off.", 404)
 
@@ -377,7 +384,7 @@ async def demo(request: Request, fixture: str = "") -> Response:
     if fixture:
         try:
             chosen = load_named(fixture, app_state.clock())
-            cards = await assess_bundle(app_state, settings, chosen)
+            cards = await assess_bundle(app_state, _demo_settings(request, settings), chosen)
         except (ReplayInputError, CdsError) as exc:
             problem = getattr(exc, "message", None) or str(exc)
     response = page(
@@ -412,7 +419,7 @@ async def demo_paste(request: Request) -> Response:
     try:
         data = orjson.loads(bundle)
         chosen = fixture_from_json(data, name="pasted bundle", now=app_state.clock())
-        cards = await assess_bundle(app_state, settings, chosen)
+        cards = await assess_bundle(app_state, _demo_settings(request, settings), chosen)
     except orjson.JSONDecodeError:
         problem = "The pasted text is not JSON."
     except (ReplayInputError, CdsError) as exc:

@@ -41,6 +41,7 @@ async def test_demo_shows_cards_as_an_ehr_does(client: httpx.AsyncClient) -> Non
     assert 'class="card card-warning"' in page.text
     assert "<table>" in page.text  # the Wells table, from the card's markdown
     assert 'class="suggestions"' in page.text
+    assert 'class="smart-link"' in page.text  # the assessment app's link, as an EHR shows it
     assert "<script>" not in page.text  # scripts only by src (the CSP forbids inline ones)
 
 

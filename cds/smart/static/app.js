@@ -40,12 +40,13 @@
   const replaced = ["decision", "cards", "to-document"];
   let pending = null;
   async function refreshDecision() {
-    const request = new AbortController();
     if (pending) {
-      pending.abort();
+      pending.abort(); // a newer answer: the older answer's page is no longer wanted
     }
+    const request = new AbortController();
     pending = request;
     let response;
+    let text;
     try {
       response = await fetch(form.action, {
         method: "POST",
@@ -53,14 +54,22 @@
         credentials: "same-origin",
         signal: request.signal,
       });
+      text = await response.text();
     } catch (error) {
       return; // aborted by a newer answer, or offline: the button still works
+    } finally {
+      if (pending === request) {
+        pending = null;
+      }
+    }
+    if (request.signal.aborted) {
+      return;
     }
     if (!response.ok) {
       form.submit(); // show the page that says what went wrong (e.g. the session expired)
       return;
     }
-    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const page = new DOMParser().parseFromString(text, "text/html");
     for (const id of replaced) {
       const fresh = page.getElementById(id);
       const current = document.getElementById(id);
