@@ -92,6 +92,7 @@ READABLE: Final[dict[str, str]] = {
     FeatureName.COMPARTMENT_SYNDROME: "compartment syndrome recorded",
     FeatureName.CURRENT_DVT: "current DVT",
     FeatureName.CURRENT_PE: "current PE",
+    FeatureName.SYMPTOM_DURATION_DAYS: "symptom duration",
     FeatureName.ANTICOAGULANT: "anticoagulant on record",
     FeatureName.PREGNANCY: "pregnancy or postpartum",
 }
@@ -122,6 +123,13 @@ def readable(name: str) -> str:
 def is_recent(feature: Feature, now: datetime, days: float) -> bool:
     """Present, and at least one piece of evidence is within ``days`` (or carries no time)."""
     return feature.state is State.PRESENT and _within(feature, now, now - timedelta(days=days))
+
+
+def measured_value(value: float) -> str:
+    """A measured value with the precision a lab reports: a converted 0.493726 mmol/L reads
+    0.49, 3.1 stays 3.1, 140 stays 140."""
+    digits = 2 if abs(value) < 10 else (1 if abs(value) < 100 else 0)
+    return f"{round(value, digits):g}"
 
 
 def current_vital(fs: FeatureSet, name: str) -> Feature | None:
@@ -230,7 +238,7 @@ def evidence_text(evidence: Sequence[Evidence], limit: int = 3) -> str:
         bits = [b for b in (ev.value, ev.time.date().isoformat() if ev.time else None) if b]
         if ev.certainty is not Certainty.CONFIRMED:
             bits.append(ev.certainty.value)
-        if ev.note:
+        if ev.note and ev.note not in bits:
             bits.append(ev.note)
         ref = ev.reference or "record"
         parts.append(f"{ref} ({', '.join(bits)})" if bits else ref)

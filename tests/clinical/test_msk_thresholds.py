@@ -64,3 +64,14 @@ def test_a_preliminary_electrolyte_result_is_not_judged() -> None:
     assert card(preliminary, "cramp").indicator != "warning"
     final = cramp_with(lab("potassium", 3.0, "mmol/L"))
     assert card(final, "cramp").indicator == "warning"
+
+
+@pytest.mark.parametrize(("days", "rice"), [(2, True), (10, False)])
+def test_rice_for_72_hours_is_advised_only_in_the_first_72_hours(days: int, rice: bool) -> None:
+    chart = strain_with_dvt_excluded(measured(F.SYMPTOM_DURATION_DAYS, days, "d"))
+    assert ("RICE and analgesia for 72 h" in card(chart, "muscle-strain").summary) is rice
+
+
+def test_a_converted_lab_value_is_shown_with_lab_precision() -> None:
+    text = card(cramp_with(lab("magnesium", 0.493726, "mmol/L")), "cramp").detail or ""
+    assert "magnesium 0.49 mmol/L" in text and "0.493726" not in text

@@ -20,7 +20,13 @@ from cards.models import Card, Link
 from cards.topics import Topic
 from cds.triage import pathway
 from cds.triage.context import Context
-from cds.triage.features_view import after, feature_evidence, recent_present, references
+from cds.triage.features_view import (
+    after,
+    feature_evidence,
+    measured_value,
+    recent_present,
+    references,
+)
 from cds.triage.msk import OVERRIDE_REASONS, SAFETY_NET, dvt_settled, dvt_statement
 from cds.triage.order_codes import OrderKind
 from cds.triage.rule import Rule
@@ -97,7 +103,7 @@ def summary_normal() -> str:
 def judge_lab(analyte: str, result: LabResult) -> LabFinding:
     """Flag a low electrolyte or a CK >= 3 x ULN; the lab's own range wins when it is sent."""
     name = LAB_NAMES[analyte]
-    value = f"{name} {result.value:g} {result.unit}"
+    value = f"{name} {measured_value(result.value)} {result.unit}"
     if analyte == "creatine_kinase":
         if result.high is None:
             return LabFinding(analyte, result, False, f"{value} (no reference range sent)")

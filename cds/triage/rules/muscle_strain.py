@@ -21,6 +21,7 @@ from cds.triage.msk import (
     MSK_PATHWAY,
     OVERRIDE_REASONS,
     SAFETY_NET,
+    duration_days,
     dvt_settled,
     dvt_statement,
 )
@@ -32,10 +33,23 @@ from fhir_mappings.features import Feature, FeatureName
 TOPIC: Final = Topic("muscle-strain", "Calf muscle strain: self-care guidance")
 LEAFLET_STRAIN: Final = "https://www.hey.nhs.uk/patient-leaflet/soft-tissue-injury-calf-strain/"
 ACHILLES_LEAFLET: Final = "https://docslib.org/doc/3113182"
-READS: Final = frozenset({FeatureName.MUSCLE_STRAIN, FeatureName.ACHILLES_RUPTURE, *pathway.READS})
+READS: Final = frozenset(
+    {
+        FeatureName.MUSCLE_STRAIN,
+        FeatureName.ACHILLES_RUPTURE,
+        FeatureName.SYMPTOM_DURATION_DAYS,
+        "episode_start",
+        *pathway.READS,
+    }
+)
 
 
-def summary_strain() -> str:
+def summary_strain(past_rice: bool) -> str:
+    if past_rice:
+        return (
+            "Calf muscle strain, DVT made unlikely: graded return to walking and calf exercises; "
+            "review if not improving"
+        )
     return (
         "Calf muscle strain, DVT made unlikely: RICE and analgesia for "
         f"{RICE_HOURS} h, then graded return"
@@ -64,13 +78,23 @@ def achilles_card(ctx: Context, achilles: Feature) -> Card:
 
 
 def strain_card(ctx: Context, strain: Feature) -> Card:
+    # Past the first 72 h the RICE advice no longer applies: a strain at day 10 is not told to
+    # rest, ice and compress for 72 h (S17a, S17b).
+    lasted = duration_days(ctx.fs)
+    past_rice = lasted is not None and lasted * 24 > RICE_HOURS
+    first = (
+        f"The first {RICE_HOURS} h (rest, ice, compression, elevation and simple analgesia) are "
+        f"over: {lasted:.0f} days since the injury (S17a, S17b)."
+        if past_rice and lasted is not None
+        else f"First {RICE_HOURS} h: rest, ice, compression, elevation (RICE) and simple "
+        "analgesia (S17a, S17b)."
+    )
     detail = md.join_sections(
         dvt_statement(ctx.dvt),
         f"Calf muscle strain: {feature_evidence(strain)}.",
         md.bullets(
             [
-                f"First {RICE_HOURS} h: rest, ice, compression, elevation (RICE) and simple "
-                "analgesia (S17a, S17b).",
+                first,
                 "Expected recovery: grade 1 in 1–3 weeks, grade 2 in 4–8 weeks, grade 3 in "
                 "8–12 weeks (S17a).",
                 "Then graded return to walking and calf exercises; self-management first (S17c).",
@@ -85,7 +109,7 @@ def strain_card(ctx: Context, strain: Feature) -> Card:
     return ctx.card(
         topic=TOPIC,
         indicator="info",
-        summary=summary_strain(),
+        summary=summary_strain(past_rice),
         detail=detail,
         override_reasons=(NOT_APPLICABLE, PATIENT_DECLINED),
         links=[Link(label="Calf strain: patient leaflet", url=LEAFLET_STRAIN, type="absolute")],

@@ -95,9 +95,13 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     )
     detail = md.join_sections(
         dvt_statement(ctx.dvt),
-        f"Reason for referral: pain {reason}; pain beyond the {PHYSIO_PERSISTENT_DAYS}-day RICE "
-        "period counts as persisting (S17a). Findings: "
+        f"Reason for referral: pain {reason}. Findings: "
         f"{', '.join(readable(f.name) for f in evidence)}.",
+        # The RICE period explains "persisting" for a strain only; sciatica has its own basis.
+        f"For a strain, pain beyond the first {PHYSIO_PERSISTENT_DAYS} days (the RICE period) "
+        "counts as persisting (S17a)."
+        if recent_present(ctx.fs, [FeatureName.MUSCLE_STRAIN], ctx.settings.episode_days)
+        else "",
         "NHS MSK pathways: self-management first, then assessment, manual therapy and graded "
         "exercise (S17c); for sciatica, exercise-based care (NICE NG59).",
         SAFETY_NET,
