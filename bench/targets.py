@@ -70,8 +70,8 @@ def check_targets(
         single = f"; single run {svc16.rps / walk16.rps:.2f}" if svc16 and walk16 else ""
         valid = all(not (w.errors or s.errors) for w, s in paired)
         lines.append(
-            f"1. Throughput >= {THROUGHPUT_RATIO} x parse-and-walk (typical, c=16): median of {len(ratios)} "
-            f"paired rounds {median(ratios):.2f} (rounds: "
+            f"1. Throughput >= {THROUGHPUT_RATIO} x parse-and-walk (typical, c=16): median of "
+            f"{len(ratios)} paired rounds {median(ratios):.2f} (rounds: "
             f"{', '.join(f'{r:.2f}' for r in ratios)}{single}) -> "
             f"{_verdict(median(ratios) >= THROUGHPUT_RATIO and valid)}"
         )
