@@ -10,7 +10,8 @@ Four requests, all for one synthetic patient with calf pain:
                 ``fhirServer`` (``bench/mock_fhir.py``, which adds a fixed delay per query).
 
 Codes come from the value sets (docs/clinical-basis.md §2: SNOMED CT §2.1, ICD-10-CM §2.2,
-LOINC §2.3) so the triage really runs: calf pain and swelling on the left leg, a D-dimer, vital signs, electrolytes.
+LOINC §2.3) so the triage really runs: calf pain and swelling on the left leg, a D-dimer, vital
+signs, electrolytes.
 Dates are relative to ``now`` so "recent" findings stay recent; given the same ``now`` the bytes
 are identical. ``bench/run.py`` calls :func:`build_requests` with the run's start time.
 
