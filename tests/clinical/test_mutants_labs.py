@@ -1,0 +1,60 @@
+"""A laboratory result's status, from the EHR's Observation to the cramp card
+(docs/clinical-basis.md §1.9).
+
+A preliminary electrolyte or creatine kinase result may still change: the cramp card does not
+judge it (no "low potassium" or "CK raised" warning) until the final result arrives. The mapping
+(``extract_features``) carries the status over; the triage (``evaluate``) reads it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cds.settings import Settings
+from cds.triage import card_topic, evaluate
+from tests.clinical.chart import F, found
+from tests.fhir_mappings.builders import LNC, observation, qty, run
+
+# (analyte, LOINC code, a value the cramp card flags when final, unit, upper reference limit)
+ABNORMAL = [
+    ("potassium", "2823-3", 3.0, "mmol/L", None),  # below 3.5 mmol/L
+    ("magnesium", "2601-3", 0.5, "mmol/L", None),  # below 0.7 mmol/L
+    ("calcium", "2000-8", 1.9, "mmol/L", None),  # below 2.12 mmol/L
+    ("creatine_kinase", "2157-6", 900, "U/L", 200),  # 3 times the upper limit or more
+]
+
+
+def lab_observation(code: str, value: float, unit: str, high: float | None, status: str) -> Any:
+    extra: dict[str, Any] = {"valueQuantity": qty(value, unit)}
+    if high is not None:
+        extra["referenceRange"] = [{"high": qty(high, unit)}]
+    return observation(LNC, code, status=status, days_ago=1, **extra)
+
+
+def cramp_indicator(resource: Any) -> str:
+    features = run([resource])
+    features.features[F.CRAMP] = found(F.CRAMP)
+    cards = evaluate(
+        features, hook="patient-view", settings=Settings(), hook_instance="mutants-labs"
+    )
+    return next(c.indicator for c in cards if card_topic(c) == "cramp")
+
+
+@pytest.mark.parametrize(("analyte", "code", "value", "unit", "high"), ABNORMAL)
+def test_a_preliminary_electrolyte_or_ck_result_is_marked_preliminary(
+    analyte: str, code: str, value: float, unit: str, high: float | None
+) -> None:
+    preliminary = run([lab_observation(code, value, unit, high, "preliminary")])
+    assert preliminary.labs[analyte][0].preliminary
+    final = run([lab_observation(code, value, unit, high, "final")])
+    assert not final.labs[analyte][0].preliminary
+
+
+@pytest.mark.parametrize(("analyte", "code", "value", "unit", "high"), ABNORMAL)
+def test_the_cramp_card_judges_the_final_result_not_the_preliminary_one(
+    analyte: str, code: str, value: float, unit: str, high: float | None
+) -> None:
+    assert cramp_indicator(lab_observation(code, value, unit, high, "final")) == "warning"
+    assert cramp_indicator(lab_observation(code, value, unit, high, "preliminary")) != "warning"
