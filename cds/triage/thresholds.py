@@ -141,6 +141,10 @@ MAGNESIUM_SEVERE_MMOL_L: Final = 0.5  # severe (S18f, S18g)
 # 8.5-10.5 mg/dL = 2.12-2.62 mmol/L (USC). We flag below 2.12 mmol/L (the USC range low), the
 # middle choice; a lab's own referenceRange.low, when sent, wins.
 CALCIUM_LOW_MMOL_L: Final = 2.12
+# Bloods for cramp are for a picture that suggests a cause (S18d), not for a well adult's
+# exercise cramp: one that has lasted longer than this, recurs or affects both legs. Not from a
+# published source: a product choice (two weeks, the recent-symptom window).
+CRAMP_BLOODS_AFTER_DAYS: Final = 14
 CK_ULN_MULTIPLE: Final = 3.0  # CK >= 3 x ULN suggests myopathy/rhabdomyolysis (S18j, low conf.)
 # No default CK upper limit: the sources give none, so without the lab's referenceRange.high a CK
 # value is shown but not judged.

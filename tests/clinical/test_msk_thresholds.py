@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.clinical.chart import Chart, F, calf_pain, card, ddimer, found, lab, measured, topics
+from tests.clinical.chart import (
+    LEFT,
+    Chart,
+    F,
+    calf_pain,
+    card,
+    ddimer,
+    found,
+    lab,
+    measured,
+    topics,
+)
 
 
 def strain_with_dvt_excluded(*findings: object) -> Chart:
@@ -75,3 +86,17 @@ def test_rice_for_72_hours_is_advised_only_in_the_first_72_hours(days: int, rice
 def test_a_converted_lab_value_is_shown_with_lab_precision() -> None:
     text = card(cramp_with(lab("magnesium", 0.493726, "mmol/L")), "cramp").detail or ""
     assert "magnesium 0.49 mmol/L" in text and "0.493726" not in text
+
+
+def test_a_well_adults_recent_one_leg_cramp_gets_no_blood_panel() -> None:
+    """Stretching, hydration and safety-net; bloods when the picture suggests a cause (S18d)."""
+    well = card(Chart([found(F.CRAMP, leg=LEFT)]), "cramp")
+    assert not well.suggestions and "stretching, hydration" in well.summary
+    recurring = card(Chart([found(F.CRAMP, leg=LEFT), found(F.RECURRENT_PAIN)]), "cramp")
+    assert recurring.suggestions
+
+
+@pytest.mark.parametrize(("days", "bloods"), [(14, False), (15, True)])
+def test_cramp_lasting_more_than_two_weeks_gets_bloods(days: int, bloods: bool) -> None:
+    chart = Chart([found(F.CRAMP, leg=LEFT), measured(F.SYMPTOM_DURATION_DAYS, days, "d")])
+    assert bool(card(chart, "cramp").suggestions) is bloods

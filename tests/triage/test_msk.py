@@ -153,9 +153,9 @@ def test_cramp_with_low_potassium_shows_value() -> None:
     assert not cards[0].suggestions  # all recent: nothing to order
 
 
-def test_cramp_without_recent_bloods_suggests_the_panel() -> None:
+def test_recurring_cramp_without_recent_bloods_suggests_the_panel() -> None:
     labs = {"potassium": [lab("potassium", 4.0, days_ago=90)]}  # too old to count
-    cards = run(fs(present(F.CRAMP), labs=labs))
+    cards = run(fs(present(F.CRAMP), present(F.RECURRENT_PAIN), labs=labs))
     check_cards(cards)
     card = cards[0]
     assert card.summary.startswith("Leg cramp with no recent bloods")

@@ -22,17 +22,25 @@ from cds.triage import pathway
 from cds.triage.context import Context
 from cds.triage.features_view import (
     after,
+    explicitly_bilateral,
     feature_evidence,
     measured_value,
     recent_present,
     references,
 )
-from cds.triage.msk import OVERRIDE_REASONS, SAFETY_NET, dvt_settled, dvt_statement
+from cds.triage.msk import (
+    OVERRIDE_REASONS,
+    SAFETY_NET,
+    duration_days,
+    dvt_settled,
+    dvt_statement,
+)
 from cds.triage.order_codes import OrderKind
 from cds.triage.rule import Rule
 from cds.triage.thresholds import (
     CALCIUM_LOW_MMOL_L,
     CK_ULN_MULTIPLE,
+    CRAMP_BLOODS_AFTER_DAYS,
     MAGNESIUM_LOW_MMOL_L,
     MAGNESIUM_SEVERE_MMOL_L,
     POTASSIUM_LOW_MMOL_L,
@@ -44,7 +52,16 @@ TOPIC: Final = Topic("cramp", "Leg cramp: secondary causes")
 CRAMP_SOURCE: Final = (
     "https://remedy.bnssg.icb.nhs.uk/bnssg-icb/development-area/muscle-cramps-draft"
 )
-READS: Final = frozenset({FeatureName.CRAMP, "labs", *pathway.READS})
+READS: Final = frozenset(
+    {
+        FeatureName.CRAMP,
+        FeatureName.RECURRENT_PAIN,
+        FeatureName.SYMPTOM_DURATION_DAYS,
+        "episode_start",
+        "labs",
+        *pathway.READS,
+    }
+)
 
 ELECTROLYTES: Final = ("potassium", "magnesium", "calcium")
 CRAMP_LABS: Final = (*ELECTROLYTES, "creatine_kinase")
@@ -92,6 +109,29 @@ def summary_abnormal(findings: str) -> str:
 
 def summary_no_labs() -> str:
     return "Leg cramp with no recent bloods: check electrolytes, magnesium, calcium and CK"
+
+
+def summary_well() -> str:
+    return (
+        "Leg cramp, nothing suggesting a cause: stretching, hydration and safety-net; bloods "
+        "only if it persists or recurs"
+    )
+
+
+def bloods_reasons(ctx: Context, finding: CrampFinding) -> list[str]:
+    """What in the picture suggests a cause worth blood tests (S18d); none for a well adult's
+    recent one-leg cramp."""
+    why: list[str] = []
+    if finding.labs:
+        why.append("some recent bloods already taken")
+    if explicitly_bilateral(finding.cramp):
+        why.append("both legs")
+    if ctx.fs.get(FeatureName.RECURRENT_PAIN).present:
+        why.append("recurring")
+    lasted = duration_days(ctx.fs)
+    if lasted is not None and lasted > CRAMP_BLOODS_AFTER_DAYS:
+        why.append(f"lasting {lasted:.0f} days")
+    return why
 
 
 def summary_normal() -> str:
@@ -158,7 +198,7 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         named = ", ".join(lab.text.split(" (")[0] for lab in abnormal[:2])
         summary = summary_abnormal(named + (" and more" if len(abnormal) > 2 else ""))
     elif not finding.labs:
-        summary = summary_no_labs()
+        summary = summary_no_labs() if bloods_reasons(ctx, finding) else summary_well()
     else:
         summary = summary_normal()
     lab_lines = [f"{lab.text}, {lab.result.evidence.reference}" for lab in finding.labs]
@@ -184,12 +224,23 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         md.sources([("BNSSG Remedy: muscle cramps", CRAMP_SOURCE)]),
     )
     refs = references([finding.cramp])
+    why = bloods_reasons(ctx, finding)
+    if not why:
+        detail = md.join_sections(
+            detail,
+            "No blood tests suggested: a recent cramp in one leg with nothing in the record "
+            "pointing to a cause is usually exercise-associated or idiopathic; stretching, "
+            "hydration and safety-net (S18d). Bloods if it lasts more than "
+            f"{CRAMP_BLOODS_AFTER_DAYS} days, recurs, affects both legs, or a drug or illness "
+            "suggests a cause.",
+        )
     orders = [
         create_action(
             f"Create a draft {LAB_NAMES[analyte]} order",
             ctx.order(LAB_ORDERS[analyte], refs, role="cramp", reason_text="Leg cramps"),
         )
         for analyte in finding.missing
+        if why
     ]
     suggestions = []
     if orders:
