@@ -10,7 +10,9 @@ from datetime import timedelta
 
 import pytest
 
+from fhir_mappings.features import Quantity
 from tests.clinical.chart import (
+    LEFT,
     NOW,
     Chart,
     F,
@@ -132,3 +134,18 @@ def test_an_age_adjusted_negative_the_lab_flagged_high_is_said_so() -> None:
     assert "dvt-ddimer" in topics(flagged)
     unflagged = Chart([calf_pain()], age=72, ddimers=[ddimer(650)])
     assert not topics(unflagged, age_adjusted_ddimer=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "suspected"),
+    [(3.0, "cm", True), (2.9, "cm", False), (30, "mm", True), (25, "mm", False)],
+)
+def test_under_18_a_calf_3_cm_larger_makes_dvt_suspected(
+    value: float, unit: str, suspected: bool
+) -> None:
+    larger = found(F.CALF_DIFFERENCE, leg=LEFT, quantity=Quantity(value, unit))
+    chart = Chart(
+        [calf_pain(), found(F.MUSCLE_STRAIN), documented_absent(F.LEG_SWELLING), larger], age=16
+    )
+    expected = {"dvt-outside-pathway"} if suspected else {"muscle-strain"}
+    assert topics(chart) == expected

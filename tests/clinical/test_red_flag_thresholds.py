@@ -88,3 +88,15 @@ def test_fever_with_sciatica_names_the_spinal_infection_red_flag() -> None:
 def test_the_pe_card_states_the_adult_only_caveat_under_18() -> None:
     chart = Chart([calf_pain(), measured(F.HEART_RATE, 120, "/min")], age=16)
     assert "derived in adults" in (card(chart, "pe-emergency").detail or "")
+
+
+def test_every_news2_red_parameter_is_read_not_only_the_first() -> None:
+    chart = Chart(
+        [
+            calf_pain(),
+            measured(F.TEMPERATURE, 38.5, "Cel"),
+            measured(F.RESPIRATORY_RATE, 16, "/min"),
+            measured(F.SPO2, 90, "%"),
+        ]
+    )
+    assert card(chart, "fever-red-flag").indicator == "critical"
