@@ -44,9 +44,11 @@ bench: $(STAMP)
 
 ## Mutation testing of the clinical rule modules ([tool.mutmut] in pyproject.toml): slow, run by
 ## hand, not part of `make test`. Prints the score per module and the surviving mutants.
+## One module at a time: make mutation MUTANTS='cds.triage.wells.*'
+MUTANTS ?=
 mutation: $(STAMP)
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -40 mutants.log; exit 1)
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS) > mutants.log 2>&1 || (tail -40 mutants.log; exit 1)
 	$(BIN)/python scripts/mutation_score.py
 
 clean:

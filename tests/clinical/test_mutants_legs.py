@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from cards.models import Card
 from cds.settings import Settings
 from cds.triage import card_topic, evaluate
 from fhir_mappings.features import Feature, FeatureSet, Laterality, Quantity
@@ -48,11 +49,14 @@ def dvt_topics(
     return {str(topic) for topic in _topics(features)} & DVT_CARDS
 
 
-def _topics(features: FeatureSet) -> set[str | None]:
-    found_cards = evaluate(
+def _cards(features: FeatureSet) -> list[Card]:
+    return evaluate(
         features, hook="patient-view", settings=Settings(), hook_instance="mutants-legs"
     )
-    return {card_topic(c) for c in found_cards}
+
+
+def _topics(features: FeatureSet) -> set[str | None]:
+    return {card_topic(c) for c in _cards(features)}
 
 
 def one_point_and(*findings: Feature, negative_ddimer: bool = False) -> Chart:
@@ -96,6 +100,12 @@ def test_oedema_documented_on_the_other_leg_only_is_unknown_for_this_leg() -> No
     }
     chart = one_point_and(oedema(RIGHT), negative_ddimer=True)
     assert dvt_topics(chart, {RIGHT: oedema(RIGHT)}, tenderness_by_leg) == {UNLIKELY}
+    # The card says what was not documented, and for which leg.
+    features = chart.feature_set()
+    features.legs[F.PITTING_OEDEMA] = {RIGHT: oedema(RIGHT)}
+    features.legs[F.DEEP_VEIN_TENDERNESS] = tenderness_by_leg
+    (ddimer_card,) = _cards(features)
+    assert "| not documented | ? | not documented for the left leg |" in (ddimer_card.detail or "")
 
 
 @pytest.mark.parametrize(
