@@ -62,9 +62,9 @@ class Settings(BaseSettings):
     # a resource dated later than now plus this (clocks differ) is skipped as future-dated
     clock_skew_seconds: int = Field(default=300, ge=0)
 
-    # --- clinical options (see ../shared/CLINICAL.md) ---------------------------------------
+    # --- clinical options (see docs/clinical-basis.md) ---------------------------------------
     wells_version: Literal["2003", "1997"] = "2003"
-    age_adjusted_ddimer: bool = False  # CLINICAL.md §1.3 item 7: a setting, off by default
+    age_adjusted_ddimer: bool = False  # clinical-basis §1.3 item 7: a setting, off by default
     recent_symptom_days: int = 14  # window for "current" leg symptoms
     surgery_window_weeks: int = 12  # Wells 2003 / NG158 (S2); 1997 uses 4 weeks
     cancer_treatment_months: int = 6  # Wells "treatment within previous 6 months" (S2)

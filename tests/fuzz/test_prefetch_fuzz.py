@@ -30,7 +30,7 @@ PID = "pat-fuzz-1"
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
-# Real codes from ../shared/CLINICAL.md §2, so the mapping and triage paths are reached.
+# Real codes from docs/clinical-basis.md §2, so the mapping and triage paths are reached.
 CODINGS = [
     (SNOMED, "300954003"),  # pain in calf
     (SNOMED, "449614009"),  # swelling of lower limb
