@@ -130,18 +130,21 @@ def test_oedema_documented_on_this_leg_scores_through_the_per_leg_view() -> None
     assert dvt_topics(one_point_and(oedema(LEFT)), legs) == {LIKELY}
 
 
-@pytest.mark.parametrize(("mm", "suspected"), [(25, False), (30, True)])
-def test_under_18_a_calf_difference_in_mm_is_read_as_tenths_of_a_cm(
-    mm: int, suspected: bool
+@pytest.mark.parametrize(
+    ("value", "unit", "suspected"),
+    [(25, "mm", False), (30, "mm", True), (2.9, "cm", False), (3.0, "cm", True)],
+)
+def test_under_18_a_calf_difference_of_3_cm_or_30_mm_makes_dvt_suspected(
+    value: float, unit: str, suspected: bool
 ) -> None:
     """Calf strain at 16 with a normal examination: DVT is suspected only from a 3 cm (30 mm)
-    difference on (docs/clinical-basis.md §1.13)."""
+    difference on (docs/clinical-basis.md §1.13); a value in mm is read as tenths of a cm."""
     chart = Chart(
         [
             calf_pain(),
             found(F.MUSCLE_STRAIN),
             documented_absent(F.LEG_SWELLING),
-            found(F.CALF_DIFFERENCE, leg=LEFT, quantity=Quantity(mm, "mm")),
+            found(F.CALF_DIFFERENCE, leg=LEFT, quantity=Quantity(value, unit)),
         ],
         age=16,
     )
