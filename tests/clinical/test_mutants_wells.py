@@ -6,10 +6,21 @@ rest decides between "DVT likely" (`dvt-likely`) and "DVT unlikely" (`dvt-ddimer
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fhir_mappings.features import Quantity
-from tests.clinical.chart import Chart, F, calf_pain, card, found, tender_deep_veins, topics
+from tests.clinical.chart import (
+    Chart,
+    F,
+    calf_pain,
+    card,
+    ddimer,
+    found,
+    tender_deep_veins,
+    topics,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,3 +48,23 @@ def test_the_card_gives_the_length_of_bed_rest_it_judged() -> None:
     bedridden = found(F.BEDRIDDEN, quantity=Quantity(2, "d"), ref="Condition/bed")
     detail = card(Chart([calf_pain(), tender_deep_veins(), bedridden]), "dvt-ddimer").detail
     assert "bedridden: bedridden 2 days: Condition/bed" in (detail or "")
+
+
+def test_surgery_outside_the_12_weeks_is_absent_not_unknown() -> None:
+    """Surgery 13 weeks ago is documented and outside the NG158 window: the item is absent, Wells
+    stays 1, and a negative D-dimer excludes DVT. The card says why the surgery did not count."""
+    surgery = found(F.RECENT_MAJOR_SURGERY, ago=timedelta(weeks=13), ref="Procedure/op")
+    excluded = Chart([calf_pain(), tender_deep_veins(), surgery], ddimers=[ddimer(300)])
+    assert not topics(excluded) & {"dvt-likely", "dvt-ddimer"}
+    pending = Chart([calf_pain(), tender_deep_veins(), surgery])
+    detail = card(pending, "dvt-ddimer").detail or ""
+    assert "surgery: surgery 13 weeks ago, outside the window: Procedure/op" in detail
+
+
+def test_the_ultrasound_order_cites_the_bed_rest_that_made_dvt_likely() -> None:
+    bed = found(F.BEDRIDDEN, quantity=Quantity(5, "d"), ref="Condition/bed")
+    likely = card(Chart([calf_pain(), tender_deep_veins(), bed]), "dvt-likely")
+    first = (likely.suggestions or [])[0]
+    scan = (first.actions or [])[0].resource
+    assert scan is not None and "ultrasound" in first.label.lower()
+    assert {"reference": "Condition/bed"} in scan["reasonReference"]
