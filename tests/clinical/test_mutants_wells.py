@@ -12,6 +12,7 @@ import pytest
 
 from fhir_mappings.features import Quantity
 from tests.clinical.chart import (
+    LEFT,
     Chart,
     F,
     calf_pain,
@@ -68,3 +69,17 @@ def test_the_ultrasound_order_cites_the_bed_rest_that_made_dvt_likely() -> None:
     scan = (first.actions or [])[0].resource
     assert scan is not None and "ultrasound" in first.label.lower()
     assert {"reference": "Condition/bed"} in scan["reasonReference"]
+
+
+@pytest.mark.parametrize(
+    ("quantity", "why"),
+    [(None, "difference not measured"), (Quantity(2, "[in_i]"), "unit '[in_i]'")],
+)
+def test_a_calf_difference_without_a_usable_measurement_is_not_documented_and_says_why(
+    quantity: Quantity | None, why: str
+) -> None:
+    """Calf swelling recorded without a number, or in a unit the rule does not read (inches), is
+    neither present nor absent: the item stays undocumented and the card says why."""
+    swelling = found(F.CALF_DIFFERENCE, leg=LEFT, quantity=quantity, ref="Observation/calf")
+    detail = card(Chart([calf_pain(), tender_deep_veins(), swelling]), "dvt-ddimer").detail
+    assert f"| +1 | not documented | ? | {why} |" in (detail or "")
