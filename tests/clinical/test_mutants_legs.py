@@ -151,3 +151,43 @@ def test_under_18_a_calf_difference_of_3_cm_or_30_mm_makes_dvt_suspected(
     found_topics = _topics(chart.feature_set())
     assert ("dvt-outside-pathway" in found_topics) is suspected
     assert ("muscle-strain" in found_topics) is not suspected
+
+
+def bilateral_oedema() -> Feature:
+    return found(F.PITTING_OEDEMA, leg=Laterality.BILATERAL)
+
+
+def test_bilateral_pitting_oedema_is_not_confined_to_the_painful_leg_in_2003() -> None:
+    """NG158 (Wells 2003) scores pitting oedema "confined to the symptomatic leg": oedema in both
+    legs is absent for the item, Wells stays 1 and a negative D-dimer excludes DVT. Wells 1997
+    asks for oedema "greater in the symptomatic leg", which both sides alone cannot tell: unknown,
+    so DVT is not excluded."""
+    chart = one_point_and(bilateral_oedema(), negative_ddimer=True)
+    assert dvt_topics(chart) == set()
+    features = chart.feature_set()
+    found_1997 = evaluate(
+        features,
+        hook="patient-view",
+        settings=Settings(wells_version="1997"),
+        hook_instance="mutants-legs",
+    )
+    (pending,) = [c for c in found_1997 if card_topic(c) in DVT_CARDS]
+    assert card_topic(pending) == UNLIKELY
+    assert "| not documented | ? | bilateral pitting oedema: " in (pending.detail or "")
+
+
+def test_the_card_names_the_leg_a_finding_was_documented_on() -> None:
+    """Without a per-leg view, the card says on which leg the finding was documented."""
+    oedema_on_the_right = one_point_and(oedema(RIGHT))
+    (detail,) = [c.detail or "" for c in _cards(oedema_on_the_right.feature_set())]
+    assert "documented on the right leg only" in detail
+    right_leg = Chart(
+        [
+            calf_pain(RIGHT),
+            tender_deep_veins(RIGHT),
+            found(F.ENTIRE_LEG_SWOLLEN, leg=RIGHT),
+            oedema(LEFT),
+        ]
+    )
+    (likely,) = [c for c in _cards(right_leg.feature_set()) if card_topic(c) == LIKELY]
+    assert "documented on the left leg only" in (likely.detail or "")
