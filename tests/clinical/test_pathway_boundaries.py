@@ -130,6 +130,7 @@ def test_an_age_adjusted_negative_the_lab_flagged_high_is_said_so() -> None:
     assert topics(flagged, age_adjusted_ddimer=True) == {"dvt-unlikely-lab-flag"}
     info = card(flagged, "dvt-unlikely-lab-flag", age_adjusted_ddimer=True)
     assert info.indicator == "info" and "720" in (info.detail or "")
+    assert "the lab flagged it high" in info.summary
     # With the conventional cut-off the lab's flag is honoured: positive, ultrasound next.
     assert "dvt-ddimer" in topics(flagged)
     unflagged = Chart([calf_pain()], age=72, ddimers=[ddimer(650)])

@@ -53,6 +53,7 @@ def test_a_coded_fever_with_calf_pain_is_a_fever_red_flag() -> None:
         (F.RESPIRATORY_RATE, 25, "/min", True),  # NEWS2 red: 25/min or more
         (F.RESPIRATORY_RATE, 24, "/min", False),
         (F.HEART_RATE, 131, "/min", True),  # NEWS2 red: 131/min or more (NG51: > 130)
+        (F.HEART_RATE, 130, "/min", False),
         (F.SPO2, 91, "%", True),  # NEWS2 red: 91 % or less
     ],
 )
@@ -100,3 +101,9 @@ def test_every_news2_red_parameter_is_read_not_only_the_first() -> None:
         ]
     )
     assert card(chart, "fever-red-flag").indicator == "critical"
+
+
+@pytest.mark.parametrize(("age", "caveat"), [(15, True), (16, False)])
+def test_news2_is_scored_from_16_and_the_fever_card_says_so_below(age: int, caveat: bool) -> None:
+    chart = Chart([calf_pain(), measured(F.TEMPERATURE, 38.5, "Cel")], age=age)
+    assert ("NEWS2 is scored from age 16" in (card(chart, "fever-red-flag").detail or "")) is caveat
