@@ -6,13 +6,15 @@ rest decides between "DVT likely" (`dvt-likely`) and "DVT unlikely" (`dvt-ddimer
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
-from fhir_mappings.features import Quantity
+from fhir_mappings.features import Feature, Quantity, State
 from tests.clinical.chart import (
     LEFT,
+    RIGHT,
     Chart,
     F,
     calf_pain,
@@ -83,3 +85,33 @@ def test_a_calf_difference_without_a_usable_measurement_is_not_documented_and_sa
     swelling = found(F.CALF_DIFFERENCE, leg=LEFT, quantity=quantity, ref="Observation/calf")
     detail = card(Chart([calf_pain(), tender_deep_veins(), swelling]), "dvt-ddimer").detail
     assert f"| +1 | not documented | ? | {why} |" in (detail or "")
+
+
+def assessment_context(*findings: Feature) -> dict[str, object]:
+    """What the assessment app link of the undetermined DVT card asks (app configured)."""
+    chart = Chart([calf_pain(), tender_deep_veins(), *findings])
+    links = card(chart, "dvt-ddimer", smart_launch_url="https://app.example/launch").links or []
+    (app,) = [link for link in links if link.type == "smart"]
+    context: dict[str, object] = json.loads(app.appContext or "{}")
+    return context
+
+
+def test_the_assessment_link_asks_the_criteria_nobody_documented() -> None:
+    """Bed rest, surgery and pitting oedema were never recorded either way: the app asks those
+    Wells criteria (and the clinician's alternative-diagnosis judgement), nothing else."""
+    context = assessment_context(
+        Feature(F.BEDRIDDEN, State.UNKNOWN, reason="not documented"),
+        Feature(F.RECENT_MAJOR_SURGERY, State.UNKNOWN, reason="not documented"),
+        Feature(F.PITTING_OEDEMA, State.UNKNOWN, reason="not documented"),
+    )
+    assert context["leg"] == "left"
+    assert context["undocumented"] == [
+        "bedridden_or_surgery",
+        "pitting_oedema",
+        "alternative_diagnosis",
+    ]
+
+
+def test_the_assessment_link_asks_a_finding_documented_on_the_other_leg_only() -> None:
+    context = assessment_context(found(F.PITTING_OEDEMA, leg=RIGHT))
+    assert context["undocumented"] == ["pitting_oedema", "alternative_diagnosis"]
