@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
+from fhir_mappings.records import MEDICATION_REQUEST_STATUSES
 from fhir_mappings.sources import SearchSpec
 
 # One page: at or under the maximum page size of the servers we know (Canvas enforces 100; the
@@ -36,12 +37,12 @@ PAGE_SIZE = 100
 # 8,190-byte request line and nginx's 8 KiB header buffer are larger. 2,000 keeps a margin.
 MAX_QUERY_CHARS = 2000
 
-# Statuses fhir_mappings.records reads in a MedicationRequest (its _CURRENT_MED and _GIVEN):
-# active / on-hold, and completed (an order authored in the recent window still matters for a
-# D-dimer, a chemotherapy order within 6 months for cancer). Values joined by commas are ORed
-# (FHIR R4 search, token parameters). Stopped, cancelled and draft orders, most of a long
-# medication history, are not asked for.
-STATUS_FILTERS: Mapping[str, str] = {"MedicationRequest": "active,on-hold,completed"}
+# The statuses fhir_mappings.records reads in a MedicationRequest: current orders, and completed
+# ones (an order authored in the recent window still matters for a D-dimer, a chemotherapy order
+# within 6 months for cancer). Values joined by commas are ORed (FHIR R4 search, token
+# parameters). Stopped, cancelled and draft orders, most of a long medication history, are not
+# asked for.
+STATUS_FILTERS: Mapping[str, str] = {"MedicationRequest": ",".join(MEDICATION_REQUEST_STATUSES)}
 
 _LONGEST_ID = "x" * 64  # a FHIR id is at most 64 characters
 _QUERY_SAFE = "&=,:/?@!$'()*+;-._~"  # RFC 3986 query characters sent as they are

@@ -45,8 +45,14 @@ _DONE = "completed"
 _IGNORED_PROCEDURE = frozenset({"entered-in-error", "not-done"})
 _GIVEN_PROCEDURE = frozenset({"completed", "in-progress"})
 _CURRENT_MED = frozenset({"active", "on-hold"})
+# Every MedicationRequest status this module reads: current orders, and completed ones (recent
+# for a medication, within the treatment window for chemotherapy). Other statuses (stopped,
+# cancelled, draft, entered-in-error, unknown) never make a finding count, so a search may leave
+# them out (cds.queries).
+MEDICATION_REQUEST_STATUSES: tuple[str, ...] = (*sorted(_CURRENT_MED), _DONE)
 _CURRENT_STATEMENT = frozenset({"active", "intended", "on-hold"})
-_GIVEN = frozenset({"active", "on-hold", "completed", "intended"})  # a drug given or being given
+# a drug given or being given: an order in a status read, or a statement's "intended"
+_GIVEN = frozenset({*MEDICATION_REQUEST_STATUSES, "intended"})
 _ORDER_INTENTS = frozenset(
     {"order", "original-order", "reflex-order", "filler-order", "instance-order", "plan"}
 )
@@ -206,7 +212,7 @@ def _current(col: Collector, resource_type: str, resource: Any) -> tuple[bool, s
         return current, None if current else f"MedicationStatement status {status}"
     intent = resource.get("intent")
     authored = to_datetime(resource.get("authoredOn"))
-    current = status in _CURRENT_MED or (status == "completed" and col.recent(authored))
+    current = status in _CURRENT_MED or (status == _DONE and col.recent(authored))
     eligible = current and intent in _ORDER_INTENTS
     return eligible, None if eligible else f"MedicationRequest status {status}, intent {intent}"
 

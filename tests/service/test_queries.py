@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 
 from cds.queries import MAX_QUERY_CHARS, PAGE_SIZE, query_length, shape_searches
+from fhir_mappings.codelists import builtin_entries
+from fhir_mappings.codes import RXNORM
+from fhir_mappings.extract import MappingOptions, extract_features
+from fhir_mappings.features import FeatureName
+from fhir_mappings.records import MEDICATION_REQUEST_STATUSES
 from fhir_mappings.sources import SearchSpec
 from tests.conftest import make_settings, running_app
 
@@ -52,11 +59,55 @@ def test_a_short_search_keeps_its_key_and_gets_a_page_size() -> None:
     )
 
 
-def test_medication_orders_are_searched_in_the_statuses_read() -> None:
+# FHIR R4 medicationrequest-status, every code
+_ORDER_STATUSES = (
+    "active",
+    "on-hold",
+    "cancelled",
+    "completed",
+    "entered-in-error",
+    "stopped",
+    "draft",
+    "unknown",
+)
+
+
+def _anticoagulant_order(status: str) -> dict[str, Any]:
+    drug = next(
+        e
+        for e in builtin_entries()
+        if e.list_name == FeatureName.ANTICOAGULANT and e.system == RXNORM and e.verified
+    )
+    return {
+        "resourceType": "MedicationRequest",
+        "id": "m1",
+        "status": status,
+        "intent": "order",
+        "medicationCodeableConcept": {"coding": [{"system": drug.system, "code": drug.code}]},
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2025-02-28T09:00:00Z",
+    }
+
+
+@pytest.mark.parametrize("status", _ORDER_STATUSES)
+def test_medication_orders_are_searched_in_exactly_the_statuses_the_mapping_reads(
+    status: str,
+) -> None:
+    """The status filter is the mapping's own list, and an order in any status left out would
+    not count (an order in a status asked for, authored yesterday, does)."""
     spec = SearchSpec("medications", "MedicationRequest", f"MedicationRequest?patient={PATIENT}")
     (shaped,) = shape_searches([spec])
-    params = dict(parse_qsl(shaped.template.partition("?")[2]))
-    assert params["status"] == "active,on-hold,completed"
+    asked = dict(parse_qsl(shaped.template.partition("?")[2]))["status"].split(",")
+    assert asked == list(MEDICATION_REQUEST_STATUSES)
+    assert {"active", "completed"} <= set(asked)
+    features = extract_features(
+        [_anticoagulant_order(status)],
+        patient_id="p1",
+        now=datetime(2025, 3, 1, 12, 0, tzinfo=UTC),
+        options=MappingOptions(),
+        available=frozenset({"MedicationRequest"}),
+    )
+    assert features.get(FeatureName.ANTICOAGULANT).present == (status in asked)
 
 
 def test_a_long_search_without_a_code_list_is_refused() -> None:
