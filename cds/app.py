@@ -56,7 +56,7 @@ def _utcnow() -> datetime:
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """Build the app; nothing is connected until the lifespan starts."""
     now = clock or _utcnow
-    services = build_services()
+    services = build_services(local_codes_file=settings.local_codes_file)
     install_log_redaction()
     quiet_url_loggers()
 

@@ -2,8 +2,10 @@
 
 Prefetch templates are derived, never hand-kept: each service carries the rules its hook runs
 (``cds.triage.RULES_BY_HOOK``), the union of what those rules read gives the FHIR searches
-(``fhir_mappings.sources.search_specs_for``), and the engine runs exactly those rules. Discovery,
-the prefetch check and the fallback fetch all use the same ``SearchSpec`` list, so what we
+(``fhir_mappings.sources.search_specs_for``: the Observation codes of exactly the features read),
+and the engine runs exactly those rules. Hooks whose rules differ advertise different searches
+(order entry runs no cramp guidance, so asks for no electrolyte or CK results). Discovery, the
+prefetch check and the fallback fetch all use the service's one ``SearchSpec`` list, so what we
 advertise cannot drift from what we read (the CDS Hooks sandbox's hand-written service list is the
 counter-example).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from cds import triage
 from cds.errors import NotFound
@@ -77,12 +80,17 @@ def service_id_for(hook: HookName) -> str:
 
 def build_services(
     rules_by_hook: Mapping[HookName, tuple[triage.Rule, ...]] = triage.RULES_BY_HOOK,
+    *,
+    local_codes_file: Path | None = None,
 ) -> dict[str, CdsService]:
-    """Every service by id, built from the rules each hook runs (called once per app)."""
+    """Every service by id, built from the rules each hook runs (called once per app);
+    ``local_codes_file`` is the site's own codes (``CDS_LOCAL_CODES_FILE``), searched too."""
     services: dict[str, CdsService] = {}
     for hook in HOOKS:
         rules = rules_by_hook[hook]
-        specs = shape_searches(search_specs_for(triage.reads(rules)))
+        specs = shape_searches(
+            search_specs_for(triage.reads(rules), local_codes_file=local_codes_file)
+        )
         service = CdsService(
             id=service_id_for(hook),
             hook=hook,

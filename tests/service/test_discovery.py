@@ -8,6 +8,8 @@ drift from the logic.
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -18,7 +20,7 @@ from cds.hooks import DiscoveryResponse, HookName
 from cds.queries import shape_searches
 from cds.routes import router
 from fhir_mappings.sources import search_specs_for
-from tests.conftest import make_settings
+from tests.conftest import make_settings, running_app
 
 HOOKS: dict[str, HookName] = {
     "calf-pain-patient-view": "patient-view",
@@ -105,3 +107,28 @@ def test_the_catch_all_for_unknown_services_comes_after_every_real_one() -> None
     assert paths.index("/cds-services/{service_id}") > max(
         paths.index(f"/cds-services/{service_id}") for service_id in HOOKS
     )
+
+
+async def test_a_sites_local_observation_codes_are_searched_by_the_hooks_that_read_them(
+    tmp_path: Path,
+) -> None:
+    """CDS_LOCAL_CODES_FILE: a site's own code for a feature a hook reads (warmth, read by the
+    fever red flag everywhere) is in every hook's search; one for the electrolytes, read only
+    by the chart view's cramp guidance, only in the chart view's."""
+    local = tmp_path / "local.csv"
+    local.write_text(
+        "feature,system,code,display,source,status\n"
+        "warmth,urn:site:obs,warm-leg,Warm leg,SITE,verified\n"
+        "potassium,urn:site:lab,k,Potassium,SITE,verified\n"
+    )
+    async with running_app(make_settings(tmp_path, local_codes_file=local)) as client:
+        body = (await client.get("/cds-services")).json()
+    for service in body["services"]:
+        codes = {
+            code
+            for t in service["prefetch"].values()
+            if t.startswith("Observation?")
+            for code in dict(parse_qsl(t.partition("?")[2]))["code"].split(",")
+        }
+        assert "urn:site:obs|warm-leg" in codes
+        assert ("urn:site:lab|k" in codes) == (service["hook"] == "patient-view"), service["id"]

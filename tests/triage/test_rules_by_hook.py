@@ -14,6 +14,7 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -25,6 +26,9 @@ from cds.hooks import HOOKS, HookName, PatientViewRequest
 from cds.services import build_services, service_id_for
 from cds.triage.context import Context
 from cds.triage.rule import Rule
+from fhir_mappings.catalog import SUPPLEMENT_PREFIX
+from fhir_mappings.codelists import builtin_entries
+from fhir_mappings.codes import ATC, ICD10CM, RXNORM
 from fhir_mappings.features import FeatureName, FeatureSet
 from tests.conftest import make_settings
 from tests.service.builders import condition, patient, request
@@ -56,6 +60,27 @@ def _resource_types(prefetch: dict[str, str]) -> set[str]:
     return {template.split("?")[0].split("/")[0] for template in prefetch.values()}
 
 
+def _observation_codes(prefetch: dict[str, str]) -> set[str]:
+    return {
+        code
+        for template in prefetch.values()
+        if template.startswith("Observation?")
+        for code in dict(parse_qsl(template.partition("?")[2]))["code"].split(",")
+    }
+
+
+def _value_set_codes(*list_names: str) -> set[str]:
+    """The Observation-searchable codes of these lists' own value sets (diagnosis and drug code
+    systems are matched in Conditions and medications)."""
+    return {
+        f"{e.system}|{e.code}"
+        for e in builtin_entries()
+        if e.list_name in list_names
+        and e.value_set.startswith(SUPPLEMENT_PREFIX)
+        and e.system not in {ICD10CM, ATC, RXNORM}
+    }
+
+
 def test_a_rule_added_to_a_hook_changes_that_hooks_prefetch_only() -> None:
     pulse = Rule(
         name="pulse",
@@ -72,6 +97,13 @@ def test_a_rule_added_to_a_hook_changes_that_hooks_prefetch_only() -> None:
     # MedicationRequest search (fhir_mappings.sources).
     assert _resource_types(before[sign].prefetch) == {"Patient", "Observation"}
     assert "MedicationRequest" in _resource_types(after[sign].prefetch)
+    # The Observation codes are those of the features read: the heart rate's, then the calf
+    # pain's and the anticoagulant's (a recorded "on anticoagulant therapy" situation) too.
+    heart_rate = _value_set_codes(FeatureName.HEART_RATE)
+    probe = _value_set_codes(FeatureName.CALF_PAIN, FeatureName.ANTICOAGULANT)
+    assert heart_rate and _value_set_codes(FeatureName.CALF_PAIN)
+    assert _observation_codes(before[sign].prefetch) == heart_rate
+    assert _observation_codes(after[sign].prefetch) == heart_rate | probe
     assert after[sign].rules == (pulse, PROBE_RULE)
     for hook in ("patient-view", "order-select"):
         service_id = service_id_for(hook)
