@@ -191,3 +191,26 @@ def test_the_card_names_the_leg_a_finding_was_documented_on() -> None:
     )
     (likely,) = [c for c in _cards(right_leg.feature_set()) if card_topic(c) == LIKELY]
     assert "documented on the left leg only" in (likely.detail or "")
+
+
+def wells_line(chart: Chart) -> str:
+    detail = next(c.detail or "" for c in _cards(chart.feature_set()) if card_topic(c) in DVT_CARDS)
+    return next(line for line in detail.splitlines() if line.startswith("Wells DVT"))
+
+
+def test_calf_pain_without_a_side_is_scored_without_naming_a_leg() -> None:
+    assert wells_line(Chart([found(F.CALF_PAIN)])).startswith("Wells DVT 2003 (NICE NG158): ")
+
+
+def test_calf_pain_recorded_on_each_leg_scores_a_named_leg() -> None:
+    """Two records, one per leg, summarised as both legs: each leg is scored and the card names
+    the one it reports (the more symptomatic leg; on a tie, the left)."""
+    left, right = calf_pain(LEFT), calf_pain(RIGHT)
+    both = Feature(
+        F.CALF_PAIN,
+        left.state,
+        (*left.evidence, *right.evidence),
+        laterality=Laterality.BILATERAL,
+    )
+    line = wells_line(Chart([both]))
+    assert line.startswith("Wells DVT 2003 (NICE NG158) on the left leg: ")
