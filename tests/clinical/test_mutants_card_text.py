@@ -1,0 +1,95 @@
+"""What the cards say about the D-dimer and about red flags (docs/clinical-basis.md §1.3, §1.5).
+
+The clinician reads the verdict, not the rule: the D-dimer section gives the result that counts
+with its unit, cut-off, record and verdict (or says none counts), and a red-flag card names its
+findings once each, the reason for the emergency and the guideline.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_mappings.features import Feature, State
+from tests.clinical.chart import (
+    Chart,
+    F,
+    calf_pain,
+    card,
+    ddimer,
+    found,
+    measured,
+    tender_deep_veins,
+)
+
+UNDOCUMENTED_OEDEMA = Feature(F.PITTING_OEDEMA, State.UNKNOWN, reason="not documented")
+
+
+def ddimer_lines(chart: Chart) -> list[str]:
+    detail = card(chart, "dvt-ddimer").detail or ""
+    section = detail.split("**D-dimer**", 1)[1].split("**Next steps", 1)[0]
+    return [line for line in section.strip().splitlines() if line]
+
+
+@pytest.mark.parametrize(
+    ("value", "preliminary", "verdict"),
+    [(650, False, "positive"), (300, False, "negative"), (300, True, "negative (preliminary)")],
+)
+def test_the_ddimer_section_gives_the_result_its_cut_off_and_the_verdict(
+    value: float, preliminary: bool, verdict: str
+) -> None:
+    """Wells 1-2 so far (pitting oedema undocumented): the card shows the D-dimer whatever it
+    says, so the verdict is the only difference."""
+    chart = Chart(
+        [calf_pain(), tender_deep_veins(), UNDOCUMENTED_OEDEMA],
+        ddimers=[ddimer(value, preliminary=preliminary)],
+    )
+    assert ddimer_lines(chart)[0] == (
+        f"- D-dimer {value:g} ng/mL FEU (cut-off 500 ng/mL FEU) using conventional FEU cut-off; "
+        f"sent as {value:g} ng/mL FEU, taken 2026-11-25 (Observation/dd): **{verdict}**."
+    )
+
+
+def test_without_a_ddimer_the_section_says_none_counts() -> None:
+    assert ddimer_lines(Chart([calf_pain()])) == ["- No D-dimer that counts for this episode."]
+
+
+def pe_picture() -> Chart:
+    return Chart(
+        [
+            calf_pain(),
+            found(F.DYSPNOEA),
+            found(F.CHEST_PAIN),
+            found(F.SYNCOPE),
+            found(F.HAEMOPTYSIS),
+            measured(F.HEART_RATE, 120, "/min"),
+        ]
+    )
+
+
+def test_the_red_flag_summary_names_three_findings_at_most() -> None:
+    assert card(pe_picture(), "pe-emergency").summary == (
+        "Possible pulmonary embolism (leg symptoms with breathlessness, chest pain, "
+        "haemoptysis): emergency assessment now"
+    )
+
+
+def test_the_red_flag_card_lists_each_finding_once_and_says_why_it_comes_first() -> None:
+    emergency = card(pe_picture(), "pe-emergency")
+    detail = emergency.detail or ""
+    assert detail.startswith("Signs of pulmonary embolism with leg symptoms")
+    findings = detail.split("**Findings**", 1)[1].split("**", 1)[0]
+    bullets = [line.split(":", 1)[0] for line in findings.splitlines() if line.startswith("- ")]
+    assert sorted(bullets) == sorted(
+        [
+            "- breathlessness",
+            "- chest pain",
+            "- haemoptysis",
+            "- syncope",
+            "- heart rate",
+            "- calf pain",
+        ]
+    )
+    assert (
+        "\n\nRed flags come before any score: no physiotherapy, massage or compression." in detail
+    )
+    assert any(link.label == "NICE NG158: suspected PE" for link in emergency.links or [])
