@@ -21,6 +21,8 @@ class Topic:
 
     code: str
     display: str
+    # What the card's advice rests on, shown as its source.label ("NICE NG59", ...).
+    basis: str = ""
 
     def coding(self) -> Coding:
         return Coding(system=TOPIC_SYSTEM, code=self.code, display=self.display)

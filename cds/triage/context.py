@@ -67,7 +67,7 @@ class Context:
             indicator=indicator,
             summary=summary,
             detail=detail,
-            source_label=SOURCE_LABEL,
+            source_label=topic.basis or SOURCE_LABEL,
             source_url=self.settings.source_url,
             index=index,
             suggestions=suggestions,

@@ -20,7 +20,11 @@ from cds.triage.rule import Rule
 from cds.triage.thresholds import CES_MRI_WITHIN_HOURS, CES_RECENT_DAYS
 from fhir_mappings.features import Feature, FeatureName
 
-TOPIC: Final = Topic("cauda-equina", "Possible cauda equina syndrome: emergency referral")
+TOPIC: Final = Topic(
+    "cauda-equina",
+    "Possible cauda equina syndrome: emergency referral",
+    "Cauda equina syndrome (BMJ Best Practice, NICE CKS)",
+)
 OVERRIDE_REASONS: Final = (ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED)
 LINK: Final = (
     "BMJ Best Practice: cauda equina syndrome (S14a)",

@@ -25,7 +25,9 @@ from cds.triage.thresholds import FASCIOTOMY_BEST_WITHIN_HOURS, MUSCLE_DAMAGE_IR
 from fhir_mappings.features import Feature, FeatureName
 
 TOPIC: Final = Topic(
-    "compartment-syndrome", "Possible acute compartment syndrome: emergency assessment"
+    "compartment-syndrome",
+    "Possible acute compartment syndrome: emergency assessment",
+    "Acute compartment syndrome (orthopaedic guidance)",
 )
 OVERRIDE_REASONS: Final = (ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED)
 LINK: Final = (

@@ -48,7 +48,7 @@ from cds.triage.thresholds import (
 )
 from fhir_mappings.features import Feature, FeatureName, LabResult
 
-TOPIC: Final = Topic("cramp", "Leg cramp: secondary causes")
+TOPIC: Final = Topic("cramp", "Leg cramp: secondary causes", "Muscle cramps (BNSSG Remedy)")
 CRAMP_SOURCE: Final = (
     "https://remedy.bnssg.icb.nhs.uk/bnssg-icb/development-area/muscle-cramps-draft"
 )

@@ -30,7 +30,9 @@ from fhir_mappings.features import FeatureName
 from fhir_mappings.options import MappingOptions
 
 TOPIC: Final = Topic(
-    "dvt-outside-pathway", "Suspected DVT outside the NG158 pathway: specialist assessment"
+    "dvt-outside-pathway",
+    "Suspected DVT outside the NG158 pathway: specialist assessment",
+    "NICE NG158 scope; RCOG Green-top 37b in pregnancy",
 )
 OVERRIDE_REASONS: Final = (
     DVT_ALREADY_EXCLUDED,

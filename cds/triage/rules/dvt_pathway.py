@@ -38,8 +38,14 @@ from cds.triage.thresholds import (
 )
 from cds.triage.wells_table import wells_section
 
-DVT_LIKELY: Final = Topic("dvt-likely", "DVT likely: proximal leg vein ultrasound")
-DVT_DDIMER: Final = Topic("dvt-ddimer", "DVT not excluded: D-dimer or ultrasound per NICE NG158")
+DVT_LIKELY: Final = Topic(
+    "dvt-likely", "DVT likely: proximal leg vein ultrasound", "NICE NG158 (suspected DVT), Wells"
+)
+DVT_DDIMER: Final = Topic(
+    "dvt-ddimer",
+    "DVT not excluded: D-dimer or ultrasound per NICE NG158",
+    "NICE NG158 (suspected DVT), Wells",
+)
 OVERRIDE_REASONS: Final = (
     DVT_ALREADY_EXCLUDED,
     ALREADY_ANTICOAGULATED,

@@ -25,6 +25,7 @@ from cds.triage.thresholds import DDIMER_CUTOFF_DDU_NG_ML, DDIMER_CUTOFF_FEU_NG_
 TOPIC: Final = Topic(
     "dvt-unlikely-lab-flag",
     "DVT unlikely by the age-adjusted D-dimer, flagged high by the lab: safety-net",
+    "NICE NG158 (D-dimer)",
 )
 OVERRIDE_REASONS: Final = (NOT_APPLICABLE, PATIENT_DECLINED)
 CONVENTIONAL: Final = {"FEU": DDIMER_CUTOFF_FEU_NG_ML, "DDU": DDIMER_CUTOFF_DDU_NG_ML}

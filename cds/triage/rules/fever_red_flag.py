@@ -40,7 +40,9 @@ from cds.triage.thresholds import (
 from fhir_mappings.features import Feature, FeatureName, FeatureSet
 
 TOPIC: Final = Topic(
-    "fever-red-flag", "Fever with a painful leg: same-day assessment for infection"
+    "fever-red-flag",
+    "Fever with a painful leg: same-day assessment for infection",
+    "NEWS2 (RCP), NICE NG51 sepsis",
 )
 OVERRIDE_REASONS: Final = (ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED)
 NG51: Final = "https://www.nice.org.uk/guidance/ng51"

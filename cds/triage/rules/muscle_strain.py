@@ -30,7 +30,9 @@ from cds.triage.rule import Rule
 from cds.triage.thresholds import PHYSIO_PERSISTENT_DAYS, RICE_HOURS
 from fhir_mappings.features import Feature, FeatureName
 
-TOPIC: Final = Topic("muscle-strain", "Calf muscle strain: self-care guidance")
+TOPIC: Final = Topic(
+    "muscle-strain", "Calf muscle strain: self-care guidance", "Calf strain (NHS MSK pathways)"
+)
 LEAFLET_STRAIN: Final = "https://www.hey.nhs.uk/patient-leaflet/soft-tissue-injury-calf-strain/"
 ACHILLES_LEAFLET: Final = "https://docslib.org/doc/3113182"
 READS: Final = frozenset(

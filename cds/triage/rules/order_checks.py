@@ -39,7 +39,9 @@ from cds.triage.rule import Rule
 from cds.triage.thresholds import DDIMER_WITHIN_HOURS, SCAN_WITHIN_HOURS
 from fhir_mappings.features import DraftOrder
 
-TOPIC: Final = Topic("dvt-order-check", "Order check while DVT is not excluded")
+TOPIC: Final = Topic(
+    "dvt-order-check", "Order check while DVT is not excluded", "NICE NG158 (DVT not excluded)"
+)
 OVERRIDE_REASONS: Final = (
     DVT_ALREADY_EXCLUDED,
     ALREADY_ANTICOAGULATED,

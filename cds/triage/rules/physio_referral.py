@@ -33,7 +33,7 @@ from cds.triage.rules.dvt_pathway import DVT_DDIMER, DVT_LIKELY
 from cds.triage.thresholds import PHYSIO_PERSISTENT_DAYS
 from fhir_mappings.features import Feature, FeatureName
 
-TOPIC: Final = Topic("physio-referral", "Physiotherapy referral")
+TOPIC: Final = Topic("physio-referral", "Physiotherapy referral", "NHS MSK pathways, NICE NG59")
 # Topics this card never travels with (besides any critical card).
 BLOCKED_BY: Final = frozenset({DVT_LIKELY.code, DVT_DDIMER.code})
 READS: Final = frozenset(

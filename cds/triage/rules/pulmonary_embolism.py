@@ -43,7 +43,11 @@ from cds.triage.wells_pe import READS as WELLS_PE_READS
 from cds.triage.wells_pe import WellsPe, score_wells_pe
 from fhir_mappings.features import Feature, FeatureName, FeatureSet, State
 
-TOPIC: Final = Topic("pe-emergency", "Possible pulmonary embolism: emergency assessment")
+TOPIC: Final = Topic(
+    "pe-emergency",
+    "Possible pulmonary embolism: emergency assessment",
+    "NICE NG158 (suspected PE), Wells PE",
+)
 OVERRIDE_REASONS: Final = (ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED)
 LINK: Final = (
     "NICE NG158: suspected PE",

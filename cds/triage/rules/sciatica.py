@@ -18,7 +18,7 @@ from cds.triage.rule import Rule
 from cds.triage.thresholds import SCIATICA_COMMUNITY_WEEKS, SCIATICA_MRI_AFTER_WEEKS
 from fhir_mappings.features import FeatureName
 
-TOPIC: Final = Topic("sciatica", "Sciatica: self-care and safety-netting")
+TOPIC: Final = Topic("sciatica", "Sciatica: self-care and safety-netting", "NICE NG59")
 SCIATICA_FEATURES: Final = (FeatureName.SCIATICA, FeatureName.RADICULAR_SYMPTOMS)
 READS: Final = frozenset({*SCIATICA_FEATURES, *pathway.READS})
 
