@@ -7,10 +7,13 @@ findings once each, the reason for the emergency and the guideline.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from fhir_mappings.features import Feature, State
+from fhir_mappings.features import DDimerResult, Evidence, Feature, State
 from tests.clinical.chart import (
+    NOW,
     Chart,
     F,
     calf_pain,
@@ -93,3 +96,58 @@ def test_the_red_flag_card_lists_each_finding_once_and_says_why_it_comes_first()
         "\n\nRed flags come before any score: no physiotherapy, massage or compression." in detail
     )
     assert any(link.label == "NICE NG158: suspected PE" for link in emergency.links or [])
+
+
+def dated(value: float, days_ago: float, ref: str) -> DDimerResult:
+    result = ddimer(value)
+    time = NOW - timedelta(days=days_ago)
+    return result._replace(time=time, evidence=Evidence(reference=ref, time=time))
+
+
+@pytest.mark.parametrize(
+    ("chart", "settings", "line"),
+    [
+        (
+            Chart([calf_pain(), found(F.ANTICOAGULANT, ref="MedicationRequest/doac")]),
+            {},
+            "- Current anticoagulant recorded without a start time: a D-dimer may read falsely "
+            "low, so a negative result cannot rule DVT out.",
+        ),
+        (
+            Chart([calf_pain()], age=None, ddimers=[ddimer(650)]),
+            {"age_adjusted_ddimer": True},
+            "- Age-adjusted cut-off not used: age not documented.",
+        ),
+        (
+            Chart([calf_pain()], ddimers=[ddimer(600)._replace(assay_cutoff_ng_ml=450)]),
+            {},
+            "- D-dimer 600 ng/mL FEU (cut-off 450 ng/mL FEU) using the assay's cut-off (reference "
+            "range); sent as 600 ng/mL FEU, taken 2026-11-25 (Observation/dd): **positive**.",
+        ),
+        (
+            Chart(
+                [calf_pain()],
+                ddimers=[ddimer(300)],
+                anticoagulation_started=NOW - timedelta(days=1),
+            ),
+            {},
+            "- Not counted: 300 ng/mL FEU (Observation/dd): taken after anticoagulation started "
+            "(unreliable, NG158).",
+        ),
+        (
+            Chart([calf_pain()], ddimers=[dated(300, 60, "Observation/old")]),
+            {"episode_days": 14},
+            "- Not counted: 300 ng/mL FEU (Observation/old): older than 14 days.",
+        ),
+        (
+            Chart([calf_pain()], ddimers=[dated(300, 2, "Observation/old"), ddimer(650)]),
+            {},
+            "- Not counted: 300 ng/mL FEU (Observation/old): superseded by a newer result.",
+        ),
+    ],
+)
+def test_the_card_says_why_a_ddimer_counts_or_not(
+    chart: Chart, settings: dict[str, object], line: str
+) -> None:
+    detail = card(chart, "dvt-ddimer", **settings).detail or ""
+    assert line in detail.splitlines()
