@@ -140,7 +140,14 @@ def dated(value: float, days_ago: float, ref: str) -> DDimerResult:
             "- Not counted: 300 ng/mL FEU (Observation/old): older than 14 days.",
         ),
         (
-            Chart([calf_pain()], ddimers=[dated(300, 2, "Observation/old"), ddimer(650)]),
+            Chart(
+                [calf_pain()],
+                ddimers=[
+                    dated(300, 2, "Observation/old"),
+                    ddimer(650),
+                    dated(400, 3, "Observation/older"),
+                ],
+            ),
             {},
             "- Not counted: 300 ng/mL FEU (Observation/old): superseded by a newer result.",
         ),
