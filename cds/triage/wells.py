@@ -14,7 +14,7 @@ a flip from likely to unlikely is flagged. Pain on dorsiflexion (Homans' sign) i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal, NamedTuple
 
 from cds.triage.features_view import (
@@ -111,6 +111,7 @@ class WellsResult:
     alternative_candidates: tuple[AlternativeDiagnosis, ...]  # recorded but not asserted
     alternative_other_leg: tuple[AlternativeDiagnosis, ...]  # on the other leg: never applied
     homans: Feature | None  # pain on dorsiflexion when recorded (never scored)
+    both_legs: bool = False  # both legs have findings: ``leg`` is the more symptomatic one
 
     @property
     def unknown(self) -> tuple[CriterionResult, ...]:
@@ -424,4 +425,5 @@ def score_leg(fs: FeatureSet, version: WellsVersion, leg: Laterality | None) -> 
 def score_wells(fs: FeatureSet, version: WellsVersion = "2003") -> WellsResult:
     """Scores every symptomatic leg and keeps the more symptomatic one (highest score)."""
     results = [score_leg(fs, version, leg) for leg in symptomatic_legs(fs)]
-    return max(results, key=lambda r: (r.minimum, r.maximum))
+    best = max(results, key=lambda r: (r.minimum, r.maximum))
+    return replace(best, both_legs=True) if len(results) > 1 else best

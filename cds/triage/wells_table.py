@@ -90,6 +90,9 @@ def wells_rows(wells: WellsResult) -> list[WellsRow]:
 
 def wells_section(wells: WellsResult) -> str:
     leg = f" on the {wells.leg.value} leg" if wells.leg is not None else ""
+    if wells.both_legs and wells.leg is not None:
+        # Both legs have findings: the score is the more symptomatic leg's (S1b), not "the left".
+        leg = f" on the more symptomatic leg ({wells.leg.value}; both legs have findings)"
     version = "2003 (NICE NG158)" if wells.version == "2003" else "1997"
     head = (
         f"Wells DVT {version}{leg}: documented score **{wells.minimum}**, possible maximum "

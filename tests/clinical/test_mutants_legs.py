@@ -204,7 +204,8 @@ def test_calf_pain_without_a_side_is_scored_without_naming_a_leg() -> None:
 
 def test_calf_pain_recorded_on_each_leg_scores_a_named_leg() -> None:
     """Two records, one per leg, summarised as both legs: each leg is scored and the card names
-    the one it reports (the more symptomatic leg; on a tie, the left)."""
+    the one it reports as the more symptomatic leg (on a tie, the left), and says both legs have
+    findings rather than "the left leg" alone."""
     left, right = calf_pain(LEFT), calf_pain(RIGHT)
     both = Feature(
         F.CALF_PAIN,
@@ -213,4 +214,6 @@ def test_calf_pain_recorded_on_each_leg_scores_a_named_leg() -> None:
         laterality=Laterality.BILATERAL,
     )
     line = wells_line(Chart([both]))
-    assert line.startswith("Wells DVT 2003 (NICE NG158) on the left leg: ")
+    assert line.startswith(
+        "Wells DVT 2003 (NICE NG158) on the more symptomatic leg (left; both legs have findings): "
+    )
