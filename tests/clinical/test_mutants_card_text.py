@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_mappings.features import DDimerResult, Evidence, Feature, State
+from fhir_mappings.features import DDimerResult, DDimerUnit, Evidence, Feature, State
 from tests.clinical.chart import (
     NOW,
     Chart,
@@ -22,6 +22,7 @@ from tests.clinical.chart import (
     found,
     measured,
     tender_deep_veins,
+    topics,
 )
 
 UNDOCUMENTED_OEDEMA = Feature(F.PITTING_OEDEMA, State.UNKNOWN, reason="not documented")
@@ -158,3 +159,41 @@ def test_the_card_says_why_a_ddimer_counts_or_not(
 ) -> None:
     detail = card(chart, "dvt-ddimer", **settings).detail or ""
     assert line in detail.splitlines()
+
+
+UNDETERMINED = [calf_pain(), tender_deep_veins(), UNDOCUMENTED_OEDEMA]
+
+
+@pytest.mark.parametrize(
+    ("chart", "line"),
+    [
+        (
+            Chart([calf_pain()], age=50, ddimers=[ddimer(650)]),
+            "- Age-adjusted cut-off applies only over 50.",
+        ),
+        (
+            Chart(UNDETERMINED, age=72, ddimers=[ddimer(650)]),
+            "- Age-adjusted cut-off not used: DVT is not decisively unlikely (S18c).",
+        ),
+        (
+            Chart([calf_pain()], age=72, ddimers=[ddimer(650)._replace(assay_cutoff_ng_ml=450)]),
+            "- Age-adjusted cut-off not used: the assay has its own cut-off.",
+        ),
+        (
+            Chart([calf_pain()], age=72, ddimers=[ddimer(730)]),
+            "- D-dimer 730 ng/mL FEU (cut-off 720 ng/mL FEU) using age-adjusted (72 × 10 FEU, "
+            "S18a/S18b); sent as 730 ng/mL FEU, taken 2026-11-25 (Observation/dd): **positive**.",
+        ),
+    ],
+)
+def test_the_card_says_whether_the_age_adjusted_cut_off_was_used(chart: Chart, line: str) -> None:
+    detail = card(chart, "dvt-ddimer", age_adjusted_ddimer=True).detail or ""
+    assert line in detail.splitlines()
+
+
+def test_a_ddu_assay_cut_off_within_the_conventional_range_is_age_adjusted() -> None:
+    """An assay cut-off of 230 ng/mL DDU is a conventional one (230-250 DDU): at 72 the
+    age-adjusted 5 x 72 = 360 DDU applies, and 300 DDU is negative."""
+    result = ddimer(300, kind=DDimerUnit.DDU)._replace(assay_cutoff_ng_ml=230)
+    chart = Chart([calf_pain()], age=72, ddimers=[result])
+    assert not topics(chart, age_adjusted_ddimer=True) & {"dvt-ddimer", "dvt-likely"}
