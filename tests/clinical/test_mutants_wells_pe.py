@@ -90,3 +90,34 @@ def test_recent_haemoptysis_scores_1() -> None:
 
 def test_haemoptysis_long_ago_is_not_a_sign_now() -> None:
     assert documented_score(found(F.HAEMOPTYSIS, ago=timedelta(days=400))) == "0"
+
+
+def pe_detail(*findings: Feature) -> str:
+    chart = Chart(
+        [
+            calf_pain(),
+            found(F.DYSPNOEA),
+            *NOTHING_ELSE,
+            measured(F.HEART_RATE, 80, "/min"),
+            *findings,
+        ]
+    )
+    return card(chart, "pe-emergency").detail or ""
+
+
+@pytest.mark.parametrize(("cm", "score", "maximum"), [(3.0, "3", "6"), (2.9, "0", "3")])
+def test_calves_differing_by_3_cm_with_deep_vein_tenderness_are_clinical_signs_of_dvt(
+    cm: float, score: str, maximum: str
+) -> None:
+    """Leg swelling for Wells PE includes calves differing by the Wells 3 cm; with tenderness
+    along the deep veins that is the 3-point item. Only "PE the most likely diagnosis" (3) stays
+    open."""
+    difference = found(F.CALF_DIFFERENCE, quantity=Quantity(cm, "cm"))
+    tender = found(F.DEEP_VEIN_TENDERNESS)
+    detail = pe_detail(difference, tender)
+    assert f"documented score **{score}**, possible maximum **{maximum}**" in detail
+
+
+def test_the_pe_card_says_surgery_was_outside_the_4_weeks() -> None:
+    surgery = found(F.RECENT_MAJOR_SURGERY, ago=timedelta(weeks=6), ref="Procedure/op")
+    assert "surgery: 6 weeks ago, outside the window: Procedure/op" in pe_detail(surgery)
