@@ -115,6 +115,16 @@ def dated(value: float, days_ago: float, ref: str) -> DDimerResult:
             "low, so a negative result cannot rule DVT out.",
         ),
         (
+            Chart([calf_pain()], ddimers=[ddimer(300, preliminary=True)]),
+            {},
+            "- Preliminary result: a negative preliminary value does not rule DVT out.",
+        ),
+        (
+            Chart([calf_pain()], ddimers=[ddimer(450, interpretation="H")]),
+            {},
+            "- The lab flagged the result as H: treated as positive.",
+        ),
+        (
             Chart([calf_pain()], age=None, ddimers=[ddimer(650)]),
             {"age_adjusted_ddimer": True},
             "- Age-adjusted cut-off not used: age not documented.",
