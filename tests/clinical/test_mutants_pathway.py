@@ -73,3 +73,17 @@ def test_an_undated_ddimer_is_not_counted_and_the_card_says_why() -> None:
         "- Not counted: 300 ng/mL FEU (Observation/undated): "
         "no collection time: cannot place it in this episode."
     ) in lines
+
+
+def test_the_cards_state_the_age_caveat_in_full() -> None:
+    no_birth_date = card(Chart([calf_pain()], age=None), "dvt-ddimer").detail or ""
+    assert (
+        "Age is not documented (no birth date): NICE NG158 applies from age 18, and the "
+        "age-adjusted D-dimer cut-off and PERC (age under 50) could not be applied; confirm the "
+        "age."
+    ) in no_birth_date
+    child = Chart([calf_pain(), measured(F.HEART_RATE, 120, "/min")], age=17)
+    assert (
+        "Age 17: NICE NG158, Wells and PERC were derived in adults (18 and over); assess with the "
+        "paediatric team."
+    ) in (card(child, "pe-emergency").detail or "")
