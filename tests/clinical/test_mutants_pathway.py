@@ -87,3 +87,20 @@ def test_the_cards_state_the_age_caveat_in_full() -> None:
         "Age 17: NICE NG158, Wells and PERC were derived in adults (18 and over); assess with the "
         "paediatric team."
     ) in (card(child, "pe-emergency").detail or "")
+
+
+def test_under_18_the_outside_pathway_card_says_ng158_covers_adults() -> None:
+    child = Chart([calf_pain(), found(F.LEG_SWELLING)], age=16)
+    lines = (card(child, "dvt-outside-pathway").detail or "").splitlines()
+    assert (
+        "- NICE NG158 covers adults aged 18 and over (S3b): Wells and the D-dimer are not "
+        "validated in children and young people."
+    ) in lines
+
+
+def test_under_18_with_a_normal_examination_the_strain_card_says_why_dvt_is_not_suspected() -> None:
+    strain = Chart([calf_pain(), found(F.MUSCLE_STRAIN), documented_absent(F.LEG_SWELLING)], age=16)
+    assert (
+        "DVT not suspected: age 16, examination without a leg sign of DVT and no VTE risk factor "
+        "on record (NICE NG158 covers adults from 18)."
+    ) in (card(strain, "muscle-strain").detail or "").splitlines()
