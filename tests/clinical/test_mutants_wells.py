@@ -115,3 +115,17 @@ def test_the_assessment_link_asks_the_criteria_nobody_documented() -> None:
 def test_the_assessment_link_asks_a_finding_documented_on_the_other_leg_only() -> None:
     context = assessment_context(found(F.PITTING_OEDEMA, leg=RIGHT))
     assert context["undocumented"] == ["pitting_oedema", "alternative_diagnosis"]
+
+
+def test_a_recorded_homans_sign_is_shown_unscored_and_an_unrecorded_one_is_not_mentioned() -> None:
+    """Pain on dorsiflexion adds no Wells points (NG158): when recorded the card shows it with 0
+    points and says why; when nobody recorded it the card does not bring it up."""
+    recorded = Chart([calf_pain(), tender_deep_veins(), found(F.PAIN_ON_DORSIFLEXION)])
+    detail = card(recorded, "dvt-ddimer").detail or ""
+    assert "| Pain on dorsiflexion (Homans' sign): not a Wells criterion | 0 | present | 0 |" in (
+        detail
+    )
+    unrecorded = Chart(
+        [calf_pain(), tender_deep_veins(), Feature(F.PAIN_ON_DORSIFLEXION, State.UNKNOWN)]
+    )
+    assert "Homans" not in (card(unrecorded, "dvt-ddimer").detail or "")
