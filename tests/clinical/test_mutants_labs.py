@@ -14,6 +14,7 @@ import pytest
 
 from cds.settings import Settings
 from cds.triage import card_topic, evaluate
+from fhir_mappings.features import Certainty
 from tests.clinical.chart import F, found
 from tests.fhir_mappings.builders import LNC, observation, qty, run
 
@@ -58,3 +59,24 @@ def test_the_cramp_card_judges_the_final_result_not_the_preliminary_one(
 ) -> None:
     assert cramp_indicator(lab_observation(code, value, unit, high, "final")) == "warning"
     assert cramp_indicator(lab_observation(code, value, unit, high, "preliminary")) != "warning"
+
+
+@pytest.mark.parametrize(
+    ("status", "certainty", "note"),
+    [("preliminary", Certainty.PROVISIONAL, "preliminary"), ("final", Certainty.CONFIRMED, None)],
+)
+def test_a_lab_result_cites_its_observation_as_the_card_shows_it(
+    status: str, certainty: Certainty, note: str | None
+) -> None:
+    """The evidence a card cites for a potassium result: the Observation, its code, the value as
+    sent, when it was taken, the encounter, and whether the lab still calls it preliminary."""
+    resource = lab_observation("2823-3", 3.0, "mmol/L", None, status)
+    resource["encounter"] = {"reference": "Encounter/e1"}
+    result = run([resource]).labs["potassium"][0]
+    evidence = result.evidence
+    assert result.original == evidence.value == "3.0 mmol/L"
+    assert evidence.reference == "Observation/o1"
+    assert evidence.concept is not None and evidence.concept.code == "2823-3"
+    assert evidence.time == result.time is not None
+    assert evidence.encounter == "Encounter/e1"
+    assert (evidence.certainty, evidence.note) == (certainty, note)
