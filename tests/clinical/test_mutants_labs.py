@@ -80,3 +80,30 @@ def test_a_lab_result_cites_its_observation_as_the_card_shows_it(
     assert evidence.time == result.time is not None
     assert evidence.encounter == "Encounter/e1"
     assert (evidence.certainty, evidence.note) == (certainty, note)
+
+
+def test_a_ddimer_cites_its_observation_with_the_kind_and_the_labs_flag() -> None:
+    flag = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"}
+    resource = observation(
+        LNC,
+        "48065-7",
+        status="preliminary",
+        valueQuantity=qty(700, "ng/mL"),
+        interpretation=[{"coding": [{**flag, "code": "H"}]}],
+    )
+    result = run([resource]).ddimers[0]
+    assert result.original == result.evidence.value == "700 ng/mL FEU"
+    assert result.interpretation == "H" and result.preliminary
+
+
+def test_unreadable_or_old_results_are_reported_as_skipped_with_the_reason() -> None:
+    """Not found is not absent: a result the mapping cannot use is reported, with its record and
+    the reason, so the card can say what was not counted."""
+    no_value = observation(LNC, "2823-3", rid="k1", dataAbsentReason={"text": "haemolysed"})
+    old = observation(LNC, "48065-7", rid="d1", days_ago=400, valueQuantity=qty(300, "ng/mL"))
+    skipped = {(s.reference, s.reason) for s in run([no_value, old]).skipped}
+    assert ("Observation/k1", "potassium: value unknown (data absent: haemolysed)") in skipped
+    assert any(
+        ref == "Observation/d1" and reason.startswith("D-dimer: older than ")
+        for ref, reason in skipped
+    )
