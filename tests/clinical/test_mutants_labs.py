@@ -14,9 +14,9 @@ import pytest
 
 from cds.settings import Settings
 from cds.triage import card_topic, evaluate
-from fhir_mappings.features import Certainty
+from fhir_mappings.features import Certainty, Laterality, State
 from tests.clinical.chart import F, found
-from tests.fhir_mappings.builders import LNC, observation, qty, run
+from tests.fhir_mappings.builders import LEFT, LNC, LOCAL, RIGHT, SCT, observation, qty, run
 
 # (analyte, LOINC code, a value the cramp card flags when final, unit, upper reference limit)
 ABNORMAL = [
@@ -107,3 +107,31 @@ def test_unreadable_or_old_results_are_reported_as_skipped_with_the_reason() -> 
         ref == "Observation/d1" and reason.startswith("D-dimer: older than ")
         for ref, reason in skipped
     )
+
+
+def calf_components(*sides: tuple[str, str, float]) -> Any:
+    """A calf-circumference Observation with one component per (code system, side code, cm),
+    each named "calf circumference" without a side in its text."""
+    components = [
+        {
+            "code": {"coding": [{"system": system, "code": side}], "text": "calf circumference"},
+            "valueQuantity": qty(cm, "cm"),
+        }
+        for system, side, cm in sides
+    ]
+    return observation(LOCAL, "calf-circumference", component=components)
+
+
+def test_calf_circumference_components_are_placed_on_a_leg_by_their_snomed_side_code() -> None:
+    """Left 40 cm, right 36 cm, each side given only as a SNOMED CT laterality code: the left calf
+    is 4 cm larger."""
+    coded = calf_components((SCT, LEFT, 40), (SCT, RIGHT, 36))
+    difference = run([coded]).get(F.CALF_DIFFERENCE)
+    assert difference.quantity is not None and difference.quantity.value == pytest.approx(4.0)
+    assert difference.laterality is Laterality.LEFT
+
+
+def test_a_side_code_from_another_code_system_does_not_place_a_calf_on_a_leg() -> None:
+    """The same codes in a local code system mean nothing here: no side, so no difference."""
+    local = calf_components((LOCAL, LEFT, 40), (LOCAL, RIGHT, 36))
+    assert run([local]).get(F.CALF_DIFFERENCE).state is State.UNKNOWN
