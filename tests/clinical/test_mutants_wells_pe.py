@@ -121,3 +121,26 @@ def test_calves_differing_by_3_cm_with_deep_vein_tenderness_are_clinical_signs_o
 def test_the_pe_card_says_surgery_was_outside_the_4_weeks() -> None:
     surgery = found(F.RECENT_MAJOR_SURGERY, ago=timedelta(weeks=6), ref="Procedure/op")
     assert "surgery: 6 weeks ago, outside the window: Procedure/op" in pe_detail(surgery)
+
+
+def test_the_wells_pe_table_says_what_is_unknown_and_why() -> None:
+    """Without a current heart rate or any record of previous clots, the items are not
+    documented and the card says so; "PE the most likely diagnosis" is the clinician's call."""
+    chart = Chart(
+        [
+            calf_pain(),
+            found(F.DYSPNOEA),
+            documented_absent(F.HAEMOPTYSIS),
+            documented_absent(F.LEG_SWELLING),
+        ]
+    )
+    rows = (card(chart, "pe-emergency").detail or "").splitlines()
+    assert "| Heart rate > 100/min | +1.5 | not documented | ? | no current heart rate |" in rows
+    assert (
+        "| PE the most likely diagnosis (clinician judgement) | +3 | not documented | ? | "
+        "a clinician judgement the record does not hold |"
+    ) in rows
+    assert (
+        "| Previous DVT or PE | +1.5 | not documented | ? | "
+        "no match in the records retrieved; not documented |"
+    ) in rows
