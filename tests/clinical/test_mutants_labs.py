@@ -16,7 +16,7 @@ from cds.settings import Settings
 from cds.triage import card_topic, evaluate
 from fhir_mappings.features import Certainty, Laterality, State
 from tests.clinical.chart import F, found
-from tests.fhir_mappings.builders import LEFT, LNC, LOCAL, RIGHT, SCT, observation, qty, run
+from tests.fhir_mappings.builders import LEFT, LNC, LOCAL, RIGHT, SCT, observation, qty, run, site
 
 # (analyte, LOINC code, a value the cramp card flags when final, unit, upper reference limit)
 ABNORMAL = [
@@ -135,3 +135,31 @@ def test_a_side_code_from_another_code_system_does_not_place_a_calf_on_a_leg() -
     """The same codes in a local code system mean nothing here: no side, so no difference."""
     local = calf_components((LOCAL, LEFT, 40), (LOCAL, RIGHT, 36))
     assert run([local]).get(F.CALF_DIFFERENCE).state is State.UNKNOWN
+
+
+def test_a_calf_difference_cites_each_legs_measurement() -> None:
+    """Left 41.5 cm and right 38.5 cm on two Observations: the 3 cm difference cites both, each
+    with its value as sent and its leg."""
+    left = observation(
+        LOCAL, "calf-circumference", rid="l", body_site=site(LEFT), valueQuantity=qty(41.5, "cm")
+    )
+    right = observation(
+        LOCAL, "calf-circumference", rid="r", body_site=site(RIGHT), valueQuantity=qty(38.5, "cm")
+    )
+    evidence = run([left, right]).get(F.CALF_DIFFERENCE).evidence
+    assert [(e.reference, e.value, e.laterality) for e in evidence] == [
+        ("Observation/l", "41.5 cm", Laterality.LEFT),
+        ("Observation/r", "38.5 cm", Laterality.RIGHT),
+    ]
+
+
+def test_a_calf_circumference_without_a_side_is_skipped_and_the_others_still_count() -> None:
+    no_side = {"code": {"text": "calf circumference"}, "valueQuantity": qty(39, "cm")}
+    resource = calf_components((SCT, LEFT, 40), (SCT, RIGHT, 36))
+    resource["component"].insert(0, no_side)
+    features = run([resource])
+    difference = features.get(F.CALF_DIFFERENCE)
+    assert difference.quantity is not None and difference.quantity.value == pytest.approx(4.0)
+    assert ("Observation/o1", "calf circumference without a left/right side") in {
+        (s.reference, s.reason) for s in features.skipped
+    }
