@@ -163,3 +163,33 @@ def test_a_calf_circumference_without_a_side_is_skipped_and_the_others_still_cou
     assert ("Observation/o1", "calf circumference without a left/right side") in {
         (s.reference, s.reason) for s in features.skipped
     }
+
+
+def test_measured_values_are_cited_as_sent() -> None:
+    """A heart rate, a calf difference and a potassium with the lab's flag: each cites the value
+    as the Observation sent it; a heart rate without a value is unknown and says why."""
+    flag = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"}
+    features = run(
+        [
+            observation(LNC, "8867-4", rid="hr", valueQuantity=qty(104, "/min")),
+            observation(
+                LOCAL,
+                "calf-circumference-difference",
+                rid="cd",
+                body_site=site(LEFT),
+                valueQuantity=qty(3.2, "cm"),
+            ),
+            observation(
+                LNC,
+                "2823-3",
+                rid="k",
+                valueQuantity=qty(3.1, "mmol/L"),
+                interpretation=[{"coding": [{**flag, "code": "L"}]}],
+            ),
+        ]
+    )
+    assert [e.value for e in features.get(F.HEART_RATE).evidence] == ["104 /min"]
+    assert [e.value for e in features.get(F.CALF_DIFFERENCE).evidence] == ["3.2 cm"]
+    assert features.labs["potassium"][0].interpretation == "L"
+    no_value = run([observation(LNC, "8867-4", rid="hr2")]).get(F.HEART_RATE)
+    assert no_value.unknown and "no valueQuantity" in (no_value.reason or "")
