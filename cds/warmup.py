@@ -9,6 +9,7 @@ the real engine (no database, no FHIR server, a made-up patient that exists nowh
 
 from __future__ import annotations
 
+import gc
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -95,3 +96,8 @@ async def warm_up(settings: Settings, services: dict[str, CdsService], now: date
             await engine.handle(service, _request(service, now), None, CallSummary())
         except Exception as exc:  # a warm-up problem must not stop the service starting
             logger.warning("warm-up call failed", extra={"error": type(exc).__name__})
+    # Code tables, value sets and schemas are several hundred thousand objects that live as long
+    # as the process: frozen, the collector never traverses them again (a full collection of
+    # them takes a few hundred milliseconds, a p99 outlier on every call it lands on).
+    gc.collect()
+    gc.freeze()
