@@ -259,17 +259,27 @@ async def _form(request: Request) -> FormData:
     return dict((await request.form()).items())
 
 
+async def _posted(request: Request) -> tuple[AppState, Session, FormData] | Response:
+    """The session's state and form of a POST, or the page saying why it cannot be used."""
+    app_state = await get_state(request)
+    session = _session(request)
+    if session is None:
+        return _expired(app_state.settings)
+    form = await _form(request)
+    if not session.csrf_ok(form.get("csrf")):
+        text = "Reload the page and answer again."
+        return message(app_state.settings, "Form expired", text, 403)
+    return app_state, session, form
+
+
 @router.post("/assess")
 async def update(request: Request) -> Response:
     """The decision with the answers so far (nothing is written)."""
-    app_state = await get_state(request)
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    app_state, session, form = posted
     settings = app_state.settings
-    session = _session(request)
-    if session is None:
-        return _expired(settings)
-    form = await _form(request)
-    if not session.csrf_ok(form.get("csrf")):
-        return message(settings, "Form expired", "Reload the page and answer again.", 403)
     asked = tuple(str(k) for k in str(form.get("asked", "")).split() if k)
     answers, extra = _answers_and_extra(session, form, app_state.clock(), _leg(form, session))
     result = await _assess(request, app_state, session, extra)
@@ -286,14 +296,11 @@ def _leg(form: FormData, session: Session) -> str | None:
 @router.post("/save")
 async def save(request: Request) -> Response:
     """Create one Observation per answered item, then show the decision the record now gives."""
-    app_state = await get_state(request)
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    app_state, session, form = posted
     settings = app_state.settings
-    session = _session(request)
-    if session is None:
-        return _expired(settings)
-    form = await _form(request)
-    if not session.csrf_ok(form.get("csrf")):
-        return message(settings, "Form expired", "Reload the page and answer again.", 403)
     grant = session.grant
     assert grant is not None and session.iss is not None
     if not (settings.smart_write_back and smart.can_write(grant.scope)):
