@@ -11,7 +11,7 @@ from cards.models import Card, CdsResponse
 from cards.topics import TOPIC_SYSTEM
 from cds import triage
 from cds.triage.rules import physio_referral
-from tests.triage.builders import PATIENT
+from tests.clinical.chart import PATIENT
 
 ALL_TOPICS = {t.code for t in triage.topics()}
 

@@ -14,8 +14,8 @@ from cds import triage
 from cds.triage import override_reasons
 from cds.triage.context import Context
 from cds.triage.order_codes import ORDER_CODES, OrderKind
-from tests.triage.builders import fs
-from tests.triage.builders import settings as make_settings
+from tests.clinical.chart import fs
+from tests.clinical.chart import settings as make_settings
 
 NON_ADHERENCE = (
     Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ import pytest
 
 from cds.triage.ddimer import assess
 from fhir_mappings.features import DDimerUnit
-from tests.triage.builders import NOW, ddimer, fs, settings
+from tests.clinical.chart import NOW, ddimer, fs, settings
 
 FEU, DDU = DDimerUnit.FEU, DDimerUnit.DDU
 ADJUST = settings(age_adjusted_ddimer=True)

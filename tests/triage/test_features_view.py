@@ -11,7 +11,8 @@ import pytest
 
 from cds.triage.features_view import is_recent, recent_present
 from fhir_mappings.features import Evidence, Feature, FeatureName, State
-from tests.triage.builders import NOW, absent, fs, unknown
+from tests.clinical.chart import NOW, fs, unknown
+from tests.clinical.chart import documented_absent as absent
 
 
 def _timed(name: str, *days_ago: float | None) -> Feature:

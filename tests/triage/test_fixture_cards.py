@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cds import triage
-from tests.triage.builders import settings
+from tests.clinical.chart import settings
 from tests.triage.contract import check_cards
 from tests.triage.fixture_features import CASES, map_fixture
 

@@ -12,7 +12,8 @@ import pytest
 
 from cds.triage.rules.cramp import judge_lab
 from fhir_mappings.features import Evidence, FeatureName, FeatureSet, LabResult, Quantity
-from tests.triage.builders import NOW, calf_pain, ddimer, fs, present, run, topics, wells_points
+from tests.clinical.chart import NOW, calf_pain, ddimer, fs, present, run, wells_points
+from tests.clinical.chart import card_topics as topics
 from tests.triage.contract import check_cards
 
 F = FeatureName

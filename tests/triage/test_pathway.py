@@ -6,7 +6,7 @@ import pytest
 
 from cards.models import Card
 from fhir_mappings.features import Certainty, FeatureName, Laterality
-from tests.triage.builders import (
+from tests.clinical.chart import (
     HOOK_INSTANCE,
     alternative,
     calf_pain,
@@ -15,9 +15,9 @@ from tests.triage.builders import (
     present,
     run,
     settings,
-    topics,
     wells_points,
 )
+from tests.clinical.chart import card_topics as topics
 from tests.triage.contract import check_cards
 
 F = FeatureName
@@ -140,7 +140,7 @@ def test_an_asserted_alternative_that_changes_nothing_is_not_flagged() -> None:
 def test_calf_difference_of_3_cm_decides_the_pathway_by_version(
     version: str, expected: str
 ) -> None:
-    from tests.triage.builders import calf_difference
+    from tests.clinical.chart import calf_difference
 
     features = fs(calf_pain(), present(F.ACTIVE_CANCER), calf_difference(3.0))
     card = only(run(features, config=settings(wells_version=version)))  # type: ignore[arg-type]
@@ -236,7 +236,7 @@ def test_symmetrical_bilateral_swelling_alone_is_not_a_dvt_picture() -> None:
 
 def test_bilateral_swelling_with_asymmetric_calves_is_a_dvt_picture() -> None:
     from fhir_mappings.features import Feature, State
-    from tests.triage.builders import calf_difference
+    from tests.clinical.chart import calf_difference
 
     both = Feature(
         F.LEG_SWELLING,
@@ -248,7 +248,7 @@ def test_bilateral_swelling_with_asymmetric_calves_is_a_dvt_picture() -> None:
 
 
 def test_alternative_diagnosis_on_the_other_leg_is_never_applied() -> None:
-    from tests.triage.builders import ev
+    from tests.clinical.chart import ev
 
     left_cellulitis = alternative()
     left_cellulitis = type(left_cellulitis)(
@@ -272,7 +272,7 @@ def test_negative_score_ranges_read_clearly() -> None:
 def test_anticoagulated_patient_is_sent_to_ultrasound_not_a_useless_ddimer() -> None:
     from datetime import timedelta
 
-    from tests.triage.builders import NOW
+    from tests.clinical.chart import NOW
 
     features = fs(
         calf_pain(),

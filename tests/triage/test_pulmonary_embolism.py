@@ -14,7 +14,9 @@ import pytest
 
 from cards.models import Card
 from fhir_mappings.features import Feature, FeatureName, Laterality, Quantity
-from tests.triage.builders import absent, calf_pain, ddimer, fs, present, run, topics
+from tests.clinical.chart import calf_pain, ddimer, fs, present, run
+from tests.clinical.chart import card_topics as topics
+from tests.clinical.chart import documented_absent as absent
 from tests.triage.contract import check_cards
 
 F = FeatureName

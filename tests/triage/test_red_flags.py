@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fhir_mappings.features import Feature, FeatureName, Quantity
-from tests.triage.builders import calf_pain, ddimer, fs, present, run, topics, wells_points
+from tests.clinical.chart import calf_pain, ddimer, fs, present, run, wells_points
+from tests.clinical.chart import card_topics as topics
 from tests.triage.contract import check_cards
 
 F = FeatureName

@@ -30,9 +30,9 @@ from fhir_mappings.catalog import SUPPLEMENT_PREFIX
 from fhir_mappings.codelists import builtin_entries
 from fhir_mappings.codes import ATC, ICD10CM, RXNORM
 from fhir_mappings.features import FeatureName, FeatureSet
+from tests.clinical.chart import settings
 from tests.conftest import make_settings
 from tests.service.builders import condition, patient, request
-from tests.triage.builders import settings
 from tests.triage.fixture_features import CASES, map_fixture
 
 PROBE = Topic("probe", "A rule that exists only in this test")

@@ -7,14 +7,16 @@ import pytest
 
 from cds.triage.wells import decide, score_wells
 from fhir_mappings.features import Feature, FeatureName, Laterality, Quantity, State
-from tests.triage.builders import (
-    absent,
+from tests.clinical.chart import (
     alternative,
     calf_difference,
     calf_pain,
     fs,
     present,
     wells_points,
+)
+from tests.clinical.chart import (
+    documented_absent as absent,
 )
 
 F = FeatureName

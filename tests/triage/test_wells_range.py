@@ -11,7 +11,7 @@ import pytest
 
 from cds.triage.wells import CriterionResult, Decision, WellsResult
 from fhir_mappings.features import AlternativeDiagnosis, State
-from tests.triage.builders import ev
+from tests.clinical.chart import ev
 
 P, A, U = State.PRESENT, State.ABSENT, State.UNKNOWN
 
