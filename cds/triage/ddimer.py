@@ -44,6 +44,8 @@ AGE_FACTOR = {
     DDimerUnit.FEU: AGE_ADJUST_FEU_PER_YEAR,
     DDimerUnit.DDU: AGE_ADJUST_DDU_PER_YEAR,
 }
+UNDATED: Final = "no collection time: cannot place it in this episode"
+SUPERSEDED: Final = "superseded by a newer result"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,7 @@ def eligible(
     )
     for position, result in enumerate(newest_first):
         if result.time is None:
-            ignored.append((result, "no collection time: cannot place it in this episode"))
+            ignored.append((result, UNDATED))
         elif fs.anticoagulation_started is not None and after(
             result.time, fs.anticoagulation_started
         ):
@@ -107,8 +109,9 @@ def eligible(
         elif not after(result.time, horizon):
             ignored.append((result, f"older than {settings.episode_days} days"))
         else:
+            # Undated results sort after every dated one: they are undated, not older.
             older = newest_first[position + 1 :]
-            ignored.extend((r, "superseded by a newer result") for r in older)
+            ignored.extend((r, UNDATED if r.time is None else SUPERSEDED) for r in older)
             return result, ignored
     return None, ignored
 

@@ -23,6 +23,7 @@ from fhir_mappings.features import (
     FeatureName,
     FeatureSet,
     Laterality,
+    Quantity,
     State,
 )
 
@@ -175,6 +176,15 @@ def recent_present(fs: FeatureSet, names: Iterable[str], days: float) -> list[Fe
     return [feature for feature in found if is_recent(feature, fs.now, days)]
 
 
+def calf_difference_cm(quantity: Quantity | None) -> float | None:
+    """A calf circumference difference in cm (a difference sent in mm converted), rounded so a
+    conversion cannot turn 3.0 cm into 2.9999999; None when it is not a length in cm or mm."""
+    if quantity is None or quantity.unit not in ("cm", "mm"):
+        return None
+    value = quantity.value / 10.0 if quantity.unit == "mm" else quantity.value
+    return round(value, CALF_DIFFERENCE_DECIMALS)
+
+
 def dvt_triggers(fs: FeatureSet, days: int) -> list[Feature]:
     """Current leg findings that make DVT a possibility.
 
@@ -184,13 +194,8 @@ def dvt_triggers(fs: FeatureSet, days: int) -> list[Feature]:
     (>= 3 cm, S2).
     """
     found = recent_present(fs, DVT_TRIGGERS, days)
-    difference = fs.get(FeatureName.CALF_DIFFERENCE).quantity
-    asymmetric = (
-        difference is not None
-        and difference.unit == "cm"
-        and round(difference.value, CALF_DIFFERENCE_DECIMALS) >= CALF_DIFFERENCE_CM
-    )
-    if asymmetric:
+    difference = calf_difference_cm(fs.get(FeatureName.CALF_DIFFERENCE).quantity)
+    if difference is not None and difference >= CALF_DIFFERENCE_CM:
         return found
     return [f for f in found if not (f.name in SWELLING_TRIGGERS and only_bilateral(f))]
 

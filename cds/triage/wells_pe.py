@@ -14,11 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
 
-from cds.triage.features_view import days_between, feature_evidence, recent_present
+from cds.triage.features_view import (
+    calf_difference_cm,
+    days_between,
+    feature_evidence,
+    recent_present,
+)
 from cds.triage.thresholds import (
     BEDRIDDEN_DAYS,
     CALF_DIFFERENCE_CM,
-    CALF_DIFFERENCE_DECIMALS,
     HEART_RATE_HIGH_PER_MIN,
     WELLS_PE_POINTS,
     WELLS_PE_SURGERY_WEEKS,
@@ -114,10 +118,10 @@ def _either(*states: State) -> State:
 
 def _swelling(fs: FeatureSet) -> State:
     difference = fs.get(FeatureName.CALF_DIFFERENCE)
+    cm = calf_difference_cm(difference.quantity)
     asymmetric = State.UNKNOWN
-    if difference.quantity is not None and difference.quantity.unit == "cm":
-        value = round(difference.quantity.value, CALF_DIFFERENCE_DECIMALS)
-        asymmetric = State.PRESENT if value >= CALF_DIFFERENCE_CM else State.ABSENT
+    if cm is not None:
+        asymmetric = State.PRESENT if cm >= CALF_DIFFERENCE_CM else State.ABSENT
     elif difference.state is State.ABSENT:
         asymmetric = State.ABSENT
     return _either(*(fs.get(name).state for name in SWELLING), asymmetric)
