@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +22,7 @@ from cards.models import Card, CdsResponse
 from cds import triage
 from cds.fhir_client import FhirClient, FhirServer
 from cds.hooks import HookRequest, OrderSelectRequest, OrderSignRequest
-from cds.prefetch import PrefetchCollector, check_belongs
+from cds.prefetch import Collected, PrefetchCollector, check_belongs
 from cds.security import VerifiedClient, check_fhir_server
 from cds.services import CdsService
 from cds.settings import Settings
@@ -31,7 +31,7 @@ from cds.storage.tenants import tenant_of
 from cds.terminology import Classified, TerminologyClient
 from fhir_mappings.codelists import CodeIndex, load_index
 from fhir_mappings.extract import MappingOptions, extract_features
-from fhir_mappings.features import Skipped
+from fhir_mappings.features import FeatureSet, Skipped
 
 SKIPPED_EXTENSION = "org.example.calf-triage.skipped-resources"
 
@@ -90,41 +90,80 @@ class Engine:
         summary: CallSummary,
     ) -> CdsResponse:
         """Cards for one call; raises ``CdsError`` subclasses (412, 403, 422) for the handler."""
+        gathered = await self.gather(service, request, caller)
+        summary.fetched = gathered.fetched_keys
+        drafts: list[object] = []
+        selections: list[str] | None = None
+        if isinstance(request, OrderSelectRequest | OrderSignRequest):
+            drafts = [entry.get("resource") for entry in request.context.draftOrders.entry]
+        if isinstance(request, OrderSelectRequest):
+            selections = list(request.context.selections)
+        hook_instance = str(request.hookInstance)
+        cards, features = await self.cards_for(
+            service,
+            gathered,
+            patient_id=request.context.patientId,
+            hook_instance=hook_instance,
+            draft_orders=drafts,
+            selections=selections,
+        )
+        issued = [IssuedCard(card.uuid or "", _topic(card)) for card in cards]
+        if self._store is not None:  # before answering: feedback may follow at once, anywhere
+            await self._store.record_issued(tenant_of(caller), service.id, hook_instance, issued)
+        summary.cards = len(cards)
+        summary.topics = [card.topic for card in issued]
+        summary.skipped = len(features.skipped)
+        return CdsResponse(cards=cards, extension=_skipped_extension(features.skipped))
+
+    async def gather(
+        self, service: CdsService, request: HookRequest, caller: VerifiedClient | None
+    ) -> Collected:
+        """The checked resources ``service`` reads: the request's prefetch, the rest fetched."""
         server: FhirServer | None = None
         if request.fhirServer is not None:
             # SSRF guard first, even when everything was prefetched.
             check_fhir_server(request.fhirServer, caller, self._settings)
             token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
             server = FhirServer(request.fhirServer, token.get_secret_value() if token else None)
-        context = request.context
-        gathered = await self._prefetch.collect(
+        return await self._prefetch.collect(
             service.searches,
-            context=context.model_dump(exclude_none=True),
+            context=request.context.model_dump(exclude_none=True),
             prefetch=request.prefetch,
             server=server,
         )
-        summary.fetched = gathered.fetched_keys
-        draft_orders, draft_skipped = _draft_orders(request)
-        selections: list[str] | None = None
-        if isinstance(request, OrderSelectRequest):
-            selections = list(request.context.selections)
+
+    async def cards_for(
+        self,
+        service: CdsService,
+        record: Collected,
+        *,
+        patient_id: str,
+        hook_instance: str,
+        draft_orders: Sequence[object] = (),
+        selections: list[str] | None = None,
+    ) -> tuple[list[Card], FeatureSet]:
+        """The cards of ``service``'s rules for the resources held, and the features they read.
+
+        Every call path ends here: a hook call after ``gather``, the assessment app with what it
+        fetched plus the clinician's answers, the demo with a bundle.
+        """
+        orders, draft_skipped = _draft_orders(draft_orders, patient_id)
         terms = Classified()
         if self._terminology is not None:
-            terms = await self._terminology.classify(gathered.resources, self._codes())
+            terms = await self._terminology.classify(record.resources, self._codes())
         features = extract_features(
-            gathered.resources,
-            patient_id=context.patientId,
+            record.resources,
+            patient_id=patient_id,
             now=self._clock(),
             options=self._mapping,
-            available=frozenset(gathered.available),
-            draft_orders=draft_orders,
+            available=frozenset(record.available),
+            draft_orders=orders,
             selections=selections,
             extra_codes=terms.entries,
             terminology_note=terms.note,
         )
-        features.skipped.extend(gathered.skipped)
+        features.skipped.extend(record.skipped)
         features.skipped.extend(draft_skipped)
-        hook_instance = str(request.hookInstance)
         cards = [
             card if card.uuid else card.model_copy(update={"uuid": self._new_uuid()})
             for card in triage.evaluate(
@@ -135,13 +174,7 @@ class Engine:
                 rules=service.rules,
             )
         ]
-        issued = [IssuedCard(card.uuid or "", _topic(card)) for card in cards]
-        if self._store is not None:  # before answering: feedback may follow at once, anywhere
-            await self._store.record_issued(tenant_of(caller), service.id, hook_instance, issued)
-        summary.cards = len(cards)
-        summary.topics = [card.topic for card in issued]
-        summary.skipped = len(features.skipped)
-        return CdsResponse(cards=cards, extension=_skipped_extension(features.skipped))
+        return cards, features
 
     def _codes(self) -> CodeIndex:
         local = self._mapping.local_codes_file
@@ -152,15 +185,14 @@ def _topic(card: Card) -> str:
     return triage.card_topic(card) or "unknown"
 
 
-def _draft_orders(request: HookRequest) -> tuple[list[dict[str, Any]], list[Skipped]]:
-    """Draft order resources from context, each re-checked to belong to this patient."""
-    if not isinstance(request, OrderSelectRequest | OrderSignRequest):
-        return [], []
+def _draft_orders(
+    drafts: Sequence[object], patient_id: str
+) -> tuple[list[dict[str, Any]], list[Skipped]]:
+    """The draft order resources, each re-checked to belong to this patient."""
     orders: list[dict[str, Any]] = []
     skipped: list[Skipped] = []
-    for entry in request.context.draftOrders.entry:
-        resource = entry.get("resource")
-        why = check_belongs(resource, request.context.patientId, None)
+    for resource in drafts:
+        why = check_belongs(resource, patient_id, None)
         if why is None and isinstance(resource, dict):
             orders.append(resource)
         else:
