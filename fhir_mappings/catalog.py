@@ -234,6 +234,20 @@ LAB_LISTS: dict[str, str] = {
 DDIMER_LISTS = ("ddimer_feu", "ddimer_ddu")
 CALF_LISTS = ("calf_circumference", "calf_circumference_difference")
 ALTERNATIVE_PREFIX = "alternative_"
+# Finding lists whose Condition is also an alternative diagnosis for the Wells -2 (clinical-basis
+# §1.7): a clinician's sciatica or cramp diagnosis explains calf pain as well as a calf tear does,
+# and its codes stay in the one list that defines the finding.
+ALTERNATIVE_FINDINGS: dict[str, str] = {F.SCIATICA: "sciatica", F.CRAMP: "cramp"}
+
+
+def alternative_kind(list_name: str) -> str | None:
+    """The alternative diagnosis a Condition in this list asserts, if any (``alternative_*``
+    lists and ``ALTERNATIVE_FINDINGS``)."""
+    if list_name.startswith(ALTERNATIVE_PREFIX):
+        return list_name.removeprefix(ALTERNATIVE_PREFIX)
+    return ALTERNATIVE_FINDINGS.get(list_name)
+
+
 ORDER_PREFIX = "orders_"
 ORDER_KINDS = ("physiotherapy", "massage", "compression", "nsaid", "ddimer", "ultrasound")
 MEDICATION_LISTS = (F.ANTICOAGULANT, F.HORMONAL_CONTRACEPTION, CANCER_TREATMENT_LIST)
@@ -250,13 +264,7 @@ PROCEDURE_LISTS = (
 # Record-based Wells criteria -> the data sets searched: the first one must have been retrieved
 # for "none found" to be ABSENT (else UNKNOWN); the others are named when they were retrieved.
 RECORD_BASED: dict[str, tuple[str, ...]] = {
-    F.ACTIVE_CANCER: (
-        "Condition",
-        "Procedure",
-        "MedicationRequest",  # chemotherapy: every medication record type (records.py)
-        "MedicationStatement",
-        "MedicationAdministration",
-    ),
+    F.ACTIVE_CANCER: ("Condition", "Procedure", "MedicationRequest"),
     F.PARALYSIS_OR_PLASTER: ("Condition", "Procedure"),
     F.BEDRIDDEN: ("Condition",),
     F.RECENT_MAJOR_SURGERY: ("Procedure",),

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fhir_mappings.catalog import (
-    ALTERNATIVE_PREFIX,
     FINDING_LISTS,
     FRACTURE_LIST,
     LEG_FEATURES,
@@ -20,6 +19,7 @@ from fhir_mappings.catalog import (
     SADDLE_SITE_CODES,
     STATUS_OBSERVATIONS,
     Window,
+    alternative_kind,
 )
 from fhir_mappings.codelists import CodeEntry
 from fhir_mappings.codes import LATERALITY_CODES, LOINC, SNOMED
@@ -190,9 +190,9 @@ def condition_findings(
                 (evidence(FeatureName.PARALYSIS_OR_PLASTER), recency, state.current)
             )
             continue
-        if list_name.startswith(ALTERNATIVE_PREFIX):
-            _alternative(col, list_name, resource, evidence(FeatureName.CALF_PAIN), recorded, onset)
-            continue
+        kind = alternative_kind(list_name)
+        if kind is not None:
+            _alternative(col, kind, resource, evidence(FeatureName.CALF_PAIN), recorded, onset)
         target = FINDING_LISTS.get(list_name)
         if target is None:
             continue
@@ -288,7 +288,7 @@ def _abatement_note(abated: datetime | None, treated: bool, months: int) -> str:
 
 def _alternative(
     col: Collector,
-    list_name: str,
+    kind: str,
     resource: Condition,
     evidence: Evidence,
     recorded: datetime | None,
@@ -300,7 +300,7 @@ def _alternative(
     verification = first_code(resource.get("verificationStatus"), "")
     col.alternatives.append(
         AlternativeDiagnosis(
-            kind=list_name.removeprefix(ALTERNATIVE_PREFIX),
+            kind=kind,
             evidence=evidence,
             current_episode=asserted_at is not None
             and asserted_at >= col.since(days=col.options.episode_days),

@@ -37,7 +37,8 @@ def dvt_statement(status: DvtStatus) -> str:
         without = ""
         if status.wells.alternative_changed_decision:
             without = (
-                " Without the −2 for the asserted alternative diagnosis Wells would be "
+                " Without the −2 for the asserted alternative diagnosis, "
+                f"{status.wells.alternative_source}, Wells would be "
                 f"{status.wells.score_text_without_alternative} (DVT likely, ultrasound); "
                 f"{COEXIST}"
             )

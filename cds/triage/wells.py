@@ -60,6 +60,17 @@ LABELS: Final[dict[str, str]] = {
     "previous_dvt": "Previously documented DVT",
     "alternative_diagnosis": "Alternative diagnosis at least as likely as DVT",
 }
+# The alternative diagnoses a clinician can assert for the -2 (clinical-basis §1.7), by the kind
+# the mapping reports (fhir_mappings.catalog.alternative_kind), as a card names them.
+ALTERNATIVE_LABELS: Final[dict[str, str]] = {
+    "bakers_cyst": "Baker's cyst",
+    "cellulitis": "cellulitis",
+    "superficial_thrombophlebitis": "superficial thrombophlebitis",
+    "calf_tear": "calf muscle strain or tear",
+    "claudication": "PAD / intermittent claudication",
+    "sciatica": "sciatica",
+    "cramp": "cramp",
+}
 RECORD_CRITERIA: Final[dict[str, FeatureName]] = {
     "active_cancer": FeatureName.ACTIVE_CANCER,
     "paralysis": FeatureName.PARALYSIS_OR_PLASTER,
@@ -174,6 +185,12 @@ class WellsResult:
         return score_text(
             self.minimum - self.alternative_points, self.maximum - self.alternative_points
         )
+
+    @property
+    def alternative_source(self) -> str:
+        """Which asserted diagnosis the -2 stands for and the Condition it came from, e.g.
+        "sciatica (Condition/c1, right leg)" ("" when none was applied)."""
+        return "; ".join(alternative_source(a, self.leg) for a in self.alternative_applied)
 
     @property
     def alternative_changed_decision(self) -> bool:
@@ -375,6 +392,26 @@ def _on_leg(alternative: AlternativeDiagnosis, leg: Laterality | None) -> bool:
     if leg is None or side in (None, Laterality.UNSPECIFIED, Laterality.BILATERAL):
         return True
     return side is leg
+
+
+def alternative_label(kind: str) -> str:
+    """The diagnosis as a card names it ("sciatica", "Baker's cyst")."""
+    return ALTERNATIVE_LABELS.get(kind, kind.replace("_", " "))
+
+
+def alternative_source(alternative: AlternativeDiagnosis, leg: Laterality | None) -> str:
+    """The diagnosis, its Condition and its side. A diagnosis recorded without a side is applied
+    to the scored leg (the clinician made it for this complaint), and the card says so."""
+    side = alternative.evidence.laterality
+    if side is Laterality.BILATERAL:
+        where = "both legs"
+    elif side in (Laterality.LEFT, Laterality.RIGHT):
+        where = f"{side.value} leg"
+    elif leg is not None:
+        where = f"no side recorded, taken as the {leg.value} leg"
+    else:
+        where = "no side recorded"
+    return f"{alternative_label(alternative.kind)} ({alternative.evidence.reference}, {where})"
 
 
 def symptomatic_legs(fs: FeatureSet) -> list[Laterality | None]:

@@ -11,7 +11,7 @@ from typing import Final, NamedTuple
 from cards import markdown as md
 from cds.triage.features_view import feature_evidence
 from cds.triage.thresholds import WELLS_LIKELY_MIN
-from cds.triage.wells import WellsResult
+from cds.triage.wells import WellsResult, alternative_label
 from fhir_mappings.features import State
 
 STATE_TEXT: Final = {
@@ -41,19 +41,17 @@ def wells_rows(wells: WellsResult) -> list[WellsRow]:
     ]
     alt_points = -2
     if wells.alternative_applied:
-        kinds = ", ".join(a.kind.replace("_", " ") for a in wells.alternative_applied)
-        ev = "; ".join(a.evidence.reference for a in wells.alternative_applied)
         rows.append(
             WellsRow(
-                f"Alternative diagnosis at least as likely ({kinds})",
+                "Alternative diagnosis at least as likely",
                 alt_points,
                 "asserted by a clinician",
                 alt_points,
-                ev,
+                wells.alternative_source,
             )
         )
     else:
-        kinds = ", ".join(a.kind.replace("_", " ") for a in wells.alternative_candidates)
+        kinds = ", ".join(alternative_label(a.kind) for a in wells.alternative_candidates)
         state = f"recorded, not asserted ({kinds})" if kinds else "not asserted"
         rows.append(
             WellsRow(
@@ -68,7 +66,7 @@ def wells_rows(wells: WellsResult) -> list[WellsRow]:
         side = alt.evidence.laterality.value if alt.evidence.laterality else "other"
         rows.append(
             WellsRow(
-                f"Alternative diagnosis on the {side} leg ({alt.kind.replace('_', ' ')})",
+                f"Alternative diagnosis on the {side} leg ({alternative_label(alt.kind)})",
                 alt_points,
                 "other leg: not applied",
                 0,
@@ -118,9 +116,9 @@ def wells_section(wells: WellsResult) -> str:
             f"{alt}.{flip} " + COEXIST
         )
     if wells.alternative_changed_decision:
-        kinds = ", ".join(a.kind.replace("_", " ") for a in wells.alternative_applied)
         parts.append(
-            f"A clinician asserted {kinds} as at least as likely as DVT, so −2 is applied: "
+            f"A clinician asserted {wells.alternative_source} as at least as likely as DVT, "
+            "so −2 is applied: "
             f"**without it Wells would be {wells.score_text_without_alternative} (DVT likely).** "
             + COEXIST
         )

@@ -111,7 +111,6 @@ def _healthy_routes(mock: respx.MockRouter) -> None:
         "Procedure",
         "MedicationRequest",
         "MedicationStatement",
-        "MedicationAdministration",
         "Encounter",
         "DeviceUseStatement",
     ):

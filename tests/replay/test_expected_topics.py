@@ -72,6 +72,8 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "physio-order-select-dvt-likely": (frozenset({"dvt-order-check"}), None),
     "physio-order-sign-dvt-excluded": (frozenset(), None),
     "physio-order-sign-dvt-likely": (frozenset({"dvt-order-check"}), None),
+    "sciatica-asserted-wells-minus-2": (frozenset({"sciatica", "physio-referral"}), None),
+    "sciatica-asserted-other-leg-no-minus-2": (frozenset({"dvt-likely"}), None),
     # Synthea-coded records (what US EHRs send): the "should be" of each row the value sets fix
     "dvt-ddimer-synthea-enoxaparin-warfarin": (frozenset({"dvt-ddimer"}), None),
     "dvt-ddimer-synthea-natazia-camila": (frozenset({"dvt-ddimer"}), None),

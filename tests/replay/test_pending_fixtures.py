@@ -31,10 +31,6 @@ class Expected(NamedTuple):
 
 
 EXPECTED: dict[str, Expected] = {
-    "sciatica-asserted-wells-minus-2": Expected(
-        frozenset({"sciatica", "physio-referral"}),
-        not_yet="asserted sciatica is not an alternative diagnosis for the -2",
-    ),
     "cramp-statin-raised-ck": Expected(
         frozenset({"cramp"}),
         says=("atorvastatin", "myopathy"),
