@@ -7,7 +7,8 @@ our own fallback fetch send the same queries):
 - ``_count``: many servers page 10 or 20 resources by default, so an ordinary chart took more
   pages than we follow. We ask for ``PAGE_SIZE`` a page; a server may send fewer (FHIR R4
   search, "Paging") and we follow its ``next`` links.
-- MedicationRequests are searched only in the statuses the mapping reads (``STATUS_FILTERS``).
+- MedicationRequests and MedicationAdministrations are searched only in the statuses the mapping
+  reads (``STATUS_FILTERS``).
 - The query string (after ``?``, percent-encoded, with the longest FHIR id as patient id) stays
   within ``MAX_QUERY_CHARS``. A longer code list is split into several searches with keys
   ``observations``, ``observations-2``, ...; a template that cannot be split is refused at
@@ -24,7 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
-from fhir_mappings.records import MEDICATION_REQUEST_STATUSES
+from fhir_mappings.records import (
+    MEDICATION_ADMINISTRATION_STATUSES,
+    MEDICATION_REQUEST_STATUSES,
+)
 from fhir_mappings.sources import SearchSpec
 
 # One page: at or under the maximum page size of the servers we know (Canvas enforces 100; the
@@ -41,8 +45,11 @@ MAX_QUERY_CHARS = 2000
 # ones (an order authored in the recent window still matters for a D-dimer, a chemotherapy order
 # within 6 months for cancer). Values joined by commas are ORed (FHIR R4 search, token
 # parameters). Stopped, cancelled and draft orders, most of a long medication history, are not
-# asked for.
-STATUS_FILTERS: Mapping[str, str] = {"MedicationRequest": ",".join(MEDICATION_REQUEST_STATUSES)}
+# asked for; nor are doses not given (not-done, stopped, entered-in-error).
+STATUS_FILTERS: Mapping[str, str] = {
+    "MedicationRequest": ",".join(MEDICATION_REQUEST_STATUSES),
+    "MedicationAdministration": ",".join(MEDICATION_ADMINISTRATION_STATUSES),
+}
 
 _LONGEST_ID = "x" * 64  # a FHIR id is at most 64 characters
 _QUERY_SAFE = "&=,:/?@!$'()*+;-._~"  # RFC 3986 query characters sent as they are

@@ -7,6 +7,7 @@ are empty (docs/clinical-basis.md marks their codes unverified; a site can add a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
@@ -38,6 +39,23 @@ _OLDEST = datetime.min.replace(tzinfo=UTC)
 _FED = feature_lists()  # built from constant catalogs: once, not per request (read only)
 _DECIDED = tuple(name for name in F if name not in _DERIVED)  # iterating an Enum is slow
 _RECORD_BASED_DECIDED = tuple(name for name in _DECIDED if name in RECORD_BASED)
+
+# Reads computed here from other reads; the searches for a read also ask for what it is computed
+# from (fhir_mappings.sources reads DERIVED_FROM). A finding present on both legs comes from the
+# per-leg findings; a fever without a coded finding shows the measured temperature; the episode
+# start is the earliest current leg complaint, and the symptom duration runs from it.
+_BOTH_LEGS: Mapping[str, tuple[str, ...]] = {
+    F.BILATERAL_LEG_SWELLING: (F.LEG_SWELLING,),
+    F.BILATERAL_LEG_NEURO: (F.SCIATICA, F.RADICULAR_SYMPTOMS),
+}
+_FEVER_SHOWN_FROM = F.TEMPERATURE
+_EPISODE_FROM = LEG_FEATURES
+DERIVED_FROM: Mapping[str, frozenset[str]] = {
+    **{name: frozenset(sources) for name, sources in _BOTH_LEGS.items()},
+    F.FEVER: frozenset({_FEVER_SHOWN_FROM}),
+    "episode_start": _EPISODE_FROM,
+    F.SYMPTOM_DURATION_DAYS: frozenset({"episode_start"}),
+}
 
 
 @lru_cache(maxsize=8)
@@ -89,7 +107,10 @@ def _episode_start(col: Collector) -> datetime | None:
     times = [
         f.evidence.time
         for f in col.findings
-        if f.feature in LEG_FEATURES and f.eligible and f.state is State.PRESENT and f.evidence.time
+        if f.feature in _EPISODE_FROM
+        and f.eligible
+        and f.state is State.PRESENT
+        and f.evidence.time
     ]
     return min(times) if times else None
 
@@ -133,10 +154,7 @@ def assemble(col: Collector, available: frozenset[str]) -> FeatureSet:
     fs.features[F.CALF_DIFFERENCE] = calf
     if calf.laterality in (Laterality.LEFT, Laterality.RIGHT):
         fs.legs[F.CALF_DIFFERENCE] = {calf.laterality: calf}
-    for derived, sources in (
-        (F.BILATERAL_LEG_SWELLING, (F.LEG_SWELLING,)),
-        (F.BILATERAL_LEG_NEURO, (F.SCIATICA, F.RADICULAR_SYMPTOMS)),
-    ):
+    for derived, sources in _BOTH_LEGS.items():
         if not fs.features[derived].present:
             both = _both_legs(fs, *sources)
             if both is not None:
@@ -147,7 +165,7 @@ def assemble(col: Collector, available: frozenset[str]) -> FeatureSet:
                     laterality=Laterality.BILATERAL,
                     reason=both.reason,
                 )
-    temperature = fs.features[F.TEMPERATURE]
+    temperature = fs.features[_FEVER_SHOWN_FROM]
     if fs.features[F.FEVER].unknown and temperature.present and temperature.quantity:
         fs.features[F.FEVER] = Feature(
             F.FEVER,

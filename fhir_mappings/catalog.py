@@ -264,7 +264,13 @@ PROCEDURE_LISTS = (
 # Record-based Wells criteria -> the data sets searched: the first one must have been retrieved
 # for "none found" to be ABSENT (else UNKNOWN); the others are named when they were retrieved.
 RECORD_BASED: dict[str, tuple[str, ...]] = {
-    F.ACTIVE_CANCER: ("Condition", "Procedure", "MedicationRequest"),
+    F.ACTIVE_CANCER: (
+        "Condition",
+        "Procedure",
+        "MedicationRequest",  # chemotherapy: every medication record type (records.py)
+        "MedicationStatement",
+        "MedicationAdministration",
+    ),
     F.PARALYSIS_OR_PLASTER: ("Condition", "Procedure"),
     F.BEDRIDDEN: ("Condition",),
     F.RECENT_MAJOR_SURGERY: ("Procedure",),

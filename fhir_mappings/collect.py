@@ -88,6 +88,8 @@ class Collector:
     alternatives: list[AlternativeDiagnosis] = field(default_factory=list)
     drafts: list[DraftOrder] = field(default_factory=list)
     anticoagulant_starts: list[datetime] = field(default_factory=list)
+    # administered anticoagulant doses: (when given, given within the current window)
+    anticoagulant_doses: list[tuple[datetime, bool]] = field(default_factory=list)
     medications: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # "Medication/id"
     anaesthesia_days: set[date] = field(default_factory=set)  # general / neuraxial anaesthesia
     immobilisations: list[Evidence] = field(default_factory=list)  # casts, bone immobilisation

@@ -29,7 +29,12 @@ from fhir_mappings.measurements import numeric_observation
 from fhir_mappings.options import MappingOptions as MappingOptions  # callers import it here
 from fhir_mappings.orders import draft_orders as map_draft_orders
 from fhir_mappings.read_models import VITAL_SIGN_VIEW, Condition, Observation
-from fhir_mappings.records import medication_findings, procedure_findings, settle
+from fhir_mappings.records import (
+    MEDICATION_TYPES,
+    medication_findings,
+    procedure_findings,
+    settle,
+)
 from fhir_mappings.resources import InvalidResource, validate
 from fhir_mappings.semantics import (
     code_pairs,
@@ -41,7 +46,7 @@ from fhir_mappings.semantics import (
 from fhir_mappings.timing import future_dated
 
 NUMERIC_LISTS = frozenset({*VITAL_LISTS, *LAB_LISTS, *DDIMER_LISTS, *CALF_LISTS})
-_MEDICATION_TYPES = frozenset({"MedicationRequest", "MedicationStatement"})
+_MEDICATION_TYPES = frozenset(MEDICATION_TYPES)
 _MAPPED_TYPES = frozenset({"Condition", "Observation", "Procedure", *_MEDICATION_TYPES})
 _MAX_BUNDLE_DEPTH = 3
 
@@ -80,7 +85,7 @@ def _vital_signs_only(entries: tuple[CodeEntry, ...]) -> bool:
 
 
 def drug_concept(col: Collector, raw: Mapping[str, Any]) -> Any:
-    """The drug of a MedicationRequest / MedicationStatement: its ``medicationCodeableConcept``,
+    """The drug of a medication record (``MEDICATION_TYPES``): its ``medicationCodeableConcept``,
     else the ``code`` of the Medication it references (contained "#id", or one sent alongside)."""
     concept = raw.get("medicationCodeableConcept")
     if concept is not None:

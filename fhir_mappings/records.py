@@ -16,14 +16,22 @@ required. Only completed procedures with a performed time count (docs/clinical-b
 - an immobilisation (cast, bone immobilisation) in the surgery window beside a lower-limb fracture:
   recent plaster immobilisation (``plaster``); a fracture alone leaves the item unknown.
 
-Medications (MedicationRequest, MedicationStatement; the drug from ``medicationCodeableConcept`` or
-a referenced / contained ``Medication``): active / on-hold (intended for a statement), or completed
-within the recent window (an interim anticoagulant dose still matters for a D-dimer).
+Medications (``MEDICATION_TYPES``; the drug from ``medicationCodeableConcept`` or a referenced /
+contained ``Medication``), one code path for the three record types, which differ only in what
+makes a drug current (``_current``):
+
+- MedicationRequest: active / on-hold, or completed and authored within the recent window (an
+  interim anticoagulant dose still matters for a D-dimer);
+- MedicationStatement: active / intended / on-hold, or completed within the recent window;
+- MedicationAdministration (inpatients): a dose in progress, or completed within
+  ``ADMINISTRATION_HOURS`` (docs/clinical-basis.md §1.14). The anticoagulation then started at
+  the earliest anticoagulant dose given within the recent window (``settle``), so a D-dimer taken
+  after the first of several doses is not read as taken before anticoagulation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,12 +59,39 @@ _CURRENT_MED = frozenset({"active", "on-hold"})
 # them out (cds.queries).
 MEDICATION_REQUEST_STATUSES: tuple[str, ...] = (*sorted(_CURRENT_MED), _DONE)
 _CURRENT_STATEMENT = frozenset({"active", "intended", "on-hold"})
-# a drug given or being given: an order in a status read, or a statement's "intended"
-_GIVEN = frozenset({*MEDICATION_REQUEST_STATUSES, "intended"})
+# The MedicationAdministration statuses of a dose given or being given; not-done, stopped, on-hold,
+# entered-in-error and unknown never count, so a search may leave them out (cds.queries).
+MEDICATION_ADMINISTRATION_STATUSES: tuple[str, ...] = ("completed", "in-progress")
+# A dose given within this many hours means the drug is being given now: the longest usual dosing
+# interval of the anticoagulants given in hospital is 24 hours (once-daily low-molecular-weight
+# heparin, fondaparinux, rivaroxaban, edoxaban, warfarin), and 48 hours allow one late or missed
+# dose (docs/clinical-basis.md §1.14). An older dose alone leaves the drug unknown, not absent.
+ADMINISTRATION_HOURS = 48
+# a drug given or being given: an order in a status read, a statement's "intended", a dose
+_GIVEN = frozenset({*MEDICATION_REQUEST_STATUSES, "intended", *MEDICATION_ADMINISTRATION_STATUSES})
+# The record types that say a patient takes or is given a drug, read by ``medication_findings``.
+MEDICATION_TYPES: tuple[str, ...] = (
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicationAdministration",
+)
 _ORDER_INTENTS = frozenset(
     {"order", "original-order", "reflex-order", "filler-order", "instance-order", "plan"}
 )
 INFERRED = "general or regional anaesthesia inferred (major-surgery value set)"
+
+# What a Procedure or medication list changes (feature names, FeatureSet fields), as this module
+# reads it; a medication list not named here feeds the feature of its own name. The searches of a
+# read ask for the record types of the lists that feed it (fhir_mappings.sources).
+RECORD_FEEDS: Mapping[str, frozenset[str]] = {
+    MAJOR_SURGERY_LIST: frozenset({F.RECENT_MAJOR_SURGERY}),
+    SURGERY_CATEGORY_LIST: frozenset({F.RECENT_MAJOR_SURGERY}),
+    ANAESTHESIA_LIST: frozenset({F.RECENT_MAJOR_SURGERY}),  # anaesthesia the same day
+    CANCER_TREATMENT_LIST: frozenset({F.ACTIVE_CANCER}),
+    DELIVERY_LIST: frozenset({F.PREGNANCY}),  # postpartum
+    IMMOBILISATION_LIST: frozenset({F.PARALYSIS_OR_PLASTER}),  # beside a lower-limb fracture
+    F.ANTICOAGULANT: frozenset({F.ANTICOAGULANT, "anticoagulation_started"}),
+}
 
 
 def _performed(resource: Any) -> datetime | None:
@@ -165,6 +200,18 @@ def settle(col: Collector) -> None:
                 state=State.PRESENT, evidence=finding.evidence._replace(note=note), reason=None
             )
     _plaster(col)
+    _anticoagulant_course(col)
+
+
+def _anticoagulant_course(col: Collector) -> None:
+    """A current anticoagulant dose: the anticoagulation started at the earliest dose given
+    within the recent window (a D-dimer taken after an earlier dose of the course is unreliable
+    too; a gap in the doses makes the start earlier, never later)."""
+    doses = col.anticoagulant_doses
+    if any(current for _, current in doses):
+        col.anticoagulant_starts.append(
+            min(when for when, current in doses if current or col.recent(when))
+        )
 
 
 def _plaster(col: Collector) -> None:
@@ -201,8 +248,24 @@ def _start(resource: Any) -> datetime | None:
     return min(found) if found else None
 
 
+def _dose_time(resource: Any) -> datetime | None:
+    """When an administered dose was given: its time, or the end of its period (an infusion)."""
+    period = resource.get("effectivePeriod")
+    return to_datetime(resource.get("effectiveDateTime")) or to_datetime(field_of(period, "end"))
+
+
 def _current(col: Collector, resource_type: str, resource: Any) -> tuple[bool, str | None]:
     status = resource.get("status")
+    if resource_type == "MedicationAdministration":
+        if status == "in-progress":
+            return True, None
+        given = _dose_time(resource)
+        recent = given is not None and given >= col.now - timedelta(hours=ADMINISTRATION_HOURS)
+        if status == _DONE and recent:
+            return True, None
+        if status == _DONE:
+            return False, f"MedicationAdministration given more than {ADMINISTRATION_HOURS} h ago"
+        return False, f"MedicationAdministration status {status}"
     if resource_type == "MedicationStatement":
         period = resource.get("effectivePeriod")
         taken = to_datetime(field_of(period, "end")) or to_datetime(
@@ -228,23 +291,32 @@ def medication_findings(
     """``codings``: the drug's codings (its own concept, or the referenced Medication's code)."""
     start = _start(resource)
     eligible, reason = _current(col, resource_type, resource)
+    status = resource.get("status")
+    administered = resource_type == "MedicationAdministration"
+    note = f"given within {ADMINISTRATION_HOURS} h" if administered and eligible else None
     requester = resource.get("requester") or resource.get("informationSource")
+    if administered:
+        requester = field_of(next(iter(resource.get("performer") or []), None), "actor")
     for entry in {e.list_name: e for e in entries}.values():
         concept = next((c for c in codings if c.system == entry.system), None)
         ev = Evidence(
             reference=ref,
             concept=concept or Coding(entry.system, entry.code, entry.display),
-            value=f"status {resource.get('status')}",
+            value=f"status {status}",
             time=start,
             asserter=reference_of(requester),
             encounter=reference_of(resource.get("encounter") or resource.get("context")),
+            note=note,
         )
         if entry.list_name == CANCER_TREATMENT_LIST:
-            given = resource.get("status") in _GIVEN
-            _cancer_treatment(col, ev, start, given, f"status {resource.get('status')}")
+            _cancer_treatment(col, ev, start, status in _GIVEN, f"status {status}")
             continue
         if entry.list_name not in (F.ANTICOAGULANT, F.HORMONAL_CONTRACEPTION):
             continue
         col.findings.append(Finding(entry.list_name, State.PRESENT, ev, eligible, start, reason))
-        if entry.list_name == F.ANTICOAGULANT and eligible and start is not None:
+        if entry.list_name != F.ANTICOAGULANT or start is None:
+            continue
+        if administered and status in MEDICATION_ADMINISTRATION_STATUSES:
+            col.anticoagulant_doses.append((start, eligible))
+        elif eligible:
             col.anticoagulant_starts.append(start)

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
@@ -129,6 +130,19 @@ _READ: dict[str, tuple[type[Any], tuple[str, ...]]] = {
             "effectivePeriod",
             "dateAsserted",
             "informationSource",
+        ),
+    ),
+    "MedicationAdministration": (
+        MedicationAdministration,
+        (
+            *_COMMON,
+            "context",
+            "status",
+            "medicationCodeableConcept",
+            "medicationReference",
+            "effectiveDateTime",
+            "effectivePeriod",
+            "performer",
         ),
     ),
     "ServiceRequest": (

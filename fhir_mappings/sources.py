@@ -4,12 +4,18 @@ Discovery, the prefetch check and the fallback fetch (cds/) all use these Search
 the service advertises cannot drift from what the mappers read. ``search_specs_for`` takes what a
 hook's rules read (feature names and FeatureSet fields) and asks only for the data that feeds
 them. Templates use only ``{{context.patientId}}`` and the CDS Hooks recommended query subset
-(type search with reference and token parameters). Conditions, Procedures and medications are
-fetched whole for the patient: "not recorded in N Conditions retrieved" needs all of them, and
-ICD-10-CM descendants cannot be expressed as token equality. Observations are filtered by
-``code`` (system|code) for the codes of the lists that feed what is read: the project-owned
-supplements and a site's local codes, never the public VSAC sets, which define Conditions,
-Procedures and medications (their thousands of codes would make a query no EHR accepts).
+(type search with reference and token parameters). Conditions, Procedures and medication records
+(``records.MEDICATION_TYPES``) are fetched whole for the patient: "not recorded in N Conditions
+retrieved" needs all of them, and ICD-10-CM descendants cannot be expressed as token equality.
+Observations are filtered by ``code`` (system|code) for the codes of the lists that feed what is
+read: the project-owned supplements and a site's local codes, never the public VSAC sets, which
+define Conditions, Procedures and medications (their thousands of codes would make a query no EHR
+accepts).
+
+What feeds what is not restated here: it is read from the mapping's own tables, the finding lists
+(``catalog.FINDING_LISTS``), what each Procedure and medication list changes
+(``records.RECORD_FEEDS``) and the reads computed from other reads (``assemble.DERIVED_FROM``),
+so a feature added to the mapping is searched for by every hook whose rules read it.
 
 A resource no rule reads may still arrive (an EHR sends more than was asked): the mapping reads
 every resource it receives the same way, and what it adds is simply not looked at.
@@ -22,18 +28,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from fhir_mappings.assemble import DERIVED_FROM
 from fhir_mappings.catalog import (
     CALF_LISTS,
     DDIMER_LISTS,
     FINDING_LISTS,
     LAB_LISTS,
-    LEG_FEATURES,
+    MEDICATION_LISTS,
+    PROCEDURE_LISTS,
     SUPPLEMENT_PREFIX,
     VITAL_LISTS,
 )
 from fhir_mappings.codelists import CodeEntry, builtin_entries, load_index
 from fhir_mappings.codes import ATC, ICD10CM, RXNORM
 from fhir_mappings.features import FeatureName
+from fhir_mappings.records import MEDICATION_TYPES, RECORD_FEEDS
 
 F = FeatureName
 PATIENT = "{{context.patientId}}"
@@ -46,52 +55,24 @@ class SearchSpec:
     template: str  # CDS Hooks prefetch template
 
 
-# The searches fetched whole for a read (Observations are searched by code, from the code lists).
-_MEDICATIONS = frozenset({"MedicationRequest", "MedicationStatement"})
-FEATURE_SOURCES: Mapping[str, frozenset[str]] = {
-    **dict.fromkeys(F, frozenset({"Condition"})),
-    F.HEART_RATE: frozenset(),
-    F.SPO2: frozenset(),
-    F.RESPIRATORY_RATE: frozenset(),
-    F.TEMPERATURE: frozenset(),
-    F.CALF_DIFFERENCE: frozenset(),
-    F.RECENT_MAJOR_SURGERY: frozenset({"Procedure", "Condition"}),
-    F.ACTIVE_CANCER: frozenset({"Condition", "Procedure", "MedicationRequest"}),  # chemo
-    F.PREGNANCY: frozenset({"Condition", "Procedure"}),  # a delivery: postpartum
-    F.PARALYSIS_OR_PLASTER: frozenset({"Condition", "Procedure"}),  # an immobilised fracture
-    F.ANTICOAGULANT: _MEDICATIONS | {"Condition"},
-    F.HORMONAL_CONTRACEPTION: _MEDICATIONS | {"Condition"},
-}
-# Non-feature reads (FeatureSet fields).
-EXTRA_SOURCES: Mapping[str, frozenset[str]] = {
-    "alternatives": frozenset({"Condition"}),
-    "anticoagulation_started": _MEDICATIONS,
-}
-
-# Reads the mapping computes from other reads (fhir_mappings.assemble): a fever without a coded
-# finding shows the measured temperature; bilateral swelling / neurology come from per-leg
-# findings; the episode start, and so the symptom duration, is the earliest leg complaint.
-DERIVED_FROM: Mapping[str, frozenset[str]] = {
-    F.FEVER: frozenset({F.TEMPERATURE}),
-    F.BILATERAL_LEG_SWELLING: frozenset({F.LEG_SWELLING}),
-    F.BILATERAL_LEG_NEURO: frozenset({F.SCIATICA, F.RADICULAR_SYMPTOMS}),
-    F.SYMPTOM_DURATION_DAYS: LEG_FEATURES,
-    "episode_start": LEG_FEATURES,
-}
-
-
-def _list_feeds() -> dict[str, frozenset[str]]:
-    """Code list -> the reads (feature names, FeatureSet fields) its codes change when they code
-    an Observation: the lists fhir_mappings.extract reads from Observations (measurements and
-    findings, a drug list's recorded situation such as "oral contraception" included; drug codes
-    are RxNorm / ATC and stay out). Procedure, drug and alternative-diagnosis lists are matched in
-    the records fetched whole (``FEATURE_SOURCES``)."""
+def _finding_feeds() -> dict[str, set[str]]:
+    """Finding list -> the reads its codes change in a Condition or an Observation
+    (fhir_mappings.findings)."""
     feeds: dict[str, set[str]] = defaultdict(set)
     for name, (feature, _) in FINDING_LISTS.items():
         feeds[name].add(feature)
-    # a DVT / PE is current when recent, else previous (fhir_mappings.findings)
+    # a DVT / PE is current when recent, else previous
     feeds["dvt"] |= {F.CURRENT_DVT, F.PREVIOUS_DVT}
     feeds["pe"] |= {F.CURRENT_PE, F.PREVIOUS_PE}
+    return feeds
+
+
+def _observation_feeds() -> dict[str, frozenset[str]]:
+    """Code list -> the reads its codes change when they code an Observation
+    (fhir_mappings.extract): findings, a drug list's recorded situation such as "oral
+    contraception" included (drug codes are RxNorm / ATC and stay out of the search), and the
+    measurements."""
+    feeds = _finding_feeds()
     for name in VITAL_LISTS:
         feeds[name].add(name)
     for name in LAB_LISTS:
@@ -103,15 +84,37 @@ def _list_feeds() -> dict[str, frozenset[str]]:
     return {name: frozenset(reads) for name, reads in feeds.items()}
 
 
-_LIST_FEEDS = _list_feeds()
+def _record_feeds() -> dict[str, frozenset[str]]:
+    """Resource type fetched whole -> every read its resources can change: a Condition through
+    the finding lists, a lower-limb fracture and the alternative diagnoses
+    (fhir_mappings.findings); a Procedure or a medication record through its lists
+    (fhir_mappings.records)."""
+    condition = set().union(*_finding_feeds().values())
+    condition |= {F.PARALYSIS_OR_PLASTER, "alternatives"}  # FRACTURE_LIST, ALTERNATIVE_PREFIX
+    procedure = set().union(*(RECORD_FEEDS[name] for name in PROCEDURE_LISTS))
+    medication = set().union(*(RECORD_FEEDS.get(name, {name}) for name in MEDICATION_LISTS))
+    return {
+        "Condition": frozenset(condition),
+        "Procedure": frozenset(procedure),
+        **dict.fromkeys(MEDICATION_TYPES, frozenset(medication)),
+    }
+
+
+_LIST_FEEDS = _observation_feeds()
+_RECORD_FEEDS = _record_feeds()
+# Feature -> the record types fetched whole for it (Observations are searched by code).
+FEATURE_SOURCES: Mapping[str, frozenset[str]] = {
+    name: frozenset(kind for kind, fed in _RECORD_FEEDS.items() if name in fed) for name in F
+}
 _KEYS = {
     "Condition": "conditions",
     "Observation": "observations",
     "Procedure": "procedures",
     "MedicationRequest": "medications",
     "MedicationStatement": "medicationStatements",
+    "MedicationAdministration": "medicationAdministrations",
 }
-_ORDER = ("Condition", "Observation", "Procedure", "MedicationRequest", "MedicationStatement")
+_ORDER = ("Condition", "Observation", "Procedure", *MEDICATION_TYPES)
 _NOT_OBSERVATION_SYSTEMS = frozenset({ICD10CM, ATC, RXNORM})
 
 
@@ -153,9 +156,7 @@ def search_specs_for(
 ) -> list[SearchSpec]:
     """The searches that feed these reads (feature names, FeatureSet fields); always "patient"."""
     wanted = with_derived(reads)
-    types: set[str] = set()
-    for name in wanted:
-        types |= FEATURE_SOURCES.get(name, EXTRA_SOURCES.get(name, frozenset()))
+    types = {kind for kind, fed in _RECORD_FEEDS.items() if fed & wanted}
     entries: list[CodeEntry] = list(builtin_entries())
     if local_codes_file is not None:
         entries.extend(

@@ -32,6 +32,8 @@ _OWN_TIMES: Mapping[str, tuple[tuple[str, ...], ...]] = {
     "MedicationRequest": (("authoredOn",),),
     # when the statement was made; its effective time may lie ahead ("intended")
     "MedicationStatement": (("dateAsserted",),),
+    # a dose charted ahead is planned, not given
+    "MedicationAdministration": (("effectiveDateTime",), ("effectivePeriod", "start")),
 }
 _EARLIEST_ZONE = timedelta(hours=14)
 

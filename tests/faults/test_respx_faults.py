@@ -111,6 +111,7 @@ def _healthy_routes(mock: respx.MockRouter) -> None:
         "Procedure",
         "MedicationRequest",
         "MedicationStatement",
+        "MedicationAdministration",
         "Encounter",
         "DeviceUseStatement",
     ):

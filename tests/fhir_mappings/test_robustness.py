@@ -67,6 +67,7 @@ def test_search_specs_are_valid_templates() -> None:
         "Procedure",
         "MedicationRequest",
         "MedicationStatement",
+        "MedicationAdministration",
     }
     for spec in specs:
         assert _TEMPLATE.match(spec.template), spec.template
