@@ -84,14 +84,16 @@ EXAM_KEYS: Final = frozenset(item.key for item in EXAM_ITEMS)
 CALF_KEY: Final = "calf_swelling"
 CALF_ENTRY: Final = _entry("calf_circumference", "calf-circumference")
 ALTERNATIVE_KEY: Final = "alternative_diagnosis"
-# Diagnoses a clinician may judge at least as likely as DVT: one code from each of the mapping
-# layer's alternative-diagnosis lists.
+# Diagnoses a clinician may judge at least as likely as DVT: one code from each list the mapping
+# layer reads an alternative diagnosis from (fhir_mappings.catalog.alternative_kind).
 ALTERNATIVES: Final[dict[str, CodeEntry]] = {
     "calf_tear": _entry("alternative_calf_tear", "48532005"),
     "bakers_cyst": _entry("alternative_bakers_cyst", "M71.20"),
     "cellulitis": _entry("alternative_cellulitis", "128045006"),
     "superficial_thrombophlebitis": _entry("alternative_superficial_thrombophlebitis", "2477008"),
     "claudication": _entry("alternative_claudication", "63491006"),
+    "sciatica": _entry("sciatica", "23056005"),
+    "cramp": _entry("cramp", "449918009"),
 }
 MAX_CM = Decimal(100)
 

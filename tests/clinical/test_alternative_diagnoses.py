@@ -17,8 +17,17 @@ from typing import Any
 
 import pytest
 
+from cds.smart.answers import ALTERNATIVES, alternative_condition, read_answers
 from cds.triage import card_topic
-from cds.triage.wells import WellsResult, alternative_label, alternative_source, score_wells
+from cds.triage.wells import (
+    ALTERNATIVE_LABELS,
+    WellsResult,
+    alternative_label,
+    alternative_source,
+    score_wells,
+)
+from fhir_mappings.catalog import alternative_kind
+from fhir_mappings.codelists import builtin_entries
 from fhir_mappings.features import AlternativeDiagnosis, Evidence, FeatureSet, Laterality
 from tests.clinical.chart import run as run_rules
 from tests.fhir_mappings.builders import (
@@ -26,6 +35,7 @@ from tests.fhir_mappings.builders import (
     LEFT,
     LNC,
     LOCAL,
+    NOW,
     RIGHT,
     SCT,
     condition,
@@ -275,3 +285,33 @@ def test_without_a_scored_side_the_card_does_not_invent_one() -> None:
         clinician_asserted=True,
     )
     assert alternative_source(unsided, None) == "cramp (Condition/dx, no side recorded)"
+
+
+def _alternative_kinds() -> set[str]:
+    lists = {entry.list_name for entry in builtin_entries()}
+    return {kind for name in lists if (kind := alternative_kind(name)) is not None}
+
+
+def test_every_alternative_the_mapping_reads_is_named_in_words_and_offered_by_the_app() -> None:
+    kinds = _alternative_kinds()
+    assert kinds == {
+        "bakers_cyst",
+        "cellulitis",
+        "superficial_thrombophlebitis",
+        "calf_tear",
+        "claudication",
+        "sciatica",
+        "cramp",
+    }
+    assert set(ALTERNATIVE_LABELS) == kinds
+    assert set(ALTERNATIVES) == kinds
+
+
+@pytest.mark.parametrize("kind", sorted(ALTERNATIVES))
+def test_the_apps_judged_alternative_takes_2_points_off_on_the_assessed_leg(kind: str) -> None:
+    answers = read_answers({"alternative": kind}, "right")
+    judged = alternative_condition(answers, patient="p1", performer="Practitioner/p", now=NOW)
+    assert judged is not None
+    result = wells(judged)
+    assert [a.kind for a in result.alternative_applied] == [kind]
+    assert result.minimum == 0
