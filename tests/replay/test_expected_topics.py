@@ -33,6 +33,8 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "dvt-ddimer-ddu-positive": (frozenset({"dvt-ddimer"}), None),
     "dvt-ddimer-entered-in-error": (frozenset({"dvt-ddimer"}), None),
     "dvt-ddimer-history-of-cancer": (frozenset({"dvt-ddimer"}), None),
+    # anticoagulated by MedicationAdministrations alone: the D-dimer after the first dose is void
+    "dvt-ddimer-inpatient-enoxaparin-administered": (frozenset({"dvt-ddimer"}), None),
     "dvt-ddimer-needed-wells-0": (frozenset({"dvt-ddimer"}), None),
     "dvt-ddimer-old-negative-ddimer": (frozenset({"dvt-ddimer"}), None),
     "dvt-ddimer-positive-feu": (frozenset({"dvt-ddimer"}), None),
