@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.syntax import Syntax
 
-from cds.replay.fixture import HOOKS, Fixture, ReplayInputError, case_name, load_fixture, parse_now
+from cds.fixture_bundle import HOOKS, Fixture, ReplayInputError, case_name, load_fixture, parse_now
 from cds.replay.golden import (
     diff,
     golden_path,

@@ -1,7 +1,6 @@
 """Building the CDS Hooks request a real EHR would send for a fixture.
 
-- ``hookInstance`` is a uuid5 of the fixture name and hook, so the service's card uuids (derived
-  from it) and therefore the golden files are stable.
+- ``hookInstance`` is the fixture's (``Fixture.hook_instance``: stable, so the goldens are).
 - ``context`` comes from the bundle: its Patient (and Encounter, Practitioner as the user) and,
   for the order hooks, the draft orders (``order-select`` also lists the selected ones).
 - ``prefetch`` is built from the discovery response: every template the service advertises is
@@ -11,20 +10,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from cds.fixture_bundle import Fixture
 from cds.prefetch import UnresolvableTemplate, render_template
 from cds.replay.fhir_query import evaluate
-from cds.replay.fixture import Fixture, ReplayInputError
 
-NAMESPACE = uuid.UUID("5b0c9e41-7d1f-5c6a-9a3e-0f1e2d3c4b5a")
 DEFAULT_FHIR_BASE = "https://ehr.example.org/fhir"
-
-
-def hook_instance(fixture: Fixture) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{fixture.name}/{fixture.hook}"))
 
 
 def build_context(fixture: Fixture) -> dict[str, Any]:
@@ -32,16 +25,10 @@ def build_context(fixture: Fixture) -> dict[str, Any]:
     if fixture.encounter_id:
         context["encounterId"] = fixture.encounter_id
     if fixture.hook in {"order-select", "order-sign"}:
-        drafts = fixture.draft_orders
-        if not drafts:
-            raise ReplayInputError(
-                f"{fixture.path or fixture.name}: hook {fixture.hook} needs draft orders "
-                "(entries with status 'draft')"
-            )
         context["draftOrders"] = {
             "resourceType": "Bundle",
             "type": "collection",
-            "entry": [{"resource": r} for r in drafts],
+            "entry": [{"resource": r} for r in fixture.draft_orders],
         }
         if fixture.hook == "order-select":
             context["selections"] = fixture.selections
@@ -83,7 +70,7 @@ def build_request(
     context = build_context(fixture)
     body: dict[str, Any] = {
         "hook": fixture.hook,
-        "hookInstance": hook_instance(fixture),
+        "hookInstance": fixture.hook_instance,
         "context": context,
     }
     if fhir_server:

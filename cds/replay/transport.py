@@ -29,7 +29,7 @@ import httpx
 import jwt
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from cds.replay.fixture import Fixture, ReplayInputError
+from cds.fixture_bundle import Fixture, ReplayInputError
 from cds.replay.request import build_request
 from cds.settings import Settings
 

@@ -1,14 +1,15 @@
 """Running the hooks' engine for the app and the demo page: one code path, no second evaluator.
 
-The app builds the ``patient-view`` request an EHR would send (``fhirServer`` = the launch's
-``iss``, ``fhirAuthorization`` = the app's access token, no prefetch) and hands it to
-``cds.engine.Engine``: the same fallback fetch, mapping and triage as a hook call. The answers
-typed into the app are evaluated the same way: ``RecordWithAnswers`` adds the Observations (and
-the judged alternative diagnosis) the app would write to what the EHR's searches return, so the
-decision shown is exactly the one the next hook call will give once they are saved.
+The app gathers the chart as a ``patient-view`` hook call without prefetch does
+(``Engine.gather``: ``fhirServer`` = the launch's ``iss``, ``fhirAuthorization`` = the app's
+access token), then hands what it holds to ``Engine.cards_for``, the same mapping and triage as
+a hook call. The answers typed into the app are added to those resources (the Observations and
+the judged alternative diagnosis the app would write), so the decision shown is exactly the one
+the next hook call will give once they are saved.
 
-The demo page replays a bundle the way ``cds-triage replay`` does: the bundle's dates moved to
-now, every prefetch template evaluated against it (``cds.replay.request``).
+The demo page hands a bundle's record to ``Engine.cards_for`` as an EHR holding only that bundle
+would have it: every resource the service reads, every data set it searches counted as searched.
+Nothing here emulates a FHIR search.
 """
 
 from __future__ import annotations
@@ -18,48 +19,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from cards.models import Card
-from cds.engine import CallSummary, Engine
-from cds.fhir_client import EntryBudget, FhirClient, FhirServer
-from cds.hooks import REQUEST_MODELS, PatientViewRequest
-from cds.replay.fixture import Fixture
-from cds.replay.request import build_request
+from cds.engine import Engine
+from cds.fhir_client import FhirClient
+from cds.fixture_bundle import Fixture
+from cds.hooks import PatientViewRequest
+from cds.prefetch import Collected
+from cds.queries import STATUS_FILTERS
 from cds.security import VerifiedClient
-from cds.services import service_id_for
+from cds.services import CdsService, service_id_for
 from cds.settings import Settings
 from cds.smart.link import AppContext, read_app_context
 from cds.state import AppState
 
 USER_TYPES = ("Practitioner/", "PractitionerRole/", "Patient/", "RelatedPerson/")
-
-
-class RecordWithAnswers(FhirClient):
-    """The EHR's FHIR server, plus resources the app holds but has not written (yet)."""
-
-    def __init__(
-        self, http: httpx.AsyncClient, settings: Settings, extra: Sequence[dict[str, Any]]
-    ) -> None:
-        super().__init__(http, settings)
-        self._extra = list(extra)
-
-    async def search(
-        self, server: FhirServer, query: str, label: str, budget: EntryBudget
-    ) -> list[dict[str, Any]]:
-        pages = await super().search(server, query, label, budget)
-        kind = query.split("?", 1)[0]
-        mine = [r for r in self._extra if r.get("resourceType") == kind]
-        if mine:
-            budget.take(len(mine), label)
-            pages.append(
-                {
-                    "resourceType": "Bundle",
-                    "type": "searchset",
-                    "entry": [{"resource": r, "search": {"mode": "match"}} for r in mine],
-                }
-            )
-        return pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,21 +88,46 @@ async def assess_chart(
             "context": {"userId": user, "patientId": patient},
         }
     )
-    fhir = RecordWithAnswers(state.http, settings, extra)
-    engine = Engine(settings, fhir=fhir, store=None, clock=state.clock)
+    engine = Engine(settings, fhir=FhirClient(state.http, settings), store=None, clock=state.clock)
     service = state.services[service_id_for("patient-view")]
-    response = await engine.handle(service, request, caller, CallSummary())
-    return _with_link(response.cards)
+    record = await engine.gather(service, request, caller)
+    for resource in extra:
+        record.add(resource)
+    cards, _ = await engine.cards_for(
+        service, record, patient_id=patient, hook_instance=str(request.hookInstance)
+    )
+    return _with_link(cards)
 
 
 async def assess_bundle(state: AppState, settings: Settings, fixture: Fixture) -> list[Card]:
     """Cards for a bundle, as ``cds-triage replay`` gets them (no FHIR server, no store)."""
     service = state.services[service_id_for(fixture.hook)]  # type: ignore[arg-type]
-    body = build_request(fixture, service.prefetch)
-    request = REQUEST_MODELS[fixture.hook].model_validate(body)  # type: ignore[index]
     engine = Engine(settings, fhir=None, store=None, clock=state.clock)
-    response = await engine.handle(service, request, None, CallSummary())
-    return response.cards
+    cards, _ = await engine.cards_for(
+        service,
+        bundle_record(fixture, service),
+        patient_id=fixture.patient_id,
+        hook_instance=fixture.hook_instance,
+        draft_orders=fixture.draft_orders,
+        selections=fixture.selections if fixture.hook == "order-select" else None,
+    )
+    return cards
+
+
+def bundle_record(fixture: Fixture, service: CdsService) -> Collected:
+    """The bundle as the record of an EHR that holds nothing else: its resources (draft orders
+    apart, they come with the order hooks) but the orders in statuses the service does not ask
+    for (``cds.queries.STATUS_FILTERS``: the counts on the cards are of what an EHR sends), and
+    every data set ``service`` searches, found or not. The mapping reads a resource only if it
+    is the patient's and of a type it maps."""
+    available = {spec.resource_type for spec in service.searches}
+    resources = [r for r in fixture.record if _asked_for(r)]
+    return Collected(resources=resources, available=available)
+
+
+def _asked_for(resource: dict[str, Any]) -> bool:
+    statuses = STATUS_FILTERS.get(str(resource.get("resourceType")))
+    return statuses is None or resource.get("status") in statuses.split(",")
 
 
 def _with_link(cards: list[Card]) -> Assessment:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fastapi import Request, Response
 
-from cds.replay.fixture import Fixture, ReplayInputError, load_fixture
+from cds.fixture_bundle import Fixture, ReplayInputError, load_fixture
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CSRF_COOKIE = "cds_demo_csrf"

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from cds.errors import CdsError
-from cds.replay.fixture import ReplayInputError, fixture_from_json
+from cds.fixture_bundle import ReplayInputError, fixture_from_json
 from cds.settings import Settings
 from cds.smart import answers as ans
 from cds.smart import launch as smart

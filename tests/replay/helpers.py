@@ -8,7 +8,7 @@ from typing import Any
 import respx
 
 from cds import triage
-from cds.replay.fixture import Fixture, load_fixture
+from cds.fixture_bundle import Fixture, load_fixture
 from cds.replay.golden import golden_path, is_fixture_file, normalise, read_golden
 from cds.replay.transport import InProcessSender
 from tests.fakes.fhir_server import BASE, TOKEN, FakeFhirServer

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from typer.testing import CliRunner, Result
 
+from cds.fixture_bundle import load_fixture, shift_dates
 from cds.replay import register
-from cds.replay.fixture import load_fixture, shift_dates
 from cds.replay.golden import golden_path
 from cds.replay.transport import JwtSigner
 from tests.replay.helpers import FIXTURES

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from cds.replay.fixture import HOOKS
+from cds.fixture_bundle import HOOKS
 from cds.replay.golden import diff
 from tests.replay.helpers import (
     CASES,

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from cds.replay.fixture import load_fixture
+from cds.fixture_bundle import load_fixture
 from cds.replay.golden import normalise, topics
 from cds.replay.transport import InProcessSender
 

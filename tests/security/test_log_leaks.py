@@ -20,9 +20,9 @@ import httpx
 import pytest
 import respx
 
+from cds.fixture_bundle import Fixture, load_fixture
 from cds.logging import JsonFormatter
 from cds.replay.fhir_query import evaluate
-from cds.replay.fixture import Fixture, load_fixture
 from cds.replay.golden import is_fixture_file
 from cds.replay.request import build_request
 from tests.conftest import FHIR_BASE, REPO_ROOT, make_settings, running_app

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from cds.replay.fixture import load_fixture
+from cds.fixture_bundle import load_fixture
 from cds.services import service_id_for
 from tests.conftest import REPO_ROOT
 

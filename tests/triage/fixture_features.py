@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cds.replay.fixture import Fixture, load_fixture
+from cds.fixture_bundle import Fixture, load_fixture
 from fhir_mappings.extract import MappingOptions, extract_features
 from fhir_mappings.features import FeatureSet
 

@@ -1,8 +1,10 @@
 """Reading a fixture bundle: its fixed "now", hook, description, patient and draft orders.
 
 A fixture is a FHIR R4 ``Bundle`` of type ``collection`` (docs/fhir-conventions.md, "Fixture
-bundles"). Everything the replay needs is read from it here, once, and bad input becomes a
-``ReplayInputError`` with a message a person can act on (never a traceback).
+bundles"). Everything ``cds-triage replay`` and the demo page need is read from it here, once,
+and bad input becomes a ``ReplayInputError`` with a message a person can act on (never a
+traceback). Nothing here searches the bundle: the replay's FHIR search emulation is
+``cds.replay.fhir_query``, a tool the service does not import.
 
 Dates: every date in a fixture is relative to ``Bundle.timestamp``. Replaying at another instant
 (``--now``) shifts every date, dateTime and instant in the bundle by the same amount, so ages,
@@ -12,6 +14,7 @@ symptom windows and lab recency stay exactly as written.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -28,6 +31,10 @@ SELECTED_URL = _SD + "fixture-selected"
 # Replay-only: a Settings override for this case ("CDS_WELLS_VERSION=1997"). The mapping layer
 # never reads it; it lets one chart be replayed under a non-default clinical setting.
 SETTING_URL = _SD + "fixture-setting"
+
+# hookInstance of a replayed fixture: a uuid5 of its name and hook, so the card uuids derived from
+# it, and so the golden files, are stable.
+HOOK_INSTANCE_NAMESPACE = uuid.UUID("5b0c9e41-7d1f-5c6a-9a3e-0f1e2d3c4b5a")
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -53,6 +60,10 @@ class Fixture:
     encounter_id: str | None
     user_id: str
     settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def hook_instance(self) -> str:
+        return str(uuid.uuid5(HOOK_INSTANCE_NAMESPACE, f"{self.name}/{self.hook}"))
 
     @property
     def resources(self) -> list[dict[str, Any]]:
@@ -126,6 +137,12 @@ def fixture_from_json(
         raise ReplayInputError(f"{where}: the Bundle has no Patient resource")
     if len(patients) > 1 or not isinstance(patients[0].get("id"), str):
         raise ReplayInputError(f"{where}: expected exactly one Patient with an id")
+    if chosen != "patient-view" and not any(
+        _is_resource(e) and e["resource"].get("status") == "draft" for e in entries
+    ):
+        raise ReplayInputError(
+            f"{where}: hook {chosen} needs draft orders (entries with status 'draft')"
+        )
     encounters = [e["resource"] for e in entries if _is_resource(e, "Encounter")]
     practitioners = [e["resource"] for e in entries if _is_resource(e, "Practitioner")]
     user = f"Practitioner/{practitioners[0]['id']}" if practitioners else "Practitioner/replay"
