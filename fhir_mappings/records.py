@@ -62,10 +62,9 @@ _CURRENT_STATEMENT = frozenset({"active", "intended", "on-hold"})
 # The MedicationAdministration statuses of a dose given or being given; not-done, stopped, on-hold,
 # entered-in-error and unknown never count, so a search may leave them out (cds.queries).
 MEDICATION_ADMINISTRATION_STATUSES: tuple[str, ...] = ("completed", "in-progress")
-# A dose given within this many hours means the drug is being given now: the longest usual dosing
-# interval of the anticoagulants given in hospital is 24 hours (once-daily low-molecular-weight
-# heparin, fondaparinux, rivaroxaban, edoxaban, warfarin), and 48 hours allow one late or missed
-# dose (docs/clinical-basis.md §1.14). An older dose alone leaves the drug unknown, not absent.
+# A dose given within this many hours means the drug is being given now: anticoagulants given in
+# hospital are dosed at most 24 hours apart, and 48 hours allow one late or missed dose
+# (docs/clinical-basis.md §1.14, S35). An older dose alone leaves the drug unknown, not absent.
 ADMINISTRATION_HOURS = 48
 # a drug given or being given: an order in a status read, a statement's "intended", a dose
 _GIVEN = frozenset({*MEDICATION_REQUEST_STATUSES, "intended", *MEDICATION_ADMINISTRATION_STATUSES})
