@@ -1,0 +1,226 @@
+"""Order-entry prompts while DVT is not excluded (docs/clinical-basis.md §1.9, §1.15):
+physiotherapy, massage or compression over a possible DVT, an NSAID before anticoagulation may
+start, and a D-dimer when Wells says DVT likely (NICE NG158 sends the patient to ultrasound).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from cards.models import Card
+from cds.hooks import HookName
+from cds.settings import Settings
+from cds.triage import card_topic, evaluate
+from fhir_mappings.features import Coding, DraftOrder, Feature, State
+from tests.clinical.chart import Chart, F, calf_pain, ddimer, found, tender_deep_veins
+
+NG158 = "Sources: [NICE NG158](https://www.nice.org.uk/guidance/ng158/chapter/Recommendations)"
+WHY_NOT_EXCLUDED = (
+    "{kind} for calf pain before DVT is excluded treats a symptom of a possibly undiagnosed "
+    "DVT; NICE NG158 asks for {action} first."
+)
+NSAID_WHY = (
+    "If DVT is confirmed, anticoagulation starts, and an NSAID taken with an anticoagulant raises "
+    "the risk of bleeding (BNF interactions; NICE CKS, NSAIDs: prescribing issues). The choice of "
+    "analgesia stays with you: paracetamol is an option while DVT is being excluded. DVT is not "
+    "excluded yet: NICE NG158 asks for D-dimer."
+)
+
+
+def draft(kind: str, display: str | None = None, *, selected: bool = True) -> DraftOrder:
+    concept = Coding("http://snomed.info/sct", "0", display) if display else None
+    return DraftOrder(f"ServiceRequest/{kind}", "ServiceRequest", kind, concept, selected)
+
+
+def checks(chart: Chart, *orders: DraftOrder, hook: HookName = "order-sign") -> list[Card]:
+    features = replace(chart.feature_set(), draft_orders=list(orders))
+    shown = evaluate(features, hook=hook, settings=Settings(), hook_instance="h")
+    return [c for c in shown if card_topic(c) == "dvt-order-check"]
+
+
+def check(chart: Chart, *orders: DraftOrder) -> Card:
+    (shown,) = checks(chart, *orders)
+    return shown
+
+
+def offered(shown: Card) -> list[tuple[str, bool | None, list[tuple[str, str]]]]:
+    """Each suggestion: label, recommended, and its actions (type, description)."""
+    return [
+        (
+            s.label,
+            s.isRecommended,
+            [(a.type, a.description) for a in s.actions or []],
+        )
+        for s in shown.suggestions or []
+    ]
+
+
+def resource(shown: Card, suggestion: int, action: int) -> dict[str, Any]:
+    return ((shown.suggestions or [])[suggestion].actions or [])[action].resource or {}
+
+
+def detail(shown: Card) -> list[str]:
+    return (shown.detail or "").splitlines()
+
+
+def test_physiotherapy_while_a_ddimer_is_the_next_test_is_replaced_by_the_ddimer() -> None:
+    shown = check(Chart([calf_pain()]), draft("physiotherapy", "Physiotherapy referral"))
+    assert shown.indicator == "warning"
+    assert shown.summary == (
+        "Physiotherapy ordered while DVT is not excluded: D-dimer first (NICE NG158)"
+    )
+    assert detail(shown) == [
+        "Draft order: Physiotherapy referral (ServiceRequest/physiotherapy).",
+        "",
+        "Leg findings: calf pain. Wells: 0.",
+        "",
+        WHY_NOT_EXCLUDED.format(kind="Physiotherapy", action="D-dimer"),
+        "",
+        NG158,
+    ]
+    create = ("create", "Create a draft D-dimer order")
+    assert offered(shown) == [
+        (
+            "Replace with D-dimer",
+            True,
+            [("delete", "Remove the draft physiotherapy order"), create],
+        ),
+        ("Keep the order and add D-dimer", None, [create]),
+    ]
+    test = resource(shown, 0, 1)
+    assert test["priority"] == "stat"
+    assert test["note"] == [{"text": "Result needed within 4 h (NICE NG158)."}]
+    assert test["reasonCode"] == [{"text": "Suspected DVT (NICE NG158)"}]
+    assert "bodySite" not in test
+
+
+def test_an_nsaid_keeps_the_analgesia_choice_and_adds_the_test() -> None:
+    shown = check(Chart([calf_pain()]), draft("nsaid", "Ibuprofen 400 mg"))
+    assert shown.summary == (
+        "NSAID while DVT is not excluded: bleeding risk if anticoagulation starts; consider "
+        "paracetamol, add the D-dimer"
+    )
+    assert detail(shown)[4] == NSAID_WHY
+    create = ("create", "Create a draft D-dimer order")
+    assert offered(shown) == [
+        ("Keep the analgesia choice and add D-dimer", True, [create]),
+        (
+            "Remove the NSAID order and add D-dimer",
+            None,
+            [("delete", "Remove the draft nsaid order"), create],
+        ),
+    ]
+
+
+def test_an_nsaid_with_the_test_already_drafted_is_only_offered_for_removal() -> None:
+    shown = check(Chart([calf_pain()]), draft("nsaid", "Ibuprofen"), draft("ddimer"))
+    assert offered(shown) == [
+        ("Remove the NSAID order", None, [("delete", "Remove the draft nsaid order")])
+    ]
+
+
+def test_a_ddimer_when_dvt_is_likely_gets_an_ultrasound_on_the_painful_leg() -> None:
+    likely = Chart([calf_pain(), tender_deep_veins(), found(F.ENTIRE_LEG_SWOLLEN)])
+    shown = check(likely, draft("ddimer"))
+    assert shown.summary == (
+        "D-dimer ordered but DVT likely (Wells 2): order a proximal leg vein ultrasound too"
+    )
+    assert detail(shown) == [
+        "Draft order: ddimer (ServiceRequest/ddimer).",
+        "",
+        "Leg findings: calf pain, entire leg swollen, tenderness along the deep veins. Wells: 2.",
+        "",
+        "Wells 2 means DVT likely: NG158 asks for a proximal leg vein ultrasound with the result "
+        "within 4 h; the D-dimer is for a negative scan or when the scan is delayed (then before "
+        "interim anticoagulation).",
+        "",
+        NG158,
+    ]
+    assert offered(shown) == [
+        (
+            "Add a proximal leg vein ultrasound (keep the D-dimer)",
+            True,
+            [("create", "Create a draft proximal leg vein ultrasound order")],
+        )
+    ]
+    scan = resource(shown, 0, 0)
+    assert scan["note"] == [{"text": "Result needed within 4 h (NICE NG158)."}]
+    assert scan["bodySite"][0]["text"] == "Left lower limb"
+
+
+def test_a_ddimer_beside_a_drafted_ultrasound_or_while_dvt_is_unlikely_is_not_questioned() -> None:
+    likely = Chart([calf_pain(), tender_deep_veins(), found(F.ENTIRE_LEG_SWOLLEN)])
+    assert not checks(likely, draft("ddimer"), draft("ultrasound"))
+    assert not checks(Chart([calf_pain()]), draft("ddimer"))
+
+
+def test_order_select_checks_the_selected_orders_only() -> None:
+    chart = Chart([calf_pain()])
+    assert not checks(chart, draft("massage", selected=False), hook="order-select")
+    assert len(checks(chart, draft("massage", selected=False), hook="order-sign")) == 1
+    assert len(checks(chart, draft("massage"), hook="order-select")) == 1
+
+
+def test_each_risky_order_gets_its_own_card() -> None:
+    shown = checks(Chart([calf_pain()]), draft("massage"), draft("compression"))
+    assert [c.summary.split(" ordered")[0] for c in shown] == ["Massage", "Compression"]
+    assert len({c.uuid for c in shown}) == 2
+
+
+def not_excluded(chart: Chart, kind: str = "massage") -> tuple[str, list[str], list[Any]]:
+    shown = check(chart, draft(kind))
+    return shown.summary, detail(shown), offered(shown)
+
+
+def test_outside_the_pathway_the_order_waits_for_specialist_assessment() -> None:
+    pregnant = Chart([calf_pain(), found(F.PREGNANCY)], sex="female", age=30)
+    summary, lines, suggestions = not_excluded(pregnant, "compression")
+    assert summary == (
+        "Compression ordered while DVT is not excluded: specialist assessment first (NICE NG158)"
+    )
+    assert lines[2] == "Leg findings: calf pain. Wells: not scored."
+    assert lines[4] == WHY_NOT_EXCLUDED.format(kind="Compression", action="specialist assessment")
+    assert suggestions == [
+        ("Remove the order", True, [("delete", "Remove the draft compression order")])
+    ]
+
+
+def test_with_a_known_dvt_the_order_waits_for_its_treatment() -> None:
+    summary, lines, _ = not_excluded(Chart([found(F.CURRENT_DVT, ref="Condition/dvt")]))
+    assert summary == (
+        "Massage ordered while DVT is not excluded: treatment of the DVT first (NICE NG158)"
+    )
+    assert lines[2] == "Leg findings: current DVT. Wells: not scored."
+
+
+def test_with_a_known_pe_the_order_waits_for_its_treatment() -> None:
+    chart = Chart([calf_pain(), found(F.CURRENT_PE, ref="Condition/pe")])
+    summary, _, _ = not_excluded(chart)
+    assert summary == (
+        "Massage ordered while DVT is not excluded: treatment of the PE first (NICE NG158)"
+    )
+
+
+def test_an_incomplete_wells_with_a_negative_ddimer_asks_to_complete_the_score() -> None:
+    """Wells 1-2 and a negative D-dimer: NG158 names no test until the score is complete."""
+    chart = Chart(
+        [
+            calf_pain(),
+            tender_deep_veins(),
+            Feature(F.COLLATERAL_VEINS, State.UNKNOWN, reason="not documented"),
+        ],
+        ddimers=[ddimer(300)],
+    )
+    summary, _, suggestions = not_excluded(chart, "physiotherapy")
+    assert summary == (
+        "Physiotherapy ordered while DVT is not excluded: completing the Wells score first "
+        "(NICE NG158)"
+    )
+    assert suggestions == [
+        ("Remove the order", True, [("delete", "Remove the draft physiotherapy order")])
+    ]
+
+
+def test_no_prompt_once_dvt_is_excluded() -> None:
+    assert not checks(Chart([calf_pain()], ddimers=[ddimer(300)]), draft("physiotherapy"))
