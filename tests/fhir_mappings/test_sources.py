@@ -23,6 +23,7 @@ from cds.queries import MAX_QUERY_CHARS, query_length
 from cds.services import build_services, service_id_for
 from cds.triage.rule import Rule
 from fhir_mappings.assemble import DERIVED_FROM
+from fhir_mappings.catalog import RECORD_BASED
 from fhir_mappings.codelists import CodeEntry, builtin_entries
 from fhir_mappings.extract import MappingOptions, extract_features
 from fhir_mappings.features import FeatureName, FeatureSet
@@ -132,6 +133,14 @@ def test_derived_reads_bring_what_they_are_computed_from() -> None:
     # the symptom duration runs from the episode start, which comes from the leg findings
     assert FeatureName.CALF_PAIN in with_derived([FeatureName.SYMPTOM_DURATION_DAYS])
     assert "Condition" in _searched_types(FeatureName.SYMPTOM_DURATION_DAYS)
+
+
+def test_a_record_based_none_found_names_only_record_types_searched_for_it() -> None:
+    """ "No active cancer found among ..." names data sets the criterion's searches fetched, and
+    chemotherapy is searched in every medication record type, so all are named."""
+    for feature, datasets in RECORD_BASED.items():
+        assert set(datasets) <= FEATURE_SOURCES[feature], feature
+    assert set(MEDICATION_TYPES) <= set(RECORD_BASED[FeatureName.ACTIVE_CANCER])
 
 
 def _rule(*reads: str) -> Rule:
