@@ -136,8 +136,9 @@ def test_derived_reads_bring_what_they_are_computed_from() -> None:
 
 
 def test_a_record_based_none_found_names_only_record_types_searched_for_it() -> None:
-    """ "No active cancer found among ..." names data sets the criterion's searches fetched, and
-    chemotherapy is searched in every medication record type, so all are named."""
+    """A "none found" ("no active cancer found among ...") names data sets the criterion's
+    searches fetched; chemotherapy is searched in every medication record type, so all are
+    named."""
     for feature, datasets in RECORD_BASED.items():
         assert set(datasets) <= FEATURE_SOURCES[feature], feature
     assert set(MEDICATION_TYPES) <= set(RECORD_BASED[FeatureName.ACTIVE_CANCER])
