@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cds.engine import mapping_options
 from cds.services import build_services
-from cds.warmup import _PATIENT, _resources
+from cds.warmup import _PATIENT, GC_THRESHOLDS, _resources
 from fhir_mappings import units
 from fhir_mappings.extract import extract_features
 from fhir_mappings.features import FeatureName
@@ -72,3 +72,16 @@ async def test_the_lifespan_freezes_what_lives_as_long_as_the_process(tmp_path: 
     async with running_app(make_settings(tmp_path)):
         assert gc.get_freeze_count() > 100_000
     gc.unfreeze()
+
+
+async def test_the_lifespan_widens_the_young_generation(tmp_path: Path) -> None:
+    """A call's objects are freed by reference counting long before 10,000 allocations pass, so
+    the collector does not traverse (and promote) the objects of calls still in flight."""
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        async with running_app(make_settings(tmp_path)):
+            assert gc.get_threshold() == GC_THRESHOLDS
+            assert GC_THRESHOLDS[0] >= 10_000
+    finally:
+        gc.set_threshold(*before)
