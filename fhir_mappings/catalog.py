@@ -55,6 +55,14 @@ ANTICOAGULANTS = (
 )
 CONTRACEPTIVES = "2.16.840.1.113883.3.464.1003.196.12.1080"
 ESTROGENS = "2.16.840.1.113883.3.464.1003.1058"  # oestrogen products, HRT included
+# Statins at clinical drug level (the CMS347 intensity sets) and ingredient level ("Statin
+# Allergen": the RxNorm ingredients and SNOMED CT statin substance and product).
+STATINS = (
+    "2.16.840.1.113883.3.526.3.1572",  # High Intensity Statin Therapy
+    "2.16.840.1.113883.3.526.3.1575",  # Moderate Intensity Statin Therapy
+    "2.16.840.1.113883.3.526.3.1574",  # Low Intensity Statin Therapy
+    "2.16.840.1.113762.1.4.1110.42",  # Statin Allergen (ingredients)
+)
 LOWER_BODY_FRACTURES = "2.16.840.1.113883.3.464.1003.1178"
 FRACTURE_LOWER_BODY = "2.16.840.1.113883.3.464.1003.113.12.1037"
 PHYSICAL_THERAPY_EVALUATION = "2.16.840.1.113883.3.526.3.1022"
@@ -99,6 +107,7 @@ PUBLIC_VALUE_SETS: dict[str, tuple[str, ...]] = {
     FRACTURE_LIST: (LOWER_BODY_FRACTURES, FRACTURE_LOWER_BODY),
     "orders_physiotherapy": (PHYSICAL_THERAPY_EVALUATION,),
     "orders_compression": COMPRESSION,
+    F.STATIN: STATINS,
 }
 
 
@@ -208,6 +217,10 @@ FINDING_LISTS: dict[str, tuple[str, Window]] = {
     F.PREGNANCY: (F.PREGNANCY, Window.PREGNANCY),
     F.HORMONAL_CONTRACEPTION: (F.HORMONAL_CONTRACEPTION, Window.CURRENT),
     F.ANTICOAGULANT: (F.ANTICOAGULANT, Window.CURRENT),
+    F.LOOP_DIURETIC: (F.LOOP_DIURETIC, Window.CURRENT),
+    F.THIAZIDE_DIURETIC: (F.THIAZIDE_DIURETIC, Window.CURRENT),
+    F.STATIN: (F.STATIN, Window.CURRENT),
+    F.BETA2_AGONIST: (F.BETA2_AGONIST, Window.CURRENT),
     F.BEDRIDDEN: (F.BEDRIDDEN, Window.SURGERY),
     F.RECENT_MAJOR_SURGERY: (F.RECENT_MAJOR_SURGERY, Window.SURGERY),
     F.ACTIVE_CANCER: (F.ACTIVE_CANCER, Window.SPECIAL),
@@ -250,7 +263,16 @@ def alternative_kind(list_name: str) -> str | None:
 
 ORDER_PREFIX = "orders_"
 ORDER_KINDS = ("physiotherapy", "massage", "compression", "nsaid", "ddimer", "ultrasound")
-MEDICATION_LISTS = (F.ANTICOAGULANT, F.HORMONAL_CONTRACEPTION, CANCER_TREATMENT_LIST)
+# Drug classes a medication record makes present while current (fhir_mappings.records).
+DRUG_CLASS_LISTS = (
+    F.ANTICOAGULANT,
+    F.HORMONAL_CONTRACEPTION,
+    F.LOOP_DIURETIC,
+    F.THIAZIDE_DIURETIC,
+    F.STATIN,
+    F.BETA2_AGONIST,
+)
+MEDICATION_LISTS = (*DRUG_CLASS_LISTS, CANCER_TREATMENT_LIST)
 SURGERY_CATEGORY_LIST = "recent_major_surgery"  # the surgical category; "history of surgery"
 PROCEDURE_LISTS = (
     SURGERY_CATEGORY_LIST,

@@ -227,6 +227,11 @@ class FeatureName(StrEnum):
     PREGNANCY = "pregnancy"  # incl. postpartum
     HORMONAL_CONTRACEPTION = "hormonal_contraception"
     ANTICOAGULANT = "current_anticoagulant"
+    # Current drugs that cause cramp or myopathy (clinical-basis §1.9)
+    LOOP_DIURETIC = "loop_diuretic"
+    THIAZIDE_DIURETIC = "thiazide_diuretic"  # thiazide and thiazide-like
+    STATIN = "statin"
+    BETA2_AGONIST = "beta2_agonist"
     # Musculoskeletal / neurological
     MUSCLE_STRAIN = "muscle_strain"  # strain, recent injury, sudden onset during exertion
     CRAMP = "cramp"

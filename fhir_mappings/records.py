@@ -39,6 +39,7 @@ from fhir_mappings.catalog import (
     ANAESTHESIA_LIST,
     CANCER_TREATMENT_LIST,
     DELIVERY_LIST,
+    DRUG_CLASS_LISTS,
     IMMOBILISATION_LIST,
     MAJOR_SURGERY_LIST,
     SURGERY_CATEGORY_LIST,
@@ -310,7 +311,7 @@ def medication_findings(
         if entry.list_name == CANCER_TREATMENT_LIST:
             _cancer_treatment(col, ev, start, status in _GIVEN, f"status {status}")
             continue
-        if entry.list_name not in (F.ANTICOAGULANT, F.HORMONAL_CONTRACEPTION):
+        if entry.list_name not in DRUG_CLASS_LISTS:
             continue
         col.findings.append(Finding(entry.list_name, State.PRESENT, ev, eligible, start, reason))
         if entry.list_name != F.ANTICOAGULANT or start is None:
