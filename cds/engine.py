@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from cds.security import VerifiedClient, check_fhir_server
 from cds.services import CdsService
 from cds.settings import Settings
 from cds.storage.feedback import FeedbackStore, IssuedCard
+from cds.storage.issued import NOTHING_TO_RECORD
 from cds.storage.tenants import tenant_of
 from cds.terminology import Classified, TerminologyClient
 from fhir_mappings.codelists import CodeIndex, load_index
@@ -44,6 +45,14 @@ class CallSummary:
     topics: list[str] = field(default_factory=list)
     skipped: int = 0
     fetched: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A call's response and the recording of its cards, which must end before it is sent."""
+
+    response: CdsResponse
+    recorded: Awaitable[None]
 
 
 def mapping_options(settings: Settings) -> MappingOptions:
@@ -88,7 +97,7 @@ class Engine:
         request: HookRequest,
         caller: VerifiedClient | None,
         summary: CallSummary,
-    ) -> CdsResponse:
+    ) -> Answer:
         """Cards for one call; raises ``CdsError`` subclasses (412, 403, 422) for the handler."""
         gathered = await self.gather(service, request, caller)
         summary.fetched = gathered.fetched_keys
@@ -108,12 +117,15 @@ class Engine:
             selections=selections,
         )
         issued = [IssuedCard(card.uuid or "", _topic(card)) for card in cards]
-        if self._store is not None:  # before answering: feedback may follow at once, anywhere
-            await self._store.record_issued(tenant_of(caller), service.id, hook_instance, issued)
+        recorded = NOTHING_TO_RECORD
+        if self._store is not None:  # awaited before answering: feedback may follow at once
+            tenant = tenant_of(caller)
+            recorded = self._store.record_issued(tenant, service.id, hook_instance, issued)
         summary.cards = len(cards)
         summary.topics = [card.topic for card in issued]
         summary.skipped = len(features.skipped)
-        return CdsResponse(cards=cards, extension=_skipped_extension(features.skipped))
+        response = CdsResponse(cards=cards, extension=_skipped_extension(features.skipped))
+        return Answer(response, recorded)
 
     async def gather(
         self, service: CdsService, request: HookRequest, caller: VerifiedClient | None

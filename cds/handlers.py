@@ -11,7 +11,7 @@ pydantic's message, never the offending value: values are patient data or tokens
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import orjson
@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from cds.errors import (
     BadRequest,
@@ -42,6 +43,19 @@ class OrjsonResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+class RecordedResponse(OrjsonResponse):
+    """A service call's answer, sent only once its cards are recorded (``recorded`` awaited):
+    feedback on a card may arrive the moment the EHR shows it (``cds.storage.issued``)."""
+
+    def __init__(self, content: Any, *, recorded: Awaitable[None]) -> None:
+        super().__init__(content)
+        self._recorded = recorded
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._recorded
+        await super().__call__(scope, receive, send)
 
 
 class OutcomeResponse(OrjsonResponse):

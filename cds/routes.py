@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request, Response
 
 from cards.models import CdsResponse
 from cds.engine import CallSummary
-from cds.handlers import OrjsonResponse, OrjsonRoute
+from cds.handlers import OrjsonResponse, OrjsonRoute, RecordedResponse
 from cds.hooks import (
     DiscoveryResponse,
     FeedbackReceipt,
@@ -89,7 +89,7 @@ async def _call(
     fields.update(service=service.id, hookInstance=str(body.hookInstance))
     summary = CallSummary()
     try:
-        result = await state.engine.handle(service, body, caller, summary)
+        answer = await state.engine.handle(service, body, caller, summary)
     finally:
         fields.update(
             cards=summary.cards,
@@ -97,7 +97,7 @@ async def _call(
             skipped=summary.skipped,
             fetched=summary.fetched or None,
         )
-    return OrjsonResponse(result.to_json_dict())
+    return RecordedResponse(answer.response.to_json_dict(), recorded=answer.recorded)
 
 
 _SERVICE_ROUTE: dict[str, Any] = {

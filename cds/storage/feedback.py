@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cds.errors import Issue, RequestValidationFailed
 from cds.hooks import FeedbackItem, FeedbackSummary, ReasonCount, TopicSummary
-from cds.storage.issued import IssuedCardWriter
+from cds.storage.issued import IssuedCardWriter, Recorded
 from cds.storage.tables import feedback, issued_cards
 from cds.storage.tenants import Tenant
 
@@ -73,10 +73,11 @@ class FeedbackStore:
 
     # --- issued cards -----------------------------------------------------------------------
 
-    async def record_issued(
+    def record_issued(
         self, tenant: Tenant, service_id: str, hook_instance: str, cards: Sequence[IssuedCard]
-    ) -> None:
-        """Record the cards of one answer; returns once committed (``cds.storage.issued``)."""
+    ) -> Recorded:
+        """Queue the cards of one answer; awaiting the result waits for their commit
+        (``cds.storage.issued``)."""
         now = _utc(self._clock())
         rows = [
             {
@@ -90,7 +91,7 @@ class FeedbackStore:
             }
             for card in cards
         ]
-        await self._writer.record(rows)
+        return self._writer.record(rows)
 
     async def aclose(self) -> None:
         """Write every queued issued card (normal shutdown)."""

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from cds.storage.db import create_db_engine, migrate
@@ -17,6 +18,8 @@ from cds.storage.feedback import FeedbackStore, IssuedCard
 from cds.storage.issued import IssuedCardWriter
 from cds.storage.tables import issued_cards
 from cds.storage.tenants import LOCAL_TENANT
+from tests.conftest import make_settings, running_app
+from tests.service.builders import PV, condition, full_prefetch, request
 
 from .test_feedback_store import SERVICE, T0, item
 
@@ -75,6 +78,28 @@ async def test_a_stuck_database_delays_the_answer_by_the_bounded_wait_only() -> 
     release.set()
     await asyncio.wait_for(writer.aclose(), timeout=10)
     assert written == [1]
+
+
+async def test_a_service_call_is_answered_only_after_its_cards_are_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows are queued when the cards are made and the response waits for their commit."""
+    events: list[str] = []
+    write = FeedbackStore._write_issued
+
+    def slow_write(store: FeedbackStore, rows: list[dict[str, Any]]) -> None:
+        time.sleep(0.1)
+        write(store, rows)
+        events.append(f"committed {len(rows)}")
+
+    monkeypatch.setattr(FeedbackStore, "_write_issued", slow_write)
+    async with running_app(make_settings(tmp_path)) as client:
+        body = request(prefetch=full_prefetch("patient-view", condition("c1")))
+        response = await client.post(PV, json=body)
+        events.append("answered")
+    cards = response.json()["cards"]
+    assert response.status_code == 200 and cards
+    assert events == [f"committed {len(cards)}", "answered"]
 
 
 async def test_feedback_at_another_store_right_after_the_call_knows_the_topic(

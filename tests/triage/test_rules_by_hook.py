@@ -124,7 +124,7 @@ async def test_the_engine_runs_the_rules_of_the_service(tmp_path: Path) -> None:
     body = PatientViewRequest.model_validate(request(prefetch=prefetch, fhir=False))
     now = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # two days after the condition's onset
     engine = Engine(make_settings(tmp_path), fhir=None, store=None, clock=lambda: now)
-    response = await engine.handle(service, body, None, CallSummary())
+    response = (await engine.handle(service, body, None, CallSummary())).response
     assert [triage.card_topic(card) for card in response.cards] == [PROBE.code]
 
 
