@@ -146,6 +146,10 @@ CALCIUM_LOW_MMOL_L: Final = 2.12
 # published source: a product choice (two weeks, the recent-symptom window).
 CRAMP_BLOODS_AFTER_DAYS: Final = 14
 CK_ULN_MULTIPLE: Final = 3.0  # CK >= 3 x ULN suggests myopathy/rhabdomyolysis (S18j, low conf.)
+# On a statin with muscle symptoms: CK 3-10 x ULN is statin myopathy (review the statin, repeat CK
+# weekly); CK above 10 x ULN means stopping the statin and checking renal function for
+# rhabdomyolysis (S36, S37). The sources say "> 10 x"; we take 10 x inclusive, the cautious end.
+CK_RHABDOMYOLYSIS_ULN_MULTIPLE: Final = 10.0
 # No default CK upper limit: the sources give none, so without the lab's referenceRange.high a CK
 # value is shown but not judged.
 

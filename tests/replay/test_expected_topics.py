@@ -24,7 +24,10 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
         None,
     ),
     "cramp-exercise-no-labs": (frozenset({"cramp"}), None),
+    "cramp-furosemide-rxnorm-low-potassium": (frozenset({"cramp"}), None),
     "cramp-hypokalaemia-diuretic": (frozenset({"cramp"}), None),
+    # a statin with CK >= 3 x the upper limit is statin myopathy, not a cramp
+    "cramp-statin-raised-ck": (frozenset({"statin-myopathy"}), None),
     "dvt-anticoagulated-af-new-swollen-leg": (frozenset({"dvt-ddimer"}), None),
     "dvt-ddimer-after-anticoagulation": (frozenset({"dvt-ddimer"}), None),
     "dvt-ddimer-age-50-adjusted": (frozenset({"dvt-ddimer"}), None),

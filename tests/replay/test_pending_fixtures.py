@@ -30,13 +30,7 @@ class Expected(NamedTuple):
     not_yet: str | None = None  # why the service does not do this yet (strict xfail)
 
 
-EXPECTED: dict[str, Expected] = {
-    "cramp-statin-raised-ck": Expected(
-        frozenset({"cramp"}),
-        says=("atorvastatin", "myopathy"),
-        not_yet="the statin on record is not named beside the raised CK",
-    ),
-}
+EXPECTED: dict[str, Expected] = {}
 CASES = sorted(PENDING.glob("*.json"))
 
 

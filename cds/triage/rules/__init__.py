@@ -28,6 +28,7 @@ from cds.triage.rules import (
     physio_referral,
     pulmonary_embolism,
     sciatica,
+    statin_myopathy,
 )
 
 RED_FLAGS: Final = (
@@ -43,6 +44,7 @@ RULES_BY_HOOK: Final[Mapping[HookName, tuple[Rule, ...]]] = {
         dvt_pathway.RULE,
         dvt_outside_pathway.RULE,
         dvt_unlikely_lab_flag.RULE,
+        statin_myopathy.RULE,
         muscle_strain.RULE,
         cramp.RULE,
         sciatica.RULE,

@@ -1,30 +1,30 @@
-"""Leg cramp: look for a secondary cause in the recent bloods (docs/clinical-basis.md §1.9,
-S18d-j), once DVT is settled (``msk``).
+"""Leg cramp: look for a secondary cause in the recent bloods and the drugs on record
+(docs/clinical-basis.md §1.9, S18d-j, S38), once DVT is settled (``msk``).
 
-A low potassium, magnesium or calcium, or a CK at or above 3 x the lab's upper limit, is named;
-bloods missing from the recent window are offered as draft orders. The lab's own reference range
-wins over our default limits when it is sent; without one, a CK is shown but not judged (no
-default upper limit is published).
+A low potassium, magnesium or calcium, or a CK at or above 3 x the lab's upper limit, is named
+(``muscle_labs``); a current drug that lowers the low electrolyte (a loop or thiazide diuretic, a
+beta-2 agonist) is named as its likely cause, and any current drug that causes cramp is listed.
+Bloods missing from the recent window are offered as draft orders when the picture suggests a
+cause. A statin with a CK at or above 3 x the upper limit is statin myopathy, not a cramp: the
+cramp card gives way to the ``statin-myopathy`` card.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Final
 
 from cards import markdown as md
 from cards.builders import create_action, suggestion
 from cards.models import Card, Link
-from cards.topics import Topic
+from cards.topics import Topic, card_topic
 from cds.triage import pathway
 from cds.triage.context import Context
 from cds.triage.features_view import (
-    after,
+    evidence_text,
     explicitly_bilateral,
     feature_evidence,
-    measured_value,
     recent_present,
     references,
 )
@@ -35,18 +35,23 @@ from cds.triage.msk import (
     dvt_settled,
     dvt_statement,
 )
+from cds.triage.muscle_labs import (
+    CK,
+    DRUG_READS,
+    LAB_NAMES,
+    DrugOnRecord,
+    LabFinding,
+    current_drugs,
+    judge_lab,
+    latest_labs,
+)
 from cds.triage.order_codes import OrderKind
 from cds.triage.rule import Rule
-from cds.triage.thresholds import (
-    CALCIUM_LOW_MMOL_L,
-    CK_ULN_MULTIPLE,
-    CRAMP_BLOODS_AFTER_DAYS,
-    MAGNESIUM_LOW_MMOL_L,
-    MAGNESIUM_SEVERE_MMOL_L,
-    POTASSIUM_LOW_MMOL_L,
-    POTASSIUM_SEVERE_MMOL_L,
-)
-from fhir_mappings.features import Feature, FeatureName, LabResult
+from cds.triage.rules import statin_myopathy
+from cds.triage.thresholds import CK_ULN_MULTIPLE, CRAMP_BLOODS_AFTER_DAYS
+from fhir_mappings.features import Feature, FeatureName
+
+__all__ = ["RULE", "TOPIC", "judge_lab"]
 
 TOPIC: Final = Topic("cramp", "Leg cramp: secondary causes", "Muscle cramps (BNSSG Remedy)")
 CRAMP_SOURCE: Final = (
@@ -59,37 +64,16 @@ READS: Final = frozenset(
         FeatureName.SYMPTOM_DURATION_DAYS,
         "episode_start",
         "labs",
+        *DRUG_READS,
         *pathway.READS,
     }
 )
-
-ELECTROLYTES: Final = ("potassium", "magnesium", "calcium")
-CRAMP_LABS: Final = (*ELECTROLYTES, "creatine_kinase")
-LOW_LIMITS: Final[dict[str, tuple[float, float | None]]] = {
-    "potassium": (POTASSIUM_LOW_MMOL_L, POTASSIUM_SEVERE_MMOL_L),  # S18e
-    "magnesium": (MAGNESIUM_LOW_MMOL_L, MAGNESIUM_SEVERE_MMOL_L),  # S18f, S18g
-    "calcium": (CALCIUM_LOW_MMOL_L, None),  # S18i / USC, see thresholds.py
-}
-LAB_NAMES: Final = {
-    "potassium": "potassium",
-    "magnesium": "magnesium",
-    "calcium": "calcium",
-    "creatine_kinase": "CK",
-}
 LAB_ORDERS: Final = {
     "potassium": OrderKind.ELECTROLYTES,
     "magnesium": OrderKind.MAGNESIUM,
     "calcium": OrderKind.CALCIUM,
-    "creatine_kinase": OrderKind.CREATINE_KINASE,
+    CK: OrderKind.CREATINE_KINASE,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class LabFinding:
-    analyte: str
-    result: LabResult
-    abnormal: bool
-    text: str  # "potassium 3.1 mmol/L (low, < 3.5)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +81,31 @@ class CrampFinding:
     cramp: Feature
     labs: tuple[LabFinding, ...]  # latest recent result per analyte
     missing: tuple[str, ...]  # analytes with no recent result
+    drugs: tuple[DrugOnRecord, ...]  # current drugs that cause cramp
 
     @property
     def abnormal(self) -> tuple[LabFinding, ...]:
         return tuple(lab for lab in self.labs if lab.abnormal)
 
+    def causes(self, lab: LabFinding) -> list[DrugOnRecord]:
+        """The current drugs that lower this (low) electrolyte."""
+        return [drug for drug in self.drugs if lab.abnormal and drug.lowers(lab.analyte)]
+
+    @property
+    def likely_causes(self) -> list[DrugOnRecord]:
+        found: dict[str, DrugOnRecord] = {}
+        for lab in self.abnormal:
+            for drug in self.causes(lab):
+                found.setdefault(drug.label, drug)
+        return list(found.values())
+
 
 def summary_abnormal(findings: str) -> str:
     return f"Leg cramp with {findings}: treat the cause and review drugs that cause cramp"
+
+
+def summary_drug_cause(findings: str, drug: str) -> str:
+    return f"Leg cramp with {findings} on {drug}: likely drug cause; review it, treat the low level"
 
 
 def summary_no_labs() -> str:
@@ -115,6 +116,12 @@ def summary_well() -> str:
     return (
         "Leg cramp, nothing suggesting a cause: stretching, hydration and safety-net; bloods "
         "only if it persists or recurs"
+    )
+
+
+def summary_normal() -> str:
+    return (
+        "Leg cramp, recent electrolytes not low: stretching advice; review drugs that cause cramp"
     )
 
 
@@ -131,59 +138,60 @@ def bloods_reasons(ctx: Context, finding: CrampFinding) -> list[str]:
     lasted = duration_days(ctx.fs)
     if lasted is not None and lasted > CRAMP_BLOODS_AFTER_DAYS:
         why.append(f"lasting {lasted:.0f} days")
+    why += [f"on {drug.label}" for drug in finding.drugs]
     return why
-
-
-def summary_normal() -> str:
-    return (
-        "Leg cramp, recent electrolytes not low: stretching advice; review drugs that cause cramp"
-    )
-
-
-def judge_lab(analyte: str, result: LabResult) -> LabFinding:
-    """Flag a low electrolyte or a CK >= 3 x ULN; the lab's own range wins when it is sent."""
-    name = LAB_NAMES[analyte]
-    value = f"{name} {measured_value(result.value)} {result.unit}"
-    if analyte == "creatine_kinase":
-        if result.high is None:
-            return LabFinding(analyte, result, False, f"{value} (no reference range sent)")
-        limit = CK_ULN_MULTIPLE * result.high
-        high = result.value >= limit
-        flag = f"≥ {CK_ULN_MULTIPLE:g}× upper limit" if high else "not markedly raised"
-        return LabFinding(analyte, result, high, f"{value} ({flag})")
-    if result.unit != "mmol/L":
-        return LabFinding(analyte, result, False, f"{value} (unit not judged)")
-    low, severe = LOW_LIMITS[analyte]
-    if result.low is not None:
-        low = result.low
-    if severe is not None and result.value < severe:
-        return LabFinding(analyte, result, True, f"{value} (severely low, < {severe:g})")
-    if result.value < low:
-        return LabFinding(analyte, result, True, f"{value} (low, < {low:g})")
-    return LabFinding(analyte, result, False, f"{value} (not low)")
 
 
 def assess_cramp(ctx: Context) -> CrampFinding | None:
     """The current cramp with the latest recent final result per analyte, or None."""
-    fs = ctx.fs
-    found = recent_present(fs, [FeatureName.CRAMP], ctx.settings.episode_days)
+    found = recent_present(ctx.fs, [FeatureName.CRAMP], ctx.settings.episode_days)
     if not found:
         return None
-    horizon = fs.now - timedelta(days=ctx.settings.lab_recent_days)
-    labs: list[LabFinding] = []
-    missing: list[str] = []
-    for analyte in CRAMP_LABS:
-        recent = [
-            r
-            for r in fs.labs.get(analyte, [])
-            if r.time is not None and after(r.time, horizon) and not r.preliminary
-        ]
-        if recent:
-            latest = max(recent, key=lambda r: r.time.timestamp() if r.time else 0.0)
-            labs.append(judge_lab(analyte, latest))
-        else:
-            missing.append(analyte)
-    return CrampFinding(found[0], tuple(labs), tuple(missing))
+    labs, missing = latest_labs(ctx)
+    return CrampFinding(found[0], tuple(labs.values()), missing, tuple(current_drugs(ctx.fs)))
+
+
+def drug_lines(finding: CrampFinding) -> list[str]:
+    """Each current drug that causes cramp, with the low value it explains (S18d, S38)."""
+    lines: list[str] = []
+    for drug in finding.drugs:
+        explained = [lab.value_text for lab in finding.abnormal if drug in finding.causes(lab)]
+        why = (
+            f"likely cause of the low {' and '.join(explained)}; review the dose and replace "
+            "what is low (S38)"
+            if explained
+            else "can cause cramp (S18d)"
+        )
+        lines.append(f"{drug.label}, {evidence_text([drug.evidence])}: {why}")
+    return lines
+
+
+def ck_unjudged_line(finding: CrampFinding) -> str | None:
+    """On a statin, a CK without the lab's upper limit leaves statin myopathy open: say so."""
+    ck = next((lab for lab in finding.labs if lab.analyte == CK), None)
+    statin = next((d for d in finding.drugs if d.drug_class == FeatureName.STATIN), None)
+    if ck is None or statin is None or ck.uln_multiple is not None:
+        return None
+    return (
+        f"On {statin.name}: {ck.value_text} was sent without the lab's upper limit, so statin "
+        f"myopathy (CK ≥ {CK_ULN_MULTIPLE:g}× the upper limit) is unknown, neither shown nor "
+        "excluded: read the CK against the lab's range."
+    )
+
+
+def summary_of(ctx: Context, finding: CrampFinding) -> str:
+    abnormal = finding.abnormal
+    if abnormal:
+        # At most two values in the summary; the detail lists them all.
+        named = ", ".join(lab.value_text for lab in abnormal[:2])
+        named += " and more" if len(abnormal) > 2 else ""
+        causes = finding.likely_causes
+        if causes:
+            return summary_drug_cause(named, causes[0].name)
+        return summary_abnormal(named)
+    if not finding.labs:
+        return summary_no_labs() if bloods_reasons(ctx, finding) else summary_well()
+    return summary_normal()
 
 
 def cards(ctx: Context) -> Iterable[Card | None]:
@@ -192,20 +200,13 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     finding = assess_cramp(ctx)
     if finding is None:
         return []
-    abnormal = finding.abnormal
-    if abnormal:
-        # At most two values in the summary; the detail lists them all.
-        named = ", ".join(lab.text.split(" (")[0] for lab in abnormal[:2])
-        summary = summary_abnormal(named + (" and more" if len(abnormal) > 2 else ""))
-    elif not finding.labs:
-        summary = summary_no_labs() if bloods_reasons(ctx, finding) else summary_well()
-    else:
-        summary = summary_normal()
     lab_lines = [f"{lab.text}, {lab.result.evidence.reference}" for lab in finding.labs]
     lab_lines += [
         f"{LAB_NAMES[a]}: no result in the last {ctx.settings.lab_recent_days} days"
         for a in finding.missing
     ]
+    drugs = drug_lines(finding)
+    unjudged = ck_unjudged_line(finding)
     detail = md.join_sections(
         dvt_statement(ctx.dvt),
         f"Cramp: {feature_evidence(finding.cramp)}.",
@@ -221,6 +222,8 @@ def cards(ctx: Context) -> Iterable[Card | None]:
                 SAFETY_NET,
             ]
         ),
+        md.section("Drugs on record that cause cramp", md.bullets(drugs)) if drugs else "",
+        unjudged or "",
         md.sources([("BNSSG Remedy: muscle cramps", CRAMP_SOURCE)]),
     )
     refs = references([finding.cramp])
@@ -253,8 +256,8 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     return [
         ctx.card(
             topic=TOPIC,
-            indicator="warning" if abnormal else "info",
-            summary=summary,
+            indicator="warning" if finding.abnormal else "info",
+            summary=summary_of(ctx, finding),
             detail=detail,
             suggestions=suggestions,
             override_reasons=OVERRIDE_REASONS,
@@ -263,4 +266,16 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     ]
 
 
-RULE: Final = Rule(name="cramp", kind="guidance", topics=(TOPIC,), reads=READS, cards=cards)
+def gives_way(_card: Card, other: Card) -> bool:
+    """Statin myopathy is not a cramp: no cramp card beside the statin-myopathy card."""
+    return card_topic(other) == statin_myopathy.TOPIC.code
+
+
+RULE: Final = Rule(
+    name="cramp",
+    kind="guidance",
+    topics=(TOPIC,),
+    reads=READS,
+    cards=cards,
+    withdrawn_beside=gives_way,
+)
