@@ -6,11 +6,27 @@ the safety-net that brings the patient back.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 
 from cards.models import Card
-from fhir_mappings.features import Feature, Laterality, Quantity
-from tests.clinical.chart import Chart, F, calf_pain, card, ddimer, found, topics
+from cds.settings import Settings
+from cds.triage import card_topic, evaluate
+from cds.triage.rules import physio_referral
+from fhir_mappings.features import Feature, FeatureSet, Laterality, Quantity
+from tests.clinical.chart import (
+    NOW,
+    Chart,
+    F,
+    calf_pain,
+    card,
+    cards,
+    ddimer,
+    found,
+    topics,
+)
 
 DVT_EXCLUDED = (
     "DVT made unlikely (NICE NG158): Wells 0 and D-dimer 300 ng/mL FEU (cut-off 500 ng/mL FEU) "
@@ -232,12 +248,18 @@ def test_sciatica_preventing_walking_is_referred_without_the_rice_period() -> No
     assert shown.summary == (
         "Calf or leg pain preventing walking: refer to musculoskeletal physiotherapy"
     )
-    assert lines(shown)[:3] == [
+    assert lines(shown) == [
         NO_TRIGGER,
         "",
         "Reason for referral: pain preventing walking. Findings: sciatica, walking difficulty.",
+        "",
+        "NHS MSK pathways: self-management first, then assessment, manual therapy and graded "
+        "exercise (S17c); for sciatica, exercise-based care (NICE NG59).",
+        "",
+        SAFETY_NET,
+        "",
+        MSK_SOURCES,
     ]
-    assert not [line for line in lines(shown) if "RICE" in line]
 
 
 def test_a_possible_achilles_rupture_is_not_referred_to_physiotherapy() -> None:
@@ -248,3 +270,59 @@ def test_a_possible_achilles_rupture_is_not_referred_to_physiotherapy() -> None:
 def test_physiotherapy_is_not_offered_while_dvt_is_not_excluded() -> None:
     chart = Chart([calf_pain(), found(F.MUSCLE_STRAIN, leg=Laterality.LEFT), days(10)])
     assert "physio-referral" not in topics(chart)
+
+
+def with_episode_start(chart: Chart, days_ago: float) -> FeatureSet:
+    return replace(chart.feature_set(), episode_start=NOW - timedelta(days=days_ago))
+
+
+@pytest.mark.parametrize(
+    "duration",
+    [
+        None,
+        found(F.SYMPTOM_DURATION_DAYS, ref="Observation/duration"),  # no value
+        found(F.SYMPTOM_DURATION_DAYS, quantity=Quantity(1, "wk")),  # not in days
+    ],
+)
+def test_without_a_duration_in_days_the_pain_has_lasted_since_the_episode_began(
+    duration: Feature | None,
+) -> None:
+    chart = strain(*([duration] if duration else []))
+    shown = evaluate(
+        with_episode_start(chart, 10), hook="patient-view", settings=Settings(), hook_instance="h"
+    )
+    physio = next(c for c in shown if card_topic(c) == "physio-referral")
+    assert physio.summary.startswith("Calf or leg pain persisting 10 days")
+
+
+def test_sciatica_and_radicular_pain_are_both_cited() -> None:
+    chart = Chart(
+        [
+            found(F.SCIATICA, ref="Condition/sciatica"),
+            found(F.RADICULAR_SYMPTOMS, ref="Observation/tingling"),
+        ]
+    )
+    assert lines(card(chart, "sciatica"))[2] == (
+        "Sciatica / radicular pain: sciatica: Condition/sciatica (2026-11-25); radicular "
+        "symptoms (tingling, numbness, shooting pain): Observation/tingling (2026-11-25)."
+    )
+
+
+def test_a_strain_and_a_possible_rupture_are_two_cards_with_their_own_ids() -> None:
+    shown = [
+        c for c in cards(strain(found(F.ACHILLES_RUPTURE))) if card_topic(c) == "muscle-strain"
+    ]
+    assert [c.indicator for c in shown] == ["warning", "info"]
+    assert shown[0].uuid != shown[1].uuid
+
+
+def test_the_physiotherapy_card_gives_way_to_any_critical_card_and_to_a_live_dvt_card() -> None:
+    referral = card(strain(days(10)), "physio-referral")
+    withdrawn = physio_referral.RULE.withdrawn_beside
+    assert withdrawn is not None
+    dvt = card(Chart([calf_pain()]), "dvt-ddimer")
+    critical = card(Chart([calf_pain(), found(F.SADDLE_NUMBNESS)]), "cauda-equina")
+    info = card(strain(), "muscle-strain")
+    assert withdrawn(referral, dvt)
+    assert withdrawn(referral, critical)
+    assert not withdrawn(referral, info)

@@ -12,7 +12,7 @@ from cards.models import Card
 from cds.hooks import HookName
 from cds.settings import Settings
 from cds.triage import card_topic, evaluate
-from fhir_mappings.features import Coding, DraftOrder, Feature, State
+from fhir_mappings.features import Coding, DraftOrder, Feature, Laterality, State
 from tests.clinical.chart import Chart, F, calf_pain, ddimer, found, tender_deep_veins
 
 NG158 = "Sources: [NICE NG158](https://www.nice.org.uk/guidance/ng158/chapter/Recommendations)"
@@ -224,3 +224,59 @@ def test_an_incomplete_wells_with_a_negative_ddimer_asks_to_complete_the_score()
 
 def test_no_prompt_once_dvt_is_excluded() -> None:
     assert not checks(Chart([calf_pain()], ddimers=[ddimer(300)]), draft("physiotherapy"))
+
+
+def test_every_card_and_suggestion_of_a_response_has_its_own_id_and_the_test_is_one_order() -> None:
+    """Four risky drafts give four cards; accepting the D-dimer on any of them creates the same
+    draft D-dimer, never two."""
+    shown = checks(
+        Chart([calf_pain()]),
+        draft("physiotherapy"),
+        draft("massage"),
+        DraftOrder("MedicationRequest/ibuprofen", "MedicationRequest", "nsaid", None, True),
+        DraftOrder("MedicationRequest/naproxen", "MedicationRequest", "nsaid", None, True),
+    )
+    assert len(shown) == 4
+    assert len({c.uuid for c in shown}) == 4
+    suggestions = [s.uuid for c in shown for s in c.suggestions or []]
+    assert len(suggestions) == 8
+    assert len(set(suggestions)) == 8
+    tests = {
+        (a.resource or {})["id"]
+        for c in shown
+        for s in c.suggestions or []
+        for a in s.actions or []
+        if a.type == "create"
+    }
+    assert len(tests) == 1
+
+
+def test_every_prompt_links_nice_ng158() -> None:
+    shown = check(Chart([calf_pain()]), draft("massage"))
+    assert [(link.label, link.url) for link in shown.links or []] == [
+        ("NICE NG158", "https://www.nice.org.uk/guidance/ng158/chapter/Recommendations")
+    ]
+
+
+def test_a_ddimer_beside_sudden_severe_swelling_gets_an_ultrasound_whatever_the_score() -> None:
+    chart = Chart([calf_pain(), found(F.SUDDEN_SEVERE_SWELLING, leg=Laterality.LEFT)])
+    shown = check(chart, draft("ddimer"))
+    assert shown.summary.startswith("D-dimer ordered but DVT likely (Wells 0)")
+
+
+def test_an_ultrasound_for_a_leg_without_a_recorded_side_names_no_side() -> None:
+    unsided = Chart(
+        [found(F.CALF_PAIN), found(F.DEEP_VEIN_TENDERNESS), found(F.ENTIRE_LEG_SWOLLEN)]
+    )
+    scan = resource(check(unsided, draft("ddimer")), 0, 0)
+    assert len(scan["bodySite"][0]["coding"]) == 1
+    assert "text" not in scan["bodySite"][0]
+
+
+def test_an_nsaid_outside_the_pathway_waits_for_specialist_assessment() -> None:
+    pregnant = Chart([calf_pain(), found(F.PREGNANCY)], sex="female", age=30)
+    shown = check(pregnant, draft("nsaid"))
+    assert shown.summary == (
+        "NSAID while DVT is not excluded: bleeding risk if anticoagulation starts; consider "
+        "paracetamol, specialist assessment first"
+    )
