@@ -1,0 +1,116 @@
+"""The NICE NG158 DVT card (docs/clinical-basis.md §1.3): the summary and the next steps for each
+place on the pathway, word for word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cards.models import Card
+from cds.settings import Settings
+from cds.triage import card_topic, evaluate
+from fhir_mappings.features import DraftOrder, Feature, Laterality, State
+from tests.clinical.chart import Chart, F, calf_pain, card, ddimer, found, tender_deep_veins
+
+LIKELY_STEPS = [
+    "- Proximal leg vein ultrasound with the result within 4 h; D-dimer as well if the scan is "
+    "negative.",
+    "- If the scan cannot be had within 4 h: take a D-dimer, start interim therapeutic "
+    "anticoagulation, and scan within 24 h.",
+    "- Scan negative and D-dimer positive: stop interim anticoagulation and repeat the scan 6–8 "
+    "days later.",
+]
+DDIMER_STEPS = [
+    "- D-dimer with the result within 4 h (before any anticoagulation); interim anticoagulation "
+    "if the result will take longer.",
+    "- Positive: proximal leg vein ultrasound within 4 h (or interim anticoagulation and a scan "
+    "within 24 h).",
+    "- Negative with Wells ≤ 1: DVT unlikely; consider other causes and safety-net the patient.",
+]
+ANTICOAGULATED_STEPS = [
+    "- Anticoagulation has started or is current: a D-dimer taken now may read falsely low and "
+    "cannot rule DVT out (NICE NG158 2020 update).",
+    "- Proximal leg vein ultrasound with the result within 4 h (within 24 h if interim "
+    "anticoagulation continues).",
+]
+ANTICOAGULANT = found(F.ANTICOAGULANT, ref="MedicationRequest/apixaban")
+
+
+def steps(shown: Card) -> list[str]:
+    text = shown.detail or ""
+    return text.split("**Next steps (NICE NG158)**\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+
+
+def test_dvt_likely_asks_for_ultrasound_within_4_hours() -> None:
+    chart = Chart([calf_pain(), tender_deep_veins(), found(F.ENTIRE_LEG_SWOLLEN)])
+    shown = card(chart, "dvt-likely")
+    assert shown.summary == "DVT likely (Wells 2): proximal leg vein ultrasound within 4 h"
+    assert steps(shown) == LIKELY_STEPS
+
+
+def test_sudden_severe_swelling_is_an_emergency_whatever_the_score() -> None:
+    chart = Chart([calf_pain(), found(F.SUDDEN_SEVERE_SWELLING, leg=Laterality.LEFT)])
+    shown = card(chart, "dvt-likely")
+    assert shown.indicator == "critical"
+    assert shown.summary == (
+        "Red flag: sudden severe leg swelling (Wells 0): same-day emergency assessment, "
+        "ultrasound within 4 h"
+    )
+    assert steps(shown) == LIKELY_STEPS
+
+
+def test_dvt_unlikely_asks_for_a_ddimer_first() -> None:
+    shown = card(Chart([calf_pain()]), "dvt-ddimer")
+    assert shown.summary == (
+        "DVT unlikely (Wells 0): D-dimer now, result within 4 h; ultrasound if positive"
+    )
+    assert steps(shown) == DDIMER_STEPS
+
+
+def test_on_anticoagulation_without_a_ddimer_the_card_asks_for_ultrasound() -> None:
+    shown = card(Chart([calf_pain(), ANTICOAGULANT]), "dvt-ddimer")
+    assert shown.summary == (
+        "DVT not excluded (Wells 0) and on anticoagulation, so a D-dimer is unreliable: leg vein "
+        "ultrasound"
+    )
+    assert steps(shown) == ANTICOAGULATED_STEPS
+
+
+def test_a_positive_ddimer_on_anticoagulation_still_leads_to_ultrasound() -> None:
+    """Anticoagulation can only lower a D-dimer: a positive one is positive."""
+    shown = card(Chart([calf_pain(), ANTICOAGULANT], ddimers=[ddimer(900)]), "dvt-ddimer")
+    assert shown.summary.startswith("D-dimer positive (900 ng/mL FEU), Wells 0")
+    assert ANTICOAGULATED_STEPS[0] not in steps(shown)
+    assert DDIMER_STEPS[1] in steps(shown)
+
+
+def test_the_undocumented_criteria_are_counted_in_words() -> None:
+    undocumented = Feature(F.COLLATERAL_VEINS, State.UNKNOWN, reason="not documented")
+    one = Chart([calf_pain(), tender_deep_veins(), undocumented])
+    assert card(one, "dvt-ddimer").summary.startswith("Wells 1–2 so far (1 criterion undocumented)")
+    two = Chart(
+        [
+            calf_pain(),
+            tender_deep_veins(),
+            Feature(F.COLLATERAL_VEINS, State.UNKNOWN, reason="not documented"),
+            Feature(F.PITTING_OEDEMA, State.UNKNOWN, reason="not documented"),
+        ]
+    )
+    assert card(two, "dvt-ddimer").summary.startswith("Wells 1–3 so far (2 criteria undocumented)")
+
+
+def outside_pathway_scan(*orders: DraftOrder) -> list[str]:
+    chart = Chart([calf_pain(), found(F.PREGNANCY)], sex="female", age=30)
+    features = replace(chart.feature_set(), draft_orders=list(orders))
+    shown = evaluate(features, hook="patient-view", settings=Settings(), hook_instance="h")
+    outside = next(c for c in shown if card_topic(c) == "dvt-outside-pathway")
+    return [s.label for s in outside.suggestions or []]
+
+
+def test_in_pregnancy_the_scan_is_offered_unless_one_is_already_drafted() -> None:
+    scan = "Order compression duplex ultrasound of the leg veins today"
+    massage = DraftOrder("ServiceRequest/m", "ServiceRequest", "massage", None, True)
+    ultrasound = DraftOrder("ServiceRequest/u", "ServiceRequest", "ultrasound", None, True)
+    assert outside_pathway_scan() == [scan]
+    assert outside_pathway_scan(massage) == [scan]
+    assert outside_pathway_scan(ultrasound) == []
