@@ -9,7 +9,15 @@ from dataclasses import replace
 from cards.models import Card
 from cds.settings import Settings
 from cds.triage import card_topic, evaluate
-from fhir_mappings.features import DraftOrder, Feature, Laterality, State
+from fhir_mappings.features import (
+    AlternativeDiagnosis,
+    Certainty,
+    DraftOrder,
+    Evidence,
+    Feature,
+    Laterality,
+    State,
+)
 from tests.clinical.chart import Chart, F, calf_pain, card, ddimer, found, tender_deep_veins
 
 LIKELY_STEPS = [
@@ -114,3 +122,113 @@ def test_in_pregnancy_the_scan_is_offered_unless_one_is_already_drafted() -> Non
     assert outside_pathway_scan() == [scan]
     assert outside_pathway_scan(massage) == [scan]
     assert outside_pathway_scan(ultrasound) == []
+
+
+Offer = tuple[str, bool | None, str, str, str, str]
+
+
+def offered(shown: Card) -> list[Offer]:
+    """Each suggestion: label, recommended, and its one draft order's action, priority, note
+    and reason."""
+    out: list[Offer] = []
+    for s in shown.suggestions or []:
+        (action,) = s.actions or []
+        order = action.resource or {}
+        out.append(
+            (
+                s.label,
+                s.isRecommended,
+                action.description,
+                order["priority"],
+                order["note"][0]["text"],
+                order["reasonCode"][0]["text"],
+            )
+        )
+    return out
+
+
+SCAN = (
+    "Order proximal leg vein ultrasound (result within 4 h)",
+    True,
+    "Create a draft proximal leg vein ultrasound order",
+    "stat",
+    "Result needed within 4 h (NICE NG158 1.1.3).",
+)
+BEFORE_ANTICOAGULATION = "Take before any anticoagulation (NICE NG158, 2020 update)."
+
+
+def test_dvt_likely_offers_the_scan_and_a_ddimer_for_when_the_scan_is_delayed() -> None:
+    chart = Chart([calf_pain(), tender_deep_veins(), found(F.ENTIRE_LEG_SWOLLEN)])
+    assert offered(card(chart, "dvt-likely")) == [
+        (*SCAN, "Suspected DVT, Wells 2 (NICE NG158)"),
+        (
+            "Scan not available within 4 h: order D-dimer before interim anticoagulation",
+            False,
+            "Create a draft D-dimer order",
+            "urgent",
+            BEFORE_ANTICOAGULATION,
+            "Suspected DVT, Wells 2 (NICE NG158)",
+        ),
+    ]
+
+
+def test_dvt_unlikely_offers_the_ddimer() -> None:
+    assert offered(card(Chart([calf_pain()]), "dvt-ddimer")) == [
+        (
+            "Order D-dimer (result within 4 h)",
+            True,
+            "Create a draft D-dimer order",
+            "stat",
+            BEFORE_ANTICOAGULATION,
+            "Suspected DVT, Wells 0 (NICE NG158)",
+        )
+    ]
+
+
+def test_on_anticoagulation_only_the_scan_is_offered() -> None:
+    shown = card(Chart([calf_pain(), ANTICOAGULANT]), "dvt-ddimer")
+    assert offered(shown) == [(*SCAN, "Suspected DVT, Wells 0 (NICE NG158)")]
+
+
+def test_a_positive_ddimer_is_cited_by_the_scan_it_leads_to() -> None:
+    shown = card(Chart([calf_pain()], ddimers=[ddimer(900)]), "dvt-ddimer")
+    assert shown.summary == (
+        "D-dimer positive (900 ng/mL FEU), Wells 0: proximal leg vein ultrasound within 4 h"
+    )
+    assert offered(shown) == [(*SCAN, "Suspected DVT, Wells 0 (NICE NG158)")]
+    (scan,) = (shown.suggestions or [])[0].actions or []
+    cited = [r["reference"] for r in (scan.resource or {})["reasonReference"]]
+    assert cited[-1] == "Observation/dd"
+
+
+def test_a_preliminary_negative_ddimer_waits_for_the_final_result() -> None:
+    shown = card(Chart([calf_pain()], ddimers=[ddimer(300, preliminary=True)]), "dvt-ddimer")
+    assert shown.summary == (
+        "Wells 0, D-dimer negative but preliminary: await the final result before ruling out"
+    )
+
+
+def test_a_negative_ddimer_with_an_incomplete_wells_asks_for_the_criteria() -> None:
+    undocumented = Feature(F.COLLATERAL_VEINS, State.UNKNOWN, reason="not documented")
+    chart = Chart([calf_pain(), tender_deep_veins(), undocumented], ddimers=[ddimer(300)])
+    assert card(chart, "dvt-ddimer").summary == (
+        "D-dimer negative but Wells 1–2 is incomplete: document 1 criterion; ultrasound if "
+        "Wells ≥ 2"
+    )
+
+
+def test_a_recorded_alternative_that_would_make_dvt_unlikely_is_named_with_both_scores() -> None:
+    cellulitis = AlternativeDiagnosis(
+        kind="cellulitis",
+        evidence=Evidence(reference="Condition/cellulitis", certainty=Certainty.DIFFERENTIAL),
+        current_episode=True,
+        clinician_asserted=False,
+    )
+    chart = Chart([calf_pain(), tender_deep_veins(), found(F.ENTIRE_LEG_SWOLLEN)])
+    features = replace(chart.feature_set(), alternatives=[cellulitis])
+    shown = evaluate(features, hook="patient-view", settings=Settings(), hook_instance="h")
+    likely = next(c for c in shown if card_topic(c) == "dvt-likely")
+    assert likely.summary == (
+        "DVT likely (Wells 2; 0 if the alternative diagnosis is judged as likely): ultrasound "
+        "within 4 h"
+    )
