@@ -232,3 +232,63 @@ def test_a_recorded_alternative_that_would_make_dvt_unlikely_is_named_with_both_
         "DVT likely (Wells 2; 0 if the alternative diagnosis is judged as likely): ultrasound "
         "within 4 h"
     )
+
+
+def test_the_dvt_card_names_the_findings_and_what_it_could_not_check() -> None:
+    """Sudden severe swelling is listed with its record; pregnancy status and age not documented
+    are said, since NG158 covers neither pregnancy nor under-18s; scan and D-dimer may both be
+    ordered."""
+    chart = Chart(
+        [
+            found(F.CALF_PAIN, leg=Laterality.LEFT, ref="Observation/pain"),
+            found(F.SUDDEN_SEVERE_SWELLING, leg=Laterality.LEFT, ref="Observation/sudden"),
+            Feature(F.PREGNANCY, State.UNKNOWN, reason="not documented"),
+        ],
+        sex="female",
+        age=None,
+    )
+    shown = card(chart, "dvt-likely")
+    lines = (shown.detail or "").splitlines()
+    assert lines[:4] == [
+        "Current leg findings: calf pain, sudden severe unilateral swelling.",
+        "",
+        "- sudden severe unilateral swelling: Observation/sudden (2026-11-25)",
+        "",
+    ]
+    assert lines[-7:] == [
+        "Never start physiotherapy, massage or compression while DVT is not excluded.",
+        "",
+        "Pregnancy status is not documented: NICE NG158 does not cover pregnancy or the "
+        "postpartum period.",
+        "",
+        "Age is not documented (no birth date): NICE NG158 applies from age 18, and the "
+        "age-adjusted D-dimer cut-off and PERC (age under 50) could not be applied; confirm the "
+        "age.",
+        "",
+        "Sources: [NICE NG158](https://www.nice.org.uk/guidance/ng158/chapter/Recommendations); "
+        "[NICE QS201 statement 3](https://www.nice.org.uk/guidance/qs201)",
+    ]
+    assert shown.selectionBehavior == "any"
+    assert [(link.label, link.url) for link in shown.links or []] == [
+        (
+            "NICE NG158: venous thromboembolic diseases",
+            "https://www.nice.org.uk/guidance/ng158/chapter/Recommendations",
+        )
+    ]
+
+
+def test_a_man_of_known_age_gets_neither_caveat() -> None:
+    text = card(Chart([calf_pain()]), "dvt-ddimer").detail or ""
+    assert text.split("\n\n")[-2:] == [
+        "Never start physiotherapy, massage or compression while DVT is not excluded.",
+        "Sources: [NICE NG158](https://www.nice.org.uk/guidance/ng158/chapter/Recommendations); "
+        "[NICE QS201 statement 3](https://www.nice.org.uk/guidance/qs201)",
+    ]
+
+
+def test_the_assessment_link_names_the_dvt_card() -> None:
+    undocumented = Feature(F.COLLATERAL_VEINS, State.UNKNOWN, reason="not documented")
+    chart = Chart([calf_pain(), tender_deep_veins(), undocumented])
+    links = card(chart, "dvt-ddimer", public_url="https://cds.example.org").links or []
+    assert links[-1].appContext is not None
+    assert links[-1].appContext.startswith('{"card":"dvt-ddimer","leg":"left"')

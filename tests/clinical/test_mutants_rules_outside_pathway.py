@@ -162,3 +162,10 @@ def test_no_lab_flag_card_without_a_flag_or_while_dvt_is_not_excluded() -> None:
     assert "dvt-unlikely-lab-flag" not in topics(plain, age_adjusted_ddimer=True)
     conventional = Chart([calf_pain()], age=70, ddimers=[ddimer(600, interpretation="H")])
     assert "dvt-unlikely-lab-flag" not in topics(conventional)
+
+
+def test_the_lab_flag_card_can_be_declined_or_called_not_applicable() -> None:
+    assert [reason.code for reason in flagged("H").overrideReasons or []] == [
+        "cds-not-applicable",
+        "patient-refuses",
+    ]
