@@ -9,20 +9,27 @@ codes a Synthea record carries; a stopped prescription is not a current drug.
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cds.triage.muscle_labs import current_drugs, judge_lab
+from fhir_mappings.codelists import load_index
 from fhir_mappings.codes import ATC, RXNORM
 from fhir_mappings.extract import MappingOptions, extract_features
-from fhir_mappings.features import Coding, Evidence, Feature, FeatureName, State
+from fhir_mappings.features import Coding, Evidence, Feature, FeatureName, LabResult, State
 from tests.clinical.chart import (
     NOW,
     RIGHT,
     Chart,
     calf_pain,
     card,
+    fs,
     lab,
     present,
     suggested,
@@ -194,3 +201,122 @@ def test_a_stopped_prescription_is_not_a_current_drug() -> None:
     found = drug_feature(stopped, F.LOOP_DIURETIC)
     assert found.state is State.UNKNOWN
     assert "stopped" in (found.reason or "")
+
+
+# --- a realistic US sample (tests/data/synthea, SOURCE.md there) --------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "synthea"
+# display pattern -> the drug class its codes must be matched by
+CLASSES: dict[str, str] = {
+    r"furosemide|lasix|bumetanide|torsemide": F.LOOP_DIURETIC,
+    r"hydrochlorothiazide|chlorthalidone|indapamide|metolazone": F.THIAZIDE_DIURETIC,
+    r"statin": F.STATIN,  # also Synthea's "Simvistatin"
+    r"albuterol|salbutamol|terbutaline": F.BETA2_AGONIST,
+}
+
+
+def test_every_cramp_drug_code_in_the_sample_is_recognised() -> None:
+    index = load_index(None, False)
+    seen: dict[str, set[str]] = {name: set() for name in CLASSES.values()}
+    for path in sorted(SAMPLE.glob("*.json.gz")):
+        for entry in json.loads(gzip.decompress(path.read_bytes()))["entry"]:
+            concept = entry["resource"].get("medicationCodeableConcept") or {}
+            for coding in concept.get("coding", []):
+                display = str(coding.get("display", "")).lower()
+                for pattern, drug_class in CLASSES.items():
+                    if re.search(pattern, display):
+                        lists = {e.list_name for e in index.match(coding["system"], coding["code"])}
+                        assert drug_class in lists, (coding["code"], display)
+                        seen[drug_class].add(coding["code"])
+    assert all(seen.values()), seen  # the sample still holds a code of each class
+
+
+# --- how the bloods and drugs are read (cds/triage/muscle_labs.py) ------------------------------
+
+
+def result(
+    analyte: str, value: float, unit: str, days_ago: float, high: float | None = None
+) -> LabResult:
+    time = NOW - timedelta(days=days_ago)
+    return LabResult(
+        analyte=analyte,
+        value=value,
+        unit=unit,
+        original=f"{value:g} {unit}",
+        time=time,
+        evidence=Evidence(reference=f"Observation/{analyte}-{days_ago:g}", time=time),
+        high=high,
+    )
+
+
+@pytest.mark.parametrize(("newest", "shown"), [(4.0, "not low"), (3.0, "low, < 3.5")])
+def test_the_latest_recent_result_is_the_one_judged(newest: float, shown: str) -> None:
+    chart = Chart(
+        [present(F.CRAMP, lat=RIGHT)],
+        labs={
+            "potassium": [
+                result("potassium", 7.0 - newest, "mmol/L", days_ago=5),
+                result("potassium", newest, "mmol/L", days_ago=1),
+            ]
+        },
+    )
+    text = card(chart, "cramp").detail
+    assert f"potassium {newest:g} mmol/L ({shown}), Observation/potassium-1" in text
+    assert "Observation/potassium-5" not in text
+
+
+def test_a_severely_low_potassium_on_a_diuretic_names_the_diuretic() -> None:
+    chart = cramp_with(on(F.LOOP_DIURETIC, "bumetanide"), potassium=2.4)
+    found = card(chart, "cramp")
+    assert "potassium 2.4 mmol/L on bumetanide: likely drug cause" in found.summary
+    assert "potassium 2.4 mmol/L (severely low, < 2.5)" in found.detail
+    at_limit = card(cramp_with(potassium=2.5), "cramp").detail
+    assert "potassium 2.5 mmol/L (low, < 3.5)" in at_limit
+
+
+def test_a_value_in_another_unit_is_shown_not_judged() -> None:
+    finding = judge_lab("potassium", result("potassium", 3.0, "mEq/L", days_ago=1))
+    assert (finding.abnormal, finding.text) == (False, "potassium 3 mEq/L (unit not judged)")
+    assert finding.analyte == "potassium"
+
+
+@pytest.mark.parametrize("high", [None, 0.0])
+def test_a_ck_without_a_usable_upper_limit_is_not_judged(high: float | None) -> None:
+    finding = judge_lab("creatine_kinase", result("creatine_kinase", 900, "U/L", 1, high=high))
+    assert (finding.abnormal, finding.uln_multiple) == (False, None)
+    assert finding.text == "CK 900 U/L (no reference range sent)"
+
+
+def test_a_ck_below_three_times_says_not_markedly_raised() -> None:
+    finding = judge_lab("creatine_kinase", result("creatine_kinase", 400, "U/L", 1, high=200))
+    assert (finding.abnormal, finding.uln_multiple, finding.analyte) == (
+        False,
+        2.0,
+        "creatine_kinase",
+    )
+    assert finding.text == "CK 400 U/L (not markedly raised)"
+
+
+def test_a_drug_is_listed_once_per_record_and_unnamed_codes_say_so() -> None:
+    twice = Evidence(reference="MedicationRequest/m1", concept=None, value="status active")
+    searched = Evidence(reference="", note="searched 3 MedicationRequests")
+    feature = Feature(F.LOOP_DIURETIC, State.PRESENT, (twice, twice._replace(note="x"), searched))
+    drugs = current_drugs(fs(feature))
+    assert [(d.name, d.evidence.reference) for d in drugs] == [
+        ("a drug on record", "MedicationRequest/m1")
+    ]
+
+
+def test_two_low_values_are_both_named_without_and_more() -> None:
+    chart = cramp_with(potassium=3.1, magnesium=0.6)
+    assert (
+        "potassium 3.1 mmol/L, magnesium 0.6 mmol/L: treat the cause"
+        in card(chart, "cramp").summary
+    )
+
+
+def test_with_a_reason_for_bloods_the_card_does_not_say_none_are_suggested() -> None:
+    well = card(Chart([present(F.CRAMP, lat=RIGHT)]), "cramp").detail
+    assert "No blood tests suggested" in well
+    on_drug = Chart([present(F.CRAMP, lat=RIGHT), on(F.BETA2_AGONIST, "terbutaline")])
+    assert "No blood tests suggested" not in card(on_drug, "cramp").detail

@@ -166,16 +166,31 @@ def drug_lines(finding: CrampFinding) -> list[str]:
     return lines
 
 
+def unjudged_statin(finding: CrampFinding) -> DrugOnRecord | None:
+    """The statin on record when the recent CK came without the lab's upper limit."""
+    ck = next((lab for lab in finding.labs if lab.analyte == CK), None)
+    if ck is None or ck.uln_multiple is not None:
+        return None
+    return next((d for d in finding.drugs if d.drug_class == FeatureName.STATIN), None)
+
+
 def ck_unjudged_line(finding: CrampFinding) -> str | None:
     """On a statin, a CK without the lab's upper limit leaves statin myopathy open: say so."""
+    statin = unjudged_statin(finding)
     ck = next((lab for lab in finding.labs if lab.analyte == CK), None)
-    statin = next((d for d in finding.drugs if d.drug_class == FeatureName.STATIN), None)
-    if ck is None or statin is None or ck.uln_multiple is not None:
+    if statin is None or ck is None:
         return None
     return (
         f"On {statin.name}: {ck.value_text} was sent without the lab's upper limit, so statin "
         f"myopathy (CK ≥ {CK_ULN_MULTIPLE:g}× the upper limit) is unknown, neither shown nor "
         "excluded: read the CK against the lab's range."
+    )
+
+
+def summary_unjudged(statin: str) -> str:
+    return (
+        f"Leg cramp on {statin}, CK sent without the lab's upper limit: statin myopathy unknown; "
+        "read the CK against the range"
     )
 
 
@@ -189,6 +204,9 @@ def summary_of(ctx: Context, finding: CrampFinding) -> str:
         if causes:
             return summary_drug_cause(named, causes[0].name)
         return summary_abnormal(named)
+    statin = unjudged_statin(finding)
+    if statin is not None:
+        return summary_unjudged(statin.name)
     if not finding.labs:
         return summary_no_labs() if bloods_reasons(ctx, finding) else summary_well()
     return summary_normal()
@@ -256,7 +274,7 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     return [
         ctx.card(
             topic=TOPIC,
-            indicator="warning" if finding.abnormal else "info",
+            indicator="warning" if finding.abnormal or unjudged else "info",
             summary=summary_of(ctx, finding),
             detail=detail,
             suggestions=suggestions,
