@@ -269,3 +269,15 @@ def test_a_statin_with_a_ck_ten_times_the_upper_limit_is_possible_rhabdomyolysis
     assert text[text.index("**Other recent bloods**") + 2] == (
         "- potassium 4.1 mmol/L (not low), Observation/potassium"
     )
+
+
+def test_statin_myopathy_while_dvt_is_not_excluded_points_to_the_dvt_card() -> None:
+    """A raised CK does not exclude a DVT: with calf pain and no D-dimer the myopathy card
+    shows beside the DVT card and says so."""
+    chart = Chart(
+        [found(F.CALF_PAIN, leg=Laterality.LEFT), cramp(), ATORVASTATIN], labs=ck(900, 200)
+    )
+    assert {"statin-myopathy", "dvt-ddimer"} <= topics(chart)
+    assert lines(card(chart, "statin-myopathy"))[2] == (
+        "DVT is not excluded: follow the DVT card; a raised CK does not exclude a DVT."
+    )
