@@ -188,7 +188,8 @@ def ck(value: float, upper_limit: float | None = None) -> dict[str, list[LabResu
 
 
 def test_a_ck_without_the_labs_upper_limit_on_a_statin_leaves_myopathy_open() -> None:
-    shown = card(Chart([cramp(), ATORVASTATIN], labs=ck(900)), "cramp")
+    chart = Chart([cramp(), ATORVASTATIN], labs={**bloods(potassium=4.1), **ck(900)})
+    shown = card(chart, "cramp")
     assert shown.indicator == "warning"
     assert shown.summary == (
         "Leg cramp on atorvastatin, CK sent without the lab's upper limit: statin myopathy "
@@ -280,4 +281,12 @@ def test_statin_myopathy_while_dvt_is_not_excluded_points_to_the_dvt_card() -> N
     assert {"statin-myopathy", "dvt-ddimer"} <= topics(chart)
     assert lines(card(chart, "statin-myopathy"))[2] == (
         "DVT is not excluded: follow the DVT card; a raised CK does not exclude a DVT."
+    )
+
+
+def test_two_low_values_are_both_named_in_the_summary() -> None:
+    shown = card(Chart([cramp()], labs=bloods(potassium=3.1, calcium=1.9)), "cramp")
+    assert shown.summary == (
+        "Leg cramp with potassium 3.1 mmol/L, calcium 1.9 mmol/L: treat the cause and review "
+        "drugs that cause cramp"
     )
