@@ -320,3 +320,18 @@ def test_with_a_reason_for_bloods_the_card_does_not_say_none_are_suggested() -> 
     assert "No blood tests suggested" in well
     on_drug = Chart([present(F.CRAMP, lat=RIGHT), on(F.BETA2_AGONIST, "terbutaline")])
     assert "No blood tests suggested" not in card(on_drug, "cramp").detail
+
+
+def test_a_card_without_drugs_on_record_has_no_drug_section() -> None:
+    found = card(cramp_with(potassium=3.1), "cramp")
+    assert "Drugs on record" not in found.detail
+
+
+def test_a_lab_in_another_unit_is_listed_on_the_card_with_its_record() -> None:
+    chart = Chart(
+        [present(F.CRAMP, lat=RIGHT), on(F.LOOP_DIURETIC, "furosemide")],
+        labs={"potassium": [result("potassium", 3.0, "mEq/L", days_ago=1)]},
+    )
+    found = card(chart, "cramp")
+    assert "potassium 3 mEq/L (unit not judged), Observation/potassium-1" in found.detail
+    assert "likely cause" not in found.detail

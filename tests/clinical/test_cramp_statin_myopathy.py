@@ -145,4 +145,20 @@ def test_with_dvt_not_excluded_the_myopathy_card_says_so_and_the_dvt_card_stays(
     found = topics(likely)
     assert {"statin-myopathy", "dvt-likely"} <= found
     assert "cramp" not in found
-    assert "DVT is not excluded" in card(likely, "statin-myopathy").detail
+    dvt = "DVT is not excluded: follow the DVT card; a raised CK does not exclude a DVT."
+    assert dvt in card(likely, "statin-myopathy").detail
+
+
+def test_a_ck_without_an_upper_limit_and_no_statin_gives_the_ordinary_cramp_card() -> None:
+    no_statin = Feature(F.STATIN, State.UNKNOWN, reason="not documented")
+    found = card(chart(5000, high=None, statin=no_statin), "cramp")
+    assert found.indicator == "info"
+    assert "statin myopathy" not in found.detail
+
+
+def test_with_the_ck_alone_there_is_no_other_bloods_section() -> None:
+    ck_only = Chart(
+        [present(F.CRAMP), atorvastatin()],
+        labs={"creatine_kinase": [lab("creatine_kinase", 980, "U/L", high=ULN)]},
+    )
+    assert "Other recent bloods" not in card(ck_only, "statin-myopathy").detail
