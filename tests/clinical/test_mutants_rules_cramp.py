@@ -290,3 +290,9 @@ def test_two_low_values_are_both_named_in_the_summary() -> None:
         "Leg cramp with potassium 3.1 mmol/L, calcium 1.9 mmol/L: treat the cause and review "
         "drugs that cause cramp"
     )
+
+
+def test_a_ck_without_the_labs_upper_limit_and_no_statin_is_shown_not_judged() -> None:
+    shown = card(Chart([cramp()], labs=ck(900)), "cramp")
+    assert shown.summary.startswith("Leg cramp, recent electrolytes not low")
+    assert "- CK 900 U/L (no reference range sent), Observation/creatine_kinase" in lines(shown)

@@ -45,6 +45,7 @@ def rows(features: FeatureSet) -> list[str]:
 
 def test_the_table_counts_present_criteria_and_says_what_is_not_documented() -> None:
     parts = section(likely(undocumented(F.COLLATERAL_VEINS)))
+    assert len(parts) == 3  # no alternative-diagnosis or Homans paragraph
     assert parts[0] == (
         "Wells DVT 2003 (NICE NG158) on the left leg: documented score **2**, possible maximum "
         "**3** (likely ≥ 2, unlikely ≤ 1)."
@@ -129,10 +130,38 @@ def test_homans_sign_is_shown_with_no_points() -> None:
         "| Pain on dorsiflexion (Homans' sign): not a Wells criterion | 0 | present | 0 | "
         "Observation/homans (2026-11-25) |"
     ) in parts[1].splitlines()
-    assert parts[-1].startswith("Pain on dorsiflexion (Homans' sign) adds no points")
+    assert parts[-1] == (
+        "Pain on dorsiflexion (Homans' sign) adds no points, and its absence never lowers "
+        "suspicion: the sign is neither sensitive nor specific (sensitivity 10–54%) and is not "
+        "part of the Wells score (NICE NG158)."
+    )
 
 
 def test_the_1997_version_is_named_and_gives_its_three_level_category() -> None:
     parts = section(likely(), "1997")
     assert parts[0].startswith("Wells DVT 1997 on the left leg: documented score **2**")
     assert parts[-1] == "1997 three-level category of the documented score: moderate."
+
+
+def test_alternatives_that_would_not_make_dvt_unlikely_are_named_without_the_warning() -> None:
+    """Wells 4 with two recorded alternatives: 2 with the -2, still likely."""
+    recorded = [
+        AlternativeDiagnosis(
+            kind=kind,
+            evidence=Evidence(reference=f"Condition/{kind}", certainty=Certainty.DIFFERENTIAL),
+            current_episode=True,
+            clinician_asserted=False,
+        )
+        for kind in ("cellulitis", "bakers_cyst")
+    ]
+    more = (found(F.PITTING_OEDEMA, leg=LEFT), found(F.COLLATERAL_VEINS, leg=LEFT))
+    features = replace(likely(*more), alternatives=recorded)
+    assert (
+        "| Alternative diagnosis at least as likely | -2 | recorded, not asserted (cellulitis, "
+        "Baker's cyst) | 0 | clinician judgement |"
+    ) in rows(features)
+    assert section(features)[2] == (
+        "An alternative diagnosis is recorded but no clinician asserted it for this episode, so "
+        "−2 is not applied. If judged at least as likely as DVT, Wells would be 2. Baker's cyst, "
+        "cellulitis and superficial thrombophlebitis can coexist with DVT."
+    )
