@@ -292,3 +292,32 @@ def test_the_assessment_link_names_the_dvt_card() -> None:
     links = card(chart, "dvt-ddimer", public_url="https://cds.example.org").links or []
     assert links[-1].appContext is not None
     assert links[-1].appContext.startswith('{"card":"dvt-ddimer","leg":"left"')
+
+
+def test_the_scan_and_the_ddimer_offered_together_have_their_own_ids() -> None:
+    chart = Chart([calf_pain(), tender_deep_veins(), found(F.ENTIRE_LEG_SWOLLEN)])
+    suggestions = card(chart, "dvt-likely").suggestions or []
+    assert len({s.uuid for s in suggestions}) == len(suggestions) == 2
+
+
+def test_a_recorded_alternative_that_leaves_dvt_likely_does_not_change_the_summary() -> None:
+    """Wells 4 with a recorded cellulitis: 2 even with the -2, still likely."""
+    cellulitis = AlternativeDiagnosis(
+        kind="cellulitis",
+        evidence=Evidence(reference="Condition/cellulitis", certainty=Certainty.DIFFERENTIAL),
+        current_episode=True,
+        clinician_asserted=False,
+    )
+    chart = Chart(
+        [
+            calf_pain(),
+            tender_deep_veins(),
+            found(F.ENTIRE_LEG_SWOLLEN),
+            found(F.PITTING_OEDEMA, leg=Laterality.LEFT),
+            found(F.COLLATERAL_VEINS, leg=Laterality.LEFT),
+        ]
+    )
+    features = replace(chart.feature_set(), alternatives=[cellulitis])
+    shown = evaluate(features, hook="patient-view", settings=Settings(), hook_instance="h")
+    likely = next(c for c in shown if card_topic(c) == "dvt-likely")
+    assert likely.summary == "DVT likely (Wells 4): proximal leg vein ultrasound within 4 h"
