@@ -8,10 +8,16 @@ collection time is undated, whatever other result the record holds.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 
-from fhir_mappings.features import Evidence, Laterality, Quantity
+from cds.settings import Settings
+from cds.triage import card_topic, evaluate
+from fhir_mappings.features import DDimerResult, Evidence, Laterality, Quantity
 from tests.clinical.chart import (
+    NOW,
     Chart,
     F,
     calf_pain,
@@ -93,3 +99,35 @@ def test_an_undated_ddimer_beside_a_counted_one_is_named_undated_not_superseded(
         "no collection time: cannot place it in this episode."
     ) in lines
     assert not [line for line in lines if "superseded" in line]
+
+
+def not_counted(*results: DDimerResult) -> list[str]:
+    features = replace(
+        Chart([calf_pain()], ddimers=list(results)).feature_set(),
+        episode_start=NOW - timedelta(days=2),
+    )
+    shown = evaluate(features, hook="patient-view", settings=Settings(), hook_instance="h")
+    dvt = next(c for c in shown if card_topic(c) == "dvt-ddimer")
+    return [line for line in (dvt.detail or "").splitlines() if "Not counted" in line]
+
+
+UNDATED_700 = (
+    "- Not counted: 700 ng/mL FEU (Observation/undated): no collection time: cannot place it in "
+    "this episode."
+)
+
+
+def test_ddimers_that_do_not_count_are_listed_newest_first_and_undated_last() -> None:
+    undated = ddimer(700)._replace(time=None, evidence=Evidence(reference="Observation/undated"))
+    older = ddimer(400)._replace(time=NOW - timedelta(hours=5))
+    assert not_counted(undated, older, ddimer(900)) == [
+        "- Not counted: 400 ng/mL FEU (Observation/dd): superseded by a newer result.",
+        UNDATED_700,
+    ]
+
+
+def test_a_ddimer_from_before_this_leg_episode_does_not_count() -> None:
+    before_episode = ddimer(450)._replace(time=NOW - timedelta(days=5))
+    assert not_counted(before_episode) == [
+        "- Not counted: 450 ng/mL FEU (Observation/dd): taken before the current leg episode."
+    ]
