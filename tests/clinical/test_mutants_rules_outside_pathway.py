@@ -169,3 +169,12 @@ def test_the_lab_flag_card_can_be_declined_or_called_not_applicable() -> None:
         "cds-not-applicable",
         "patient-refuses",
     ]
+
+
+def test_no_lab_flag_card_while_the_flagged_result_is_preliminary() -> None:
+    """A preliminary negative does not exclude DVT, so there is no 'DVT unlikely' to
+    safety-net yet."""
+    result = ddimer(600, interpretation="H", preliminary=True)
+    chart = Chart([calf_pain()], age=70, ddimers=[result])
+    assert "dvt-unlikely-lab-flag" not in topics(chart, age_adjusted_ddimer=True)
+    assert "dvt-ddimer" in topics(chart, age_adjusted_ddimer=True)
