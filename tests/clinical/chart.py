@@ -182,19 +182,24 @@ def ddimer(
 def lab(
     analyte: str,
     value: float,
-    unit: str,
+    unit: str = "mmol/L",
     *,
+    days_ago: float = 1,
+    low: float | None = None,
     high: float | None = None,
     preliminary: bool = False,
+    ref: str | None = None,
 ) -> LabResult:
-    time = NOW - timedelta(days=1)
+    """A lab result taken ``days_ago``; ``ref`` defaults to ``Observation/<analyte>``."""
+    time = NOW - timedelta(days=days_ago)
     return LabResult(
         analyte=analyte,
         value=value,
         unit=unit,
         original=f"{value:g} {unit}",
         time=time,
-        evidence=Evidence(reference=f"Observation/{analyte}", time=time),
+        evidence=Evidence(reference=ref or f"Observation/{analyte}", time=time),
+        low=low,
         high=high,
         preliminary=preliminary,
     )

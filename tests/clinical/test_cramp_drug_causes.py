@@ -237,16 +237,9 @@ def test_every_cramp_drug_code_in_the_sample_is_recognised() -> None:
 def result(
     analyte: str, value: float, unit: str, days_ago: float, high: float | None = None
 ) -> LabResult:
-    time = NOW - timedelta(days=days_ago)
-    return LabResult(
-        analyte=analyte,
-        value=value,
-        unit=unit,
-        original=f"{value:g} {unit}",
-        time=time,
-        evidence=Evidence(reference=f"Observation/{analyte}-{days_ago:g}", time=time),
-        high=high,
-    )
+    """A result whose reference names its day, so two of one analyte are told apart."""
+    ref = f"Observation/{analyte}-{days_ago:g}"
+    return lab(analyte, value, unit, days_ago=days_ago, high=high, ref=ref)
 
 
 @pytest.mark.parametrize(("newest", "shown"), [(4.0, "not low"), (3.0, "low, < 3.5")])

@@ -6,13 +6,11 @@ or was never a possibility (no calf pain or swelling), and no red flag fired."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from cds.triage.rules.cramp import judge_lab
-from fhir_mappings.features import Evidence, FeatureName, FeatureSet, LabResult, Quantity
-from tests.clinical.chart import NOW, calf_pain, ddimer, fs, present, run, wells_points
+from fhir_mappings.features import FeatureName, FeatureSet, Quantity
+from tests.clinical.chart import calf_pain, ddimer, fs, lab, present, run, wells_points
 from tests.clinical.chart import card_topics as topics
 from tests.triage.contract import check_cards
 
@@ -22,28 +20,6 @@ F = FeatureName
 def excluded(*features: object, **kw: object) -> FeatureSet:
     """Wells 0 (every criterion documented absent) with a negative D-dimer: DVT excluded."""
     return fs(*features, ddimers=[ddimer(300)], **kw)  # type: ignore[arg-type]
-
-
-def lab(
-    analyte: str,
-    value: float,
-    unit: str = "mmol/L",
-    *,
-    days_ago: float = 2,
-    low: float | None = None,
-    high: float | None = None,
-) -> LabResult:
-    time = NOW - timedelta(days=days_ago)
-    return LabResult(
-        analyte=analyte,
-        value=value,
-        unit=unit,
-        original=f"{value} {unit}",
-        time=time,
-        evidence=Evidence(reference=f"Observation/{analyte}", time=time),
-        low=low,
-        high=high,
-    )
 
 
 def test_strain_after_dvt_excluded_gives_rice_advice() -> None:
