@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from cards.models import Card
 from cds.hooks import HookName
 from cds.settings import Settings
@@ -108,16 +110,70 @@ def test_an_nsaid_keeps_the_analgesia_choice_and_adds_the_test() -> None:
         (
             "Remove the NSAID order and add D-dimer",
             None,
-            [("delete", "Remove the draft nsaid order"), create],
+            [("delete", "Remove the draft NSAID order"), create],
         ),
     ]
 
 
-def test_an_nsaid_with_the_test_already_drafted_is_only_offered_for_removal() -> None:
+def test_an_nsaid_with_the_test_already_drafted_does_not_ask_to_add_it() -> None:
     shown = check(Chart([calf_pain()]), draft("nsaid", "Ibuprofen"), draft("ddimer"))
+    assert shown.summary == (
+        "NSAID while DVT is not excluded: bleeding risk if anticoagulation starts; consider "
+        "paracetamol until the drafted D-dimer is back"
+    )
+    assert detail(shown)[4] == NSAID_WHY.replace(
+        "asks for D-dimer.", "asks for D-dimer, already among the draft orders."
+    )
     assert offered(shown) == [
-        ("Remove the NSAID order", None, [("delete", "Remove the draft nsaid order")])
+        ("Remove the NSAID order", None, [("delete", "Remove the draft NSAID order")])
     ]
+
+
+def test_an_nsaid_beside_a_drafted_ddimer_while_dvt_is_likely_asks_for_the_ultrasound() -> None:
+    likely = Chart([calf_pain(), tender_deep_veins(), found(F.ENTIRE_LEG_SWOLLEN)])
+    shown = checks(likely, draft("nsaid", "Ibuprofen"), draft("ddimer"))
+    (nsaid,) = [c for c in shown if c.summary.startswith("NSAID")]
+    assert nsaid.summary == (
+        "NSAID while DVT is not excluded: bleeding risk if anticoagulation starts; consider "
+        "paracetamol, add the proximal leg vein ultrasound"
+    )
+    scan = ("create", "Create a draft proximal leg vein ultrasound order")
+    assert offered(nsaid)[0] == (
+        "Keep the analgesia choice and add proximal leg vein ultrasound",
+        True,
+        [scan],
+    )
+
+
+def test_an_nsaid_beside_a_drafted_ultrasound_waits_for_the_scan() -> None:
+    likely = Chart([calf_pain(), tender_deep_veins(), found(F.ENTIRE_LEG_SWOLLEN)])
+    (nsaid,) = checks(likely, draft("nsaid", "Ibuprofen"), draft("ultrasound"))
+    assert nsaid.summary == (
+        "NSAID while DVT is not excluded: bleeding risk if anticoagulation starts; consider "
+        "paracetamol until the drafted ultrasound is back"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("physiotherapy", "physiotherapy"),
+        ("massage", "massage"),
+        ("compression", "compression"),
+        ("nsaid", "NSAID"),
+    ],
+)
+def test_every_order_kind_reads_as_written_inside_a_sentence(kind: str, words: str) -> None:
+    """An order without a display is named by its kind: an acronym keeps its capitals."""
+    shown = check(Chart([calf_pain()]), draft(kind))
+    assert detail(shown)[0] == f"Draft order: {words} (ServiceRequest/{kind})."
+    removals = [
+        a.description
+        for s in shown.suggestions or []
+        for a in s.actions or []
+        if a.type == "delete"
+    ]
+    assert set(removals) == {f"Remove the draft {words} order"}
 
 
 def test_a_ddimer_when_dvt_is_likely_gets_an_ultrasound_on_the_painful_leg() -> None:
@@ -127,7 +183,7 @@ def test_a_ddimer_when_dvt_is_likely_gets_an_ultrasound_on_the_painful_leg() -> 
         "D-dimer ordered but DVT likely (Wells 2): order a proximal leg vein ultrasound too"
     )
     assert detail(shown) == [
-        "Draft order: ddimer (ServiceRequest/ddimer).",
+        "Draft order: D-dimer (ServiceRequest/ddimer).",
         "",
         "Leg findings: calf pain, entire leg swollen, tenderness along the deep veins. Wells: 2.",
         "",

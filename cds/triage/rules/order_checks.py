@@ -6,7 +6,8 @@
 - An NSAID while DVT is not excluded: the reason is bleeding risk if anticoagulation starts
   (docs/clinical-basis.md §1.15, S34), so the analgesia choice stays with the clinician
   (paracetamol suggested in words) and the recommended option only adds the NG158 test; removing
-  the NSAID is offered, never the default.
+  the NSAID is offered, never the default. A test already among the drafts is not asked for
+  again: the card says to wait for it.
 - A D-dimer for a patient whose Wells score says "likely": NG158 sends them to ultrasound (the
   D-dimer only matters if the scan is negative or delayed), so suggest adding the scan.
 
@@ -50,29 +51,48 @@ OVERRIDE_REASONS: Final = (
 )
 READS: Final = frozenset({*pathway.READS, "draft_orders"})
 
-RISKY_KINDS: Final = {
-    "physiotherapy": "Physiotherapy",
-    "massage": "Massage",
-    "compression": "Compression",
-    "nsaid": "NSAID",
-}
-TEST_WORDS: Final = {
+RISKY_KINDS: Final = ("physiotherapy", "massage", "compression", "nsaid")
+TEST_WORDS: Final[dict[str, str]] = {
     OrderKind.ULTRASOUND: "proximal leg vein ultrasound",
     OrderKind.DDIMER: "D-dimer",
 }
+# Each kind of draft order as it reads inside a sentence: an acronym keeps its capitals.
+ORDER_WORDS: Final[dict[str, str]] = {
+    "physiotherapy": "physiotherapy",
+    "massage": "massage",
+    "compression": "compression",
+    "nsaid": "NSAID",
+    **TEST_WORDS,
+}
+# The test in a summary, short enough to keep the summary whole.
+SHORT_TEST_WORDS: Final = {OrderKind.ULTRASOUND: "ultrasound", OrderKind.DDIMER: "D-dimer"}
 
 Problem = Literal["not-excluded", "ddimer-when-likely"]
+NsaidStep = Literal["add", "drafted", "first"]
 
 
 def summary_not_excluded(order: str, action: str) -> str:
     return f"{order} ordered while DVT is not excluded: {action} first (NICE NG158)"
 
 
-def summary_nsaid(action: str, test: bool) -> str:
-    step = f"add the {action}" if test else f"{action} first"
+def order_words(kind: str) -> str:
+    return ORDER_WORDS.get(kind, kind)
+
+
+def sentence_start(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+def summary_nsaid(action: str, step_kind: NsaidStep) -> str:
+    """The NSAID prompt: add the test, wait for the drafted one, or do the named step first."""
+    step = {
+        "add": f", add the {action}",
+        "drafted": f" until the drafted {action} is back",
+        "first": f", {action} first",
+    }[step_kind]
     return (
         "NSAID while DVT is not excluded: bleeding risk if anticoagulation starts; consider "
-        f"paracetamol, {step}"
+        f"paracetamol{step}"
     )
 
 
@@ -168,7 +188,7 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
                 )
             )
     else:
-        kind = RISKY_KINDS[order.kind]
+        kind = order_words(order.kind)
         if finding.test is not None:
             action_words = TEST_WORDS[finding.test]
         elif status.outside_reasons:
@@ -179,15 +199,22 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
             action_words = "treatment of the PE"
         else:
             action_words = "completing the Wells score"
-        summary = summary_not_excluded(kind, action_words)
+        summary = summary_not_excluded(sentence_start(kind), action_words)
         why = (
-            f"{kind} for calf pain before DVT is excluded treats a symptom of a possibly "
-            f"undiagnosed DVT; NICE NG158 asks for {action_words} first."
+            f"{sentence_start(kind)} for calf pain before DVT is excluded treats a symptom of a "
+            f"possibly undiagnosed DVT; NICE NG158 asks for {action_words} first."
         )
-        delete = delete_action(f"Remove the draft {kind.lower()} order", order.reference)
+        delete = delete_action(f"Remove the draft {kind} order", order.reference)
         if order.kind == "nsaid":
-            summary = summary_nsaid(action_words, finding.test is not None)
-            why = f"{NSAID_WHY} DVT is not excluded yet: NICE NG158 asks for {action_words}."
+            drafted = finding.test is not None and test_action is None
+            if finding.test is None:
+                summary = summary_nsaid(action_words, "first")
+            elif drafted:
+                summary = summary_nsaid(SHORT_TEST_WORDS[finding.test], "drafted")
+            else:
+                summary = summary_nsaid(action_words, "add")
+            asks = f"{action_words}, already among the draft orders" if drafted else action_words
+            why = f"{NSAID_WHY} DVT is not excluded yet: NICE NG158 asks for {asks}."
             if test_action is not None:
                 suggestions.append(
                     suggestion(
@@ -242,7 +269,11 @@ def _card(
 ) -> Card:
     order = finding.order
     score = status.wells.score_text if status.wells is not None else "not scored"
-    concept = order.concept.display if order.concept and order.concept.display else order.kind
+    concept = (
+        order.concept.display
+        if order.concept and order.concept.display
+        else order_words(order.kind)
+    )
     findings = ", ".join(readable(f.name) for f in status.triggers) or "current DVT"
     detail = md.join_sections(
         f"Draft order: {concept} ({order.reference}).",
