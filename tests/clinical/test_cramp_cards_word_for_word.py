@@ -187,6 +187,10 @@ def test_the_cramp_card_naming_furosemide_word_for_word() -> None:
             "- furosemide (loop diuretic), MedicationRequest/furosemide (status active, "
             "2026-08-27): likely cause of the low potassium 3.1 mmol/L and magnesium 0.6 mmol/L; "
             "review the dose and replace what is low (S38)",
+            "Bloods suggested, as the picture may have a cause (S18d): potassium 3.1 mmol/L (low, "
+            "< 3.5); magnesium 0.6 mmol/L (low, < 0.7); calcium 2 mmol/L (low, < 2.12); "
+            "furosemide (loop diuretic) on record, a drug that causes cramp. Those with no recent "
+            "result are offered as draft orders.",
             BNSSG,
         ]
     )
@@ -214,6 +218,9 @@ def test_a_statin_with_an_unjudged_ck_word_for_word() -> None:
             "On atorvastatin: CK 5000 U/L was sent without the lab's upper limit, so statin "
             "myopathy (CK ≥ 3× the upper limit) is unknown, neither shown nor excluded: read the "
             "CK against the lab's range.",
+            "Bloods suggested, as the picture may have a cause (S18d): part of the panel already "
+            "taken; atorvastatin (statin) on record, a drug that causes cramp. Those with no "
+            "recent result are offered as draft orders.",
             BNSSG,
         ]
     )

@@ -77,12 +77,12 @@ def test_a_well_adults_recent_one_leg_cramp_gets_advice_and_no_blood_panel() -> 
         "",
         *ADVICE,
         "",
-        SOURCES,
-        "",
         "No blood tests suggested: a recent cramp in one leg with nothing in the record pointing "
         "to a cause is usually exercise-associated or idiopathic; stretching, hydration and "
         "safety-net (S18d). Bloods if it lasts more than 14 days, recurs, affects both legs, or a "
         "drug or illness suggests a cause.",
+        "",
+        SOURCES,
     ]
     assert not shown.suggestions
     assert [(link.label, link.url) for link in shown.links or []] == [
@@ -93,20 +93,37 @@ def test_a_well_adults_recent_one_leg_cramp_gets_advice_and_no_blood_panel() -> 
 NO_LABS = "Leg cramp with no recent bloods: check electrolytes, magnesium, calcium and CK"
 
 
+def bloods_because(reasons: str) -> str:
+    return (
+        f"Bloods suggested, as the picture may have a cause (S18d): {reasons}. Those with no "
+        "recent result are offered as draft orders."
+    )
+
+
 @pytest.mark.parametrize(
-    "picture",
+    ("picture", "reasons"),
     [
-        pytest.param([cramp(Laterality.BILATERAL)], id="both legs"),
-        pytest.param([cramp(), found(F.RECURRENT_PAIN)], id="recurring"),
+        pytest.param([cramp(Laterality.BILATERAL)], "cramp in both legs", id="both legs"),
+        pytest.param([cramp(), found(F.RECURRENT_PAIN)], "recurrent cramp", id="recurring"),
         pytest.param(
-            [cramp(), found(F.SYMPTOM_DURATION_DAYS, quantity=Quantity(15, "d"))], id="15 days"
+            [cramp(), found(F.SYMPTOM_DURATION_DAYS, quantity=Quantity(15, "d"))],
+            "cramp lasting 15 days (more than 14)",
+            id="15 days",
         ),
-        pytest.param([cramp(), FUROSEMIDE], id="a drug that causes cramp"),
+        pytest.param(
+            [cramp(), FUROSEMIDE],
+            "furosemide (loop diuretic) on record, a drug that causes cramp",
+            id="a drug that causes cramp",
+        ),
     ],
 )
-def test_a_picture_suggesting_a_cause_gets_the_bloods(picture: list[Feature]) -> None:
+def test_a_picture_suggesting_a_cause_gets_the_bloods_and_says_why(
+    picture: list[Feature], reasons: str
+) -> None:
     shown = card(Chart(picture), "cramp")
     assert shown.summary == NO_LABS
+    assert lines(shown)[-3:] == [bloods_because(reasons), "", SOURCES]
+    assert "No blood tests suggested" not in (shown.detail or "")
     assert labels(shown) == ["Order bloods: potassium, magnesium, calcium, CK"]
     (bloods,) = shown.suggestions or []
     assert bloods.isRecommended is True
@@ -128,13 +145,13 @@ def test_a_cramp_of_14_days_is_still_recent() -> None:
 
 def test_a_drug_that_causes_cramp_is_listed() -> None:
     shown = card(Chart([cramp(), FUROSEMIDE]), "cramp")
-    assert lines(shown)[-5:] == [
+    assert lines(shown)[-7:-2] == [
         "**Drugs on record that cause cramp**",
         "",
         "- furosemide (loop diuretic), MedicationRequest/furosemide (2026-10-26): can cause "
         "cramp (S18d)",
         "",
-        SOURCES,
+        bloods_because("furosemide (loop diuretic) on record, a drug that causes cramp"),
     ]
 
 
@@ -165,6 +182,10 @@ def test_low_values_on_a_diuretic_name_the_drug_as_their_likely_cause() -> None:
         "is low (S38)"
     ) in lines(shown)
     assert labels(shown) == ["Order bloods: CK"]
+    assert lines(shown)[-3] == bloods_because(
+        "potassium 3.1 mmol/L (low, < 3.5); magnesium 0.5 mmol/L (low, < 0.7); calcium 1.9 "
+        "mmol/L (low, < 2.12); furosemide (loop diuretic) on record, a drug that causes cramp"
+    )
 
 
 def test_a_low_value_without_a_drug_to_explain_it_asks_to_treat_the_cause() -> None:
@@ -172,6 +193,7 @@ def test_a_low_value_without_a_drug_to_explain_it_asks_to_treat_the_cause() -> N
     assert shown.summary == (
         "Leg cramp with calcium 1.9 mmol/L: treat the cause and review drugs that cause cramp"
     )
+    assert lines(shown)[-3] == bloods_because("calcium 1.9 mmol/L (low, < 2.12)")
 
 
 def test_recent_electrolytes_not_low_get_stretching_advice_and_the_missing_bloods() -> None:
@@ -181,6 +203,19 @@ def test_recent_electrolytes_not_low_get_stretching_advice_and_the_missing_blood
         "Leg cramp, recent electrolytes not low: stretching advice; review drugs that cause cramp"
     )
     assert labels(shown) == ["Order bloods: magnesium, calcium, CK"]
+    assert lines(shown)[-3] == bloods_because("part of the panel already taken")
+
+
+def test_with_every_recent_result_there_the_card_offers_no_bloods_and_ends_with_its_sources() -> (
+    None
+):
+    panel = bloods(potassium=4.1, magnesium=0.8, calcium=2.3)
+    panel["creatine_kinase"] = [lab("creatine_kinase", 150, "U/L", high=200)]
+    shown = card(Chart([cramp(), found(F.RECURRENT_PAIN)], labs=panel), "cramp")
+    assert not shown.suggestions
+    assert "Bloods suggested" not in (shown.detail or "")
+    assert "No blood tests suggested" not in (shown.detail or "")
+    assert lines(shown)[-1] == SOURCES
 
 
 def ck(value: float, upper_limit: float | None = None) -> dict[str, list[LabResult]]:

@@ -126,20 +126,38 @@ def summary_normal() -> str:
 
 
 def bloods_reasons(ctx: Context, finding: CrampFinding) -> list[str]:
-    """What in the picture suggests a cause worth blood tests (S18d); none for a well adult's
-    recent one-leg cramp."""
-    why: list[str] = []
-    if finding.labs:
-        why.append("some recent bloods already taken")
+    """What in the picture suggests a cause worth blood tests (S18d), in the card's words; none
+    for a well adult's recent one-leg cramp."""
+    why = [lab.text for lab in finding.abnormal]
+    if finding.labs and not why:
+        why.append("part of the panel already taken")
     if explicitly_bilateral(finding.cramp):
-        why.append("both legs")
+        why.append("cramp in both legs")
     if ctx.fs.get(FeatureName.RECURRENT_PAIN).present:
-        why.append("recurring")
+        why.append("recurrent cramp")
     lasted = duration_days(ctx.fs)
     if lasted is not None and lasted > CRAMP_BLOODS_AFTER_DAYS:
-        why.append(f"lasting {lasted:.0f} days")
-    why += [f"on {drug.label}" for drug in finding.drugs]
+        why.append(f"cramp lasting {lasted:.0f} days (more than {CRAMP_BLOODS_AFTER_DAYS})")
+    why += [f"{drug.label} on record, a drug that causes cramp" for drug in finding.drugs]
     return why
+
+
+def bloods_paragraph(why: list[str], ordered: bool) -> str:
+    """Why bloods are suggested, or why none are; nothing when every result is already there."""
+    if not why:
+        return (
+            "No blood tests suggested: a recent cramp in one leg with nothing in the record "
+            "pointing to a cause is usually exercise-associated or idiopathic; stretching, "
+            "hydration and safety-net (S18d). Bloods if it lasts more than "
+            f"{CRAMP_BLOODS_AFTER_DAYS} days, recurs, affects both legs, or a drug or illness "
+            "suggests a cause."
+        )
+    if not ordered:
+        return ""
+    return (
+        f"Bloods suggested, as the picture may have a cause (S18d): {'; '.join(why)}. Those "
+        "with no recent result are offered as draft orders."
+    )
 
 
 def assess_cramp(ctx: Context) -> CrampFinding | None:
@@ -225,6 +243,7 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     ]
     drugs = drug_lines(finding)
     unjudged = ck_unjudged_line(finding)
+    why = bloods_reasons(ctx, finding)
     detail = md.join_sections(
         dvt_statement(ctx.dvt),
         f"Cramp: {feature_evidence(finding.cramp)}.",
@@ -242,19 +261,10 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         ),
         md.section("Drugs on record that cause cramp", md.bullets(drugs)) if drugs else "",
         unjudged or "",
+        bloods_paragraph(why, bool(finding.missing)),
         md.sources([("BNSSG Remedy: muscle cramps", CRAMP_SOURCE)]),
     )
     refs = references([finding.cramp])
-    why = bloods_reasons(ctx, finding)
-    if not why:
-        detail = md.join_sections(
-            detail,
-            "No blood tests suggested: a recent cramp in one leg with nothing in the record "
-            "pointing to a cause is usually exercise-associated or idiopathic; stretching, "
-            "hydration and safety-net (S18d). Bloods if it lasts more than "
-            f"{CRAMP_BLOODS_AFTER_DAYS} days, recurs, affects both legs, or a drug or illness "
-            "suggests a cause.",
-        )
     orders = [
         create_action(
             f"Create a draft {LAB_NAMES[analyte]} order",
