@@ -178,14 +178,45 @@ def test_without_leg_symptoms_a_known_dvt_is_the_setting() -> None:
     )
 
 
-def test_without_leg_symptoms_a_pe_on_record_not_confirmed_is_the_setting() -> None:
-    """A provisional PE is not a known diagnosis (§1.14): the PE work-up applies, named after
-    the PE on record."""
-    provisional = Evidence(reference="Condition/pe", time=None, certainty=Certainty.PROVISIONAL)
-    pe = Feature(F.CURRENT_PE, State.PRESENT, (provisional,))
-    chart = Chart([found(F.DYSPNOEA), pe])
+def on_record(name: str, certainty: Certainty) -> Feature:
+    record = Evidence(reference=f"Condition/{name}", time=None, certainty=certainty)
+    return Feature(name, State.PRESENT, (record,))
+
+
+@pytest.mark.parametrize("certainty", [Certainty.PROVISIONAL, Certainty.UNCONFIRMED])
+def test_without_leg_symptoms_a_pe_on_record_not_confirmed_is_the_setting(
+    certainty: Certainty,
+) -> None:
+    """Only an active, clinician-confirmed PE is a known diagnosis (§1.14): one not confirmed is
+    named as such, and the card is the PE work-up with Wells PE, not the known-clot card."""
+    chart = Chart([found(F.DYSPNOEA), on_record(F.CURRENT_PE, certainty)])
     assert summary(chart) == (
-        "Possible pulmonary embolism (known PE with breathlessness): emergency assessment now"
+        "Possible pulmonary embolism (unconfirmed PE on record with breathlessness): emergency "
+        "assessment now"
+    )
+    text = detail(chart)
+    assert section(text, "Wells PE")[0].startswith("Wells PE: documented score")
+    assert "known, confirmed" not in text
+
+
+def test_without_leg_symptoms_a_dvt_on_record_not_confirmed_is_not_a_known_dvt() -> None:
+    chart = Chart([found(F.DYSPNOEA), on_record(F.CURRENT_DVT, Certainty.PROVISIONAL)])
+    assert summary(chart) == (
+        "Possible pulmonary embolism (unconfirmed DVT on record with breathlessness): emergency "
+        "assessment now"
+    )
+
+
+def test_a_confirmed_dvt_is_the_setting_before_a_pe_on_record_not_confirmed() -> None:
+    chart = Chart(
+        [
+            found(F.DYSPNOEA),
+            found(F.CURRENT_DVT, ref="Condition/dvt"),
+            on_record(F.CURRENT_PE, Certainty.DIFFERENTIAL),
+        ]
+    )
+    assert summary(chart) == (
+        "Possible pulmonary embolism (known DVT with breathlessness): emergency assessment now"
     )
 
 

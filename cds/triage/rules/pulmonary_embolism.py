@@ -165,6 +165,16 @@ def _perc_line(fs: FeatureSet) -> str:
     return "A patient with unilateral leg swelling can never be PERC-negative (S13e)."
 
 
+def clot_setting(dvt: Feature, pe: Feature) -> str:
+    """The clot on record that sets the scene: only an active, confirmed (clinician-asserted)
+    diagnosis is a known one; a provisional or unconfirmed one is named as such (§1.14)."""
+    if pathway.confirmed(pe):
+        return "known PE"
+    if pathway.confirmed(dvt):
+        return "known DVT"
+    return "unconfirmed PE on record" if pe.present else "unconfirmed DVT on record"
+
+
 def findings(ctx: Context) -> tuple[RedFlag, str, Feature | None] | None:
     """The PE red flag (signs, evidence), its setting and the current heart rate, or None."""
     fs = ctx.fs
@@ -187,7 +197,7 @@ def findings(ctx: Context) -> tuple[RedFlag, str, Feature | None] | None:
     pe = fs.get(FeatureName.CURRENT_PE)
     if not legs and not dvt.present and not pe.present:
         return None
-    setting = "leg symptoms" if legs else ("known PE" if pe.present else "known DVT")
+    setting = "leg symptoms" if legs else clot_setting(dvt, pe)
     # A known clot or an anticoagulant is named on the card: on treatment a new D-dimer cannot
     # settle anything, and new signs mean extension, treatment failure or bleeding (§1.14).
     treated = fs.get(FeatureName.ANTICOAGULANT)
