@@ -41,7 +41,12 @@ from typing import Final
 from cds.settings import Settings
 from cds.triage.ddimer import READS as DDIMER_READS
 from cds.triage.ddimer import DDimerAssessment, assess
-from cds.triage.features_view import DVT_TRIGGER_READS, after, recent_present
+from cds.triage.features_view import (
+    DVT_TRIGGER_READS,
+    after,
+    calf_difference_cm,
+    recent_present,
+)
 from cds.triage.order_codes import OrderKind
 from cds.triage.thresholds import (
     CALF_DIFFERENCE_CM,
@@ -231,11 +236,9 @@ def dvt_suspected_under_18(fs: FeatureSet, days: int) -> bool:
     documented (unknown is not normal)."""
     if recent_present(fs, CHILD_LEG_SIGNS, days):
         return True
-    difference = fs.get(FeatureName.CALF_DIFFERENCE).quantity
-    if difference is not None and difference.unit in ("cm", "mm"):
-        cm = difference.value / 10.0 if difference.unit == "mm" else difference.value
-        if cm >= CALF_DIFFERENCE_CM:
-            return True
+    difference = calf_difference_cm(fs.get(FeatureName.CALF_DIFFERENCE).quantity)
+    if difference is not None and difference >= CALF_DIFFERENCE_CM:
+        return True
     if any(fs.get(name).present for name in CHILD_RISK_FACTORS):
         return True
     return any(fs.get(name).unknown for name in CHILD_EXAMINATION)

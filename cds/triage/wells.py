@@ -19,6 +19,7 @@ from typing import Final, Literal, NamedTuple
 
 from cds.triage.features_view import (
     DVT_TRIGGERS,
+    calf_difference_cm,
     days_between,
     explicitly_bilateral,
     feature_evidence,
@@ -28,7 +29,6 @@ from cds.triage.features_view import (
 from cds.triage.thresholds import (
     BEDRIDDEN_DAYS,
     CALF_DIFFERENCE_CM,
-    CALF_DIFFERENCE_DECIMALS,
     SURGERY_WEEKS,
     WELLS_HIGH_MIN,
     WELLS_LIKELY_MIN,
@@ -317,15 +317,14 @@ def _calf_swelling(
     if feature.state is State.ABSENT:
         return _criterion(key, version, feature)
     quantity = feature.quantity
-    if quantity is None or quantity.unit not in ("cm", "mm"):
+    value = calf_difference_cm(quantity)
+    if value is None:
         why = "difference not measured" if quantity is None else f"unit {quantity.unit!r}"
         return _criterion(
             key,
             version,
             Feature(feature.name, State.UNKNOWN, feature.evidence, reason=feature.reason or why),
         )
-    value = quantity.value / 10.0 if quantity.unit == "mm" else quantity.value
-    value = round(value, CALF_DIFFERENCE_DECIMALS)
     if version == "2003":
         meets = value >= CALF_DIFFERENCE_CM
     else:
