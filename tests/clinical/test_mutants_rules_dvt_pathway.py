@@ -5,6 +5,9 @@ place on the pathway, word for word.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
+
+import pytest
 
 from cards.models import Card
 from cds.settings import Settings
@@ -18,7 +21,17 @@ from fhir_mappings.features import (
     Laterality,
     State,
 )
-from tests.clinical.chart import Chart, F, calf_pain, card, ddimer, found, tender_deep_veins
+from tests.clinical.chart import (
+    NOW,
+    Chart,
+    F,
+    calf_pain,
+    card,
+    ddimer,
+    ev,
+    found,
+    tender_deep_veins,
+)
 
 LIKELY_STEPS = [
     "- Proximal leg vein ultrasound with the result within 4 h; D-dimer as well if the scan is "
@@ -36,12 +49,22 @@ DDIMER_STEPS = [
     "- Negative with Wells ≤ 1: DVT unlikely; consider other causes and safety-net the patient.",
 ]
 ANTICOAGULATED_STEPS = [
-    "- Anticoagulation has started or is current: a D-dimer taken now may read falsely low and "
-    "cannot rule DVT out (NICE NG158 2020 update).",
+    "- Anticoagulation has started or is current: MedicationRequest/apixaban (status active, "
+    "2026-11-20). A D-dimer taken now may read falsely low and cannot rule DVT out (NICE NG158 "
+    "2020 update).",
     "- Proximal leg vein ultrasound with the result within 4 h (within 24 h if interim "
     "anticoagulation continues).",
 ]
-ANTICOAGULANT = found(F.ANTICOAGULANT, ref="MedicationRequest/apixaban")
+# As the medication mapping records it: the status as the value, the start as the time.
+ANTICOAGULANT = Feature(
+    F.ANTICOAGULANT,
+    State.PRESENT,
+    (ev("MedicationRequest/apixaban", ago=timedelta(days=5), value="status active"),),
+)
+POSITIVE_STEPS = [
+    "- Proximal leg vein ultrasound with the result within 4 h (or interim anticoagulation and a "
+    "scan within 24 h): the D-dimer on record is positive.",
+]
 
 
 def steps(shown: Card) -> list[str]:
@@ -84,12 +107,70 @@ def test_on_anticoagulation_without_a_ddimer_the_card_asks_for_ultrasound() -> N
     assert steps(shown) == ANTICOAGULATED_STEPS
 
 
-def test_a_positive_ddimer_on_anticoagulation_still_leads_to_ultrasound() -> None:
-    """Anticoagulation can only lower a D-dimer: a positive one is positive."""
-    shown = card(Chart([calf_pain(), ANTICOAGULANT], ddimers=[ddimer(900)]), "dvt-ddimer")
+@pytest.mark.parametrize("anticoagulant", [[], [ANTICOAGULANT]], ids=["none", "anticoagulated"])
+def test_a_positive_ddimer_on_record_starts_the_steps_with_the_scan(
+    anticoagulant: list[Feature],
+) -> None:
+    """The D-dimer is done: the next step is the scan, not another D-dimer. Anticoagulation can
+    only lower a D-dimer, so a positive one is positive on it too."""
+    chart = Chart([calf_pain(), *anticoagulant], ddimers=[ddimer(900)])
+    shown = card(chart, "dvt-ddimer")
     assert shown.summary.startswith("D-dimer positive (900 ng/mL FEU), Wells 0")
-    assert ANTICOAGULATED_STEPS[0] not in steps(shown)
-    assert DDIMER_STEPS[1] in steps(shown)
+    assert steps(shown) == POSITIVE_STEPS
+    assert offered(shown) == [(*SCAN, "Suspected DVT, Wells 0 (NICE NG158)")]
+
+
+def test_a_preliminary_positive_ddimer_leads_to_the_scan_without_waiting() -> None:
+    shown = card(Chart([calf_pain()], ddimers=[ddimer(900, preliminary=True)]), "dvt-ddimer")
+    assert shown.summary == (
+        "D-dimer positive (900 ng/mL FEU, preliminary), Wells 0: proximal leg vein ultrasound "
+        "within 4 h"
+    )
+    assert steps(shown) == [
+        *POSITIVE_STEPS,
+        "- The positive D-dimer is preliminary: the scan does not wait for the final result; no "
+        "new D-dimer.",
+    ]
+    assert offered(shown) == [(*SCAN, "Suspected DVT, Wells 0 (NICE NG158)")]
+
+
+@pytest.mark.parametrize(
+    ("record", "cited"),
+    [
+        (
+            ev("MedicationStatement/warfarin", ago=timedelta(days=30), value="status active"),
+            "MedicationStatement/warfarin (status active, 2026-10-26)",
+        ),
+        (
+            Evidence(
+                reference="MedicationAdministration/enoxaparin",
+                value="status completed",
+                time=NOW - timedelta(hours=3),
+                note="given within 48 h",
+            ),
+            "MedicationAdministration/enoxaparin (status completed, 2026-11-25, given within 48 h)",
+        ),
+    ],
+)
+def test_the_anticoagulation_step_cites_the_anticoagulant_record(
+    record: Evidence, cited: str
+) -> None:
+    anticoagulant = Feature(F.ANTICOAGULANT, State.PRESENT, (record,))
+    shown = card(Chart([calf_pain(), anticoagulant]), "dvt-ddimer")
+    assert steps(shown)[0] == (
+        f"- Anticoagulation has started or is current: {cited}. A D-dimer taken now may read "
+        "falsely low and cannot rule DVT out (NICE NG158 2020 update)."
+    )
+
+
+def test_an_anticoagulation_start_without_a_current_record_is_cited_by_its_date() -> None:
+    chart = Chart(
+        [calf_pain()], ddimers=[ddimer(300)], anticoagulation_started=NOW - timedelta(days=1)
+    )
+    assert steps(card(chart, "dvt-ddimer"))[0] == (
+        "- Anticoagulation has started or is current: start recorded 2026-11-24. A D-dimer taken "
+        "now may read falsely low and cannot rule DVT out (NICE NG158 2020 update)."
+    )
 
 
 def test_the_undocumented_criteria_are_counted_in_words() -> None:
@@ -201,20 +282,60 @@ def test_a_positive_ddimer_is_cited_by_the_scan_it_leads_to() -> None:
     assert cited[-1] == "Observation/dd"
 
 
+PRELIMINARY_NEGATIVE = [
+    "- D-dimer negative but preliminary: await the final result; no new D-dimer.",
+    "- Final result positive: proximal leg vein ultrasound with the result within 4 h (or interim "
+    "anticoagulation and a scan within 24 h).",
+]
+
+
 def test_a_preliminary_negative_ddimer_waits_for_the_final_result() -> None:
+    """The test is done: no new D-dimer is offered, and the steps say what the final result
+    decides."""
     shown = card(Chart([calf_pain()], ddimers=[ddimer(300, preliminary=True)]), "dvt-ddimer")
     assert shown.summary == (
         "Wells 0, D-dimer negative but preliminary: await the final result before ruling out"
     )
+    assert steps(shown) == [
+        *PRELIMINARY_NEGATIVE,
+        "- Final result negative with Wells ≤ 1: DVT unlikely; consider other causes and "
+        "safety-net the patient.",
+    ]
+    assert offered(shown) == []
+
+
+def test_a_preliminary_negative_ddimer_with_an_incomplete_wells_asks_for_the_criteria() -> None:
+    undocumented = Feature(F.COLLATERAL_VEINS, State.UNKNOWN, reason="not documented")
+    chart = Chart(
+        [calf_pain(), tender_deep_veins(), undocumented],
+        ddimers=[ddimer(300, preliminary=True)],
+    )
+    shown = card(chart, "dvt-ddimer")
+    assert steps(shown) == [
+        *PRELIMINARY_NEGATIVE,
+        "- Wells incomplete: document the 1 criterion not yet documented; ultrasound if Wells ≥ 2 "
+        "whatever the D-dimer.",
+    ]
+    assert offered(shown) == []
 
 
 def test_a_negative_ddimer_with_an_incomplete_wells_asks_for_the_criteria() -> None:
     undocumented = Feature(F.COLLATERAL_VEINS, State.UNKNOWN, reason="not documented")
     chart = Chart([calf_pain(), tender_deep_veins(), undocumented], ddimers=[ddimer(300)])
-    assert card(chart, "dvt-ddimer").summary == (
+    shown = card(chart, "dvt-ddimer")
+    assert shown.summary == (
         "D-dimer negative but Wells 1–2 is incomplete: document 1 criterion; ultrasound if "
         "Wells ≥ 2"
     )
+    assert steps(shown) == [
+        "- D-dimer negative on record, but Wells is incomplete: document the 1 criterion not yet "
+        "documented; no new D-dimer.",
+        "- Wells ≥ 2 once documented: proximal leg vein ultrasound with the result within 4 h (or "
+        "interim anticoagulation and a scan within 24 h).",
+        "- Wells ≤ 1 once documented: DVT unlikely; consider other causes and safety-net the "
+        "patient.",
+    ]
+    assert offered(shown) == []
 
 
 def test_a_recorded_alternative_that_would_make_dvt_unlikely_is_named_with_both_scores() -> None:

@@ -37,6 +37,7 @@ from cds.triage.thresholds import (
     WELLS_LIKELY_MIN,
 )
 from cds.triage.wells_table import wells_section
+from fhir_mappings.features import FeatureName, FeatureSet
 
 DVT_LIKELY: Final = Topic(
     "dvt-likely", "DVT likely: proximal leg vein ultrasound", "NICE NG158 (suspected DVT), Wells"
@@ -56,6 +57,11 @@ OVERRIDE_REASONS: Final = (
 SUPERSEDED_BY: Final = frozenset({pulmonary_embolism.TOPIC.code, compartment_syndrome.TOPIC.code})
 LIKELY_BAND: Final = f"≥ {WELLS_LIKELY_MIN}"
 UNLIKELY_BAND: Final = f"≤ {WELLS_LIKELY_MIN - 1}"
+# The NG158 scan once a D-dimer is positive or Wells is likely.
+SCAN_STEP: Final = (
+    f"proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h "
+    f"(or interim anticoagulation and a scan within {SCAN_DEFERRED_WITHIN_HOURS} h)"
+)
 
 
 def _criteria(count: int) -> str:
@@ -123,9 +129,20 @@ def summary_ddimer_preliminary(score: str) -> str:
     )
 
 
-def next_steps(status: DvtStatus) -> list[str]:
-    assert status.wells is not None
-    if status.urgent_flags or status.wells.decision == "likely":
+def anticoagulant_record(fs: FeatureSet) -> str:
+    """The record that shows the anticoagulation, cited as the Wells criteria are."""
+    feature = fs.get(FeatureName.ANTICOAGULANT)
+    if feature.present or fs.anticoagulation_started is None:
+        return feature_evidence(feature)
+    return f"start recorded {fs.anticoagulation_started.date().isoformat()}"
+
+
+def next_steps(status: DvtStatus, anticoagulant: str) -> list[str]:
+    """NG158's next steps from where the patient stands: a D-dimer already on record is never
+    asked for again. ``anticoagulant`` cites the record (``anticoagulant_record``)."""
+    wells, ddimer = status.wells, status.ddimer
+    assert wells is not None and ddimer is not None
+    if status.urgent_flags or wells.decision == "likely":
         return [
             f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h; "
             "D-dimer as well if the scan is negative.",
@@ -135,24 +152,47 @@ def next_steps(status: DvtStatus) -> list[str]:
             "Scan negative and D-dimer positive: stop interim anticoagulation and repeat the "
             f"scan {REPEAT_SCAN_DAYS[0]}–{REPEAT_SCAN_DAYS[1]} days later.",
         ]
-    if (
-        status.anticoagulated
-        and status.ddimer is not None
-        and not (status.ddimer.positive or status.ddimer.rules_out)
-    ):
+    if ddimer.positive:
+        # Anticoagulation can only lower a D-dimer, and a preliminary positive already asks
+        # for the scan: neither waits.
+        steps = [f"{SCAN_STEP[:1].upper()}{SCAN_STEP[1:]}: the D-dimer on record is positive."]
+        if ddimer.result is not None and ddimer.result.preliminary:
+            steps.append(
+                "The positive D-dimer is preliminary: the scan does not wait for the final result; "
+                "no new D-dimer."
+            )
+        return steps
+    if status.anticoagulated and not ddimer.rules_out:
         return [
-            "Anticoagulation has started or is current: a D-dimer taken now may read falsely low "
-            "and cannot rule DVT out (NICE NG158 2020 update).",
+            f"Anticoagulation has started or is current: {anticoagulant}. A D-dimer taken now "
+            "may read falsely low and cannot rule DVT out (NICE NG158 2020 update).",
             f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h "
             f"(within {SCAN_DEFERRED_WITHIN_HOURS} h if interim anticoagulation continues).",
         ]
+    safety_net = "DVT unlikely; consider other causes and safety-net the patient."
+    if ddimer.status == "none":
+        return [
+            f"D-dimer with the result within {DDIMER_WITHIN_HOURS} h (before any anticoagulation); "
+            "interim anticoagulation if the result will take longer.",
+            f"Positive: proximal leg vein ultrasound within {SCAN_WITHIN_HOURS} h "
+            f"(or interim anticoagulation and a scan within {SCAN_DEFERRED_WITHIN_HOURS} h).",
+            f"Negative with Wells {UNLIKELY_BAND}: {safety_net}",
+        ]
+    document = f"document the {_criteria(len(wells.unknown))} not yet documented"
+    if ddimer.status == "negative-preliminary":
+        return [
+            "D-dimer negative but preliminary: await the final result; no new D-dimer.",
+            f"Final result positive: {SCAN_STEP}.",
+            f"Final result negative with Wells {UNLIKELY_BAND}: {safety_net}"
+            if wells.decision == "unlikely"
+            else f"Wells incomplete: {document}; ultrasound if Wells {LIKELY_BAND} whatever the "
+            "D-dimer.",
+        ]
+    # A final negative D-dimer with Wells still open: the criteria decide, not another D-dimer.
     return [
-        f"D-dimer with the result within {DDIMER_WITHIN_HOURS} h (before any anticoagulation); "
-        "interim anticoagulation if the result will take longer.",
-        f"Positive: proximal leg vein ultrasound within {SCAN_WITHIN_HOURS} h "
-        f"(or interim anticoagulation and a scan within {SCAN_DEFERRED_WITHIN_HOURS} h).",
-        f"Negative with Wells {UNLIKELY_BAND}: DVT unlikely; consider other causes and "
-        "safety-net the patient.",
+        f"D-dimer negative on record, but Wells is incomplete: {document}; no new D-dimer.",
+        f"Wells {LIKELY_BAND} once documented: {SCAN_STEP}.",
+        f"Wells {UNLIKELY_BAND} once documented: {safety_net}",
     ]
 
 
@@ -176,6 +216,8 @@ def topic_and_summary(status: DvtStatus) -> tuple[Topic, Indicator, str]:
         return DVT_DDIMER, "warning", summary_ddimer_unreliable(score)
     if ddimer.status == "positive":
         value = ddimer.value_text().split(" (cut-off")[0]
+        if ddimer.result is not None and ddimer.result.preliminary:
+            value += ", preliminary"
         return DVT_DDIMER, "warning", summary_ddimer_positive(value, score)
     if ddimer.status == "negative-preliminary":
         return DVT_DDIMER, "warning", summary_ddimer_preliminary(score)
@@ -219,10 +261,12 @@ def _suggestions(ctx: Context, status: DvtStatus, topic: Topic) -> list[Suggesti
                 recommended=True,
             )
         )
+    # A D-dimer is offered only when none counts for this episode (a preliminary one awaits
+    # its final result) and no anticoagulant makes a new one unreliable.
     needs_ddimer = (
         status.ddimer is not None and status.ddimer.status == "none" and not status.anticoagulated
     )
-    if (next_test is OrderKind.DDIMER or needs_ddimer) and OrderKind.DDIMER not in ordered:
+    if needs_ddimer and OrderKind.DDIMER not in ordered:
         likely = next_test is OrderKind.ULTRASOUND
         label = (
             f"Scan not available within {SCAN_WITHIN_HOURS} h: order D-dimer before interim "
@@ -264,7 +308,9 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         md.bullets(f"{readable(f.name)}: {feature_evidence(f)}" for f in status.urgent_flags),
         wells_section(status.wells),
         md.section("D-dimer", ddimer_section(status.ddimer)),
-        md.section("Next steps (NICE NG158)", md.bullets(next_steps(status))),
+        md.section(
+            "Next steps (NICE NG158)", md.bullets(next_steps(status, anticoagulant_record(ctx.fs)))
+        ),
         "Never start physiotherapy, massage or compression while DVT is not excluded.",
         "Pregnancy status is not documented: NICE NG158 does not cover pregnancy or the "
         "postpartum period."
