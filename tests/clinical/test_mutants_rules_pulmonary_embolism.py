@@ -195,8 +195,18 @@ def test_without_leg_symptoms_a_pe_on_record_not_confirmed_is_the_setting(
         "assessment now"
     )
     text = detail(chart)
+    assert (
+        "- The PE on record is not confirmed: it is not a known diagnosis, so Wells PE and the "
+        "NG158 PE pathway below apply."
+    ) in text.splitlines()
     assert section(text, "Wells PE")[0].startswith("Wells PE: documented score")
     assert "known, confirmed" not in text
+
+
+def test_a_confirmed_pe_or_none_on_record_gets_no_unconfirmed_note() -> None:
+    known = Chart([found(F.DYSPNOEA), found(F.CURRENT_PE, ref="Condition/pe")])
+    assert "not confirmed" not in detail(known)
+    assert "not confirmed" not in detail(pe_chart())
 
 
 def test_without_leg_symptoms_a_dvt_on_record_not_confirmed_is_not_a_known_dvt() -> None:

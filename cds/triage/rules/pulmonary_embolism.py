@@ -165,6 +165,12 @@ def _perc_line(fs: FeatureSet) -> str:
     return "A patient with unilateral leg swelling can never be PERC-negative (S13e)."
 
 
+UNCONFIRMED_PE: Final = (
+    "The PE on record is not confirmed: it is not a known diagnosis, so Wells PE and the NG158 "
+    "PE pathway below apply."
+)
+
+
 def clot_setting(dvt: Feature, pe: Feature) -> str:
     """The clot on record that sets the scene: only an active, confirmed (clinician-asserted)
     diagnosis is a known one; a provisional or unconfirmed one is named as such (§1.14)."""
@@ -201,7 +207,8 @@ def findings(ctx: Context) -> tuple[RedFlag, str, Feature | None] | None:
     # A known clot or an anticoagulant is named on the card: on treatment a new D-dimer cannot
     # settle anything, and new signs mean extension, treatment failure or bleeding (§1.14).
     treated = fs.get(FeatureName.ANTICOAGULANT)
-    return RedFlag(tuple(signs), (*found, *legs, dvt, pe, treated)), setting, heart
+    notes = (UNCONFIRMED_PE,) if pe.present and not pathway.confirmed(pe) else ()
+    return RedFlag(tuple(signs), (*found, *legs, dvt, pe, treated), notes), setting, heart
 
 
 def support(ctx: Context) -> int:
