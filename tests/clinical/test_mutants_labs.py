@@ -14,6 +14,7 @@ import pytest
 
 from cds.settings import Settings
 from cds.triage import card_topic, evaluate
+from cds.triage.thresholds import DEFAULT_LAB_RECENT_DAYS
 from fhir_mappings.features import Certainty, Laterality, State
 from tests.clinical.chart import F, found
 from tests.fhir_mappings.builders import LEFT, LNC, LOCAL, RIGHT, SCT, observation, qty, run, site
@@ -193,3 +194,18 @@ def test_measured_values_are_cited_as_sent() -> None:
     assert features.labs["potassium"][0].interpretation == "L"
     no_value = run([observation(LNC, "8867-4", rid="hr2")]).get(F.HEART_RATE)
     assert no_value.unknown and "no valueQuantity" in (no_value.reason or "")
+
+
+def test_a_lab_taken_exactly_the_recent_window_ago_still_counts_and_one_minute_older_does_not() -> (
+    None
+):
+    """Electrolytes count for ``DEFAULT_LAB_RECENT_DAYS`` (30) days, the last instant included."""
+    days = DEFAULT_LAB_RECENT_DAYS
+    on_the_boundary = observation(LNC, "2823-3", days_ago=days, valueQuantity=qty(3.0, "mmol/L"))
+    assert run([on_the_boundary]).labs["potassium"][0].value == 3.0
+    older = observation(
+        LNC, "2823-3", days_ago=days + 1 / (24 * 60), valueQuantity=qty(3.0, "mmol/L")
+    )
+    features = run([older])
+    assert "potassium" not in features.labs
+    assert [s.reason for s in features.skipped] == [f"potassium: older than {days} days or undated"]
