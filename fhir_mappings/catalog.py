@@ -63,6 +63,11 @@ STATINS = (
     "2.16.840.1.113883.3.526.3.1574",  # Low Intensity Statin Therapy
     "2.16.840.1.113762.1.4.1110.42",  # Statin Allergen (ingredients)
 )
+LOOP_DIURETICS = (  # HL7 PDDI CDS IG: RxNorm ingredient, brand, clinical and branded drug
+    "valueset-furosemide",
+    "valueset-bumetanide",
+    "valueset-torsemide",
+)
 LOWER_BODY_FRACTURES = "2.16.840.1.113883.3.464.1003.1178"
 FRACTURE_LOWER_BODY = "2.16.840.1.113883.3.464.1003.113.12.1037"
 PHYSICAL_THERAPY_EVALUATION = "2.16.840.1.113883.3.526.3.1022"
@@ -108,6 +113,7 @@ PUBLIC_VALUE_SETS: dict[str, tuple[str, ...]] = {
     "orders_physiotherapy": (PHYSICAL_THERAPY_EVALUATION,),
     "orders_compression": COMPRESSION,
     F.STATIN: STATINS,
+    F.LOOP_DIURETIC: LOOP_DIURETICS,
 }
 
 

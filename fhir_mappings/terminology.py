@@ -3,6 +3,8 @@
 Two kinds live in ``valuesets/`` (``valuesets/SOURCES.md`` says where each comes from):
 
 - ``vsac/``: public NLM VSAC / eCQM value sets, verbatim copies with their complete expansions;
+- ``hl7/``: public value sets of HL7 implementation guides whose definition enumerates its codes
+  (no filters), with that enumeration as their expansion;
 - ``supplements/``: project-owned ValueSets, one per code list, for what no public set covers.
   Each code carries its source key and a status (``verified`` | ``unverified``) as extensions;
   unverified codes are only read with ``include_unverified_codes``.
@@ -161,6 +163,7 @@ def builtin_value_sets() -> Mapping[str, ValueSet]:
     """The shipped value sets by id, read once per process."""
     value_sets = [
         *read_folder(VALUESET_DIR / "vsac", supplement=False),
+        *read_folder(VALUESET_DIR / "hl7", supplement=False),
         *read_folder(VALUESET_DIR / "supplements", supplement=True),
     ]
     if not value_sets:

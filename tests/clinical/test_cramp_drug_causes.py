@@ -160,6 +160,10 @@ def drug_feature(resource: dict[str, Any], name: str) -> Feature:
         ((RXNORM, "313988", "furosemide 40 MG Oral Tablet"), F.LOOP_DIURETIC),  # VSAC Diuretics
         ((RXNORM, "315971", "Lasix 40mg"), F.LOOP_DIURETIC),  # as Synthea emits it
         ((ATC, "C03CA01", "furosemide"), F.LOOP_DIURETIC),
+        ((RXNORM, "4603", "furosemide"), F.LOOP_DIURETIC),  # ingredient (HL7 PDDI)
+        ((RXNORM, "202991", "Lasix"), F.LOOP_DIURETIC),  # brand name (HL7 PDDI)
+        ((RXNORM, "1808", "bumetanide"), F.LOOP_DIURETIC),
+        ((RXNORM, "38413", "torsemide"), F.LOOP_DIURETIC),
         ((RXNORM, "310798", "hydrochlorothiazide 25 MG Oral Tablet"), F.THIAZIDE_DIURETIC),
         ((ATC, "C03BA11", "indapamide"), F.THIAZIDE_DIURETIC),
         ((RXNORM, "617311", "atorvastatin 40 MG Oral Tablet"), F.STATIN),  # CMS347 SCD
