@@ -7,8 +7,9 @@
   assay's own cut-off (referenceRange.high) wins when the lab sends one.
 - The age-adjusted cut-off (age x 10 FEU, 5 x age DDU, age > 50; S18a, S18b) is a setting and is
   only used when DVT is decisively unlikely: never when likely or still undetermined (S18c, S6c).
-- A preliminary negative never rules DVT out; a lab's own "high" flag is honoured when it is more
-  cautious than our cut-off.
+- A preliminary negative never rules DVT out; a preliminary positive is acted on without waiting
+  for the final result. A lab's own "high" flag is honoured when it is more cautious than our
+  cut-off.
 """
 
 from __future__ import annotations
@@ -164,7 +165,12 @@ def assess(fs: FeatureSet, settings: Settings, decision: Decision | None) -> DDi
             positive = True
             notes.append(f"The lab flagged the result as {flag}: treated as positive.")
     if result.preliminary:
-        notes.append("Preliminary result: a negative preliminary value does not rule DVT out.")
+        notes.append(
+            "Preliminary result: a positive preliminary value is acted on now; the final result "
+            "is still to come."
+            if positive
+            else "Preliminary result: a negative preliminary value does not rule DVT out."
+        )
     return DDimerAssessment(
         result=result,
         ignored=tuple(ignored),
@@ -184,9 +190,9 @@ def ddimer_section(ddimer: DDimerAssessment) -> str:
     if ddimer.result is not None:
         r = ddimer.result
         when = r.time.date().isoformat() if r.time else "time unknown"
-        verdict = {"positive": "positive", "negative": "negative"}.get(
-            ddimer.status, "negative (preliminary)"
-        )
+        verdict = "positive" if ddimer.positive else "negative"
+        if r.preliminary:
+            verdict += " (preliminary)"
         lines.append(
             f"D-dimer {ddimer.value_text()} using {ddimer.cutoff_basis}; sent as "
             f"{r.original}, taken {when} ({r.evidence.reference}): **{verdict}**."

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from cds.triage.ddimer import assess
+from cds.triage.ddimer import assess, ddimer_section
 from fhir_mappings.features import DDimerUnit
 from tests.clinical.chart import NOW, ddimer, fs, settings
 
@@ -112,6 +112,53 @@ def test_preliminary_negative_never_rules_out() -> None:
     result = assess(fs(ddimers=[ddimer(300, preliminary=True)]), settings(), "unlikely")
     assert result.status == "negative-preliminary"
     assert not result.rules_out
+
+
+@pytest.mark.parametrize(
+    ("value", "interpretation", "verdict", "note"),
+    [
+        (
+            300,
+            None,
+            "negative (preliminary)",
+            "Preliminary result: a negative preliminary value does not rule DVT out.",
+        ),
+        (
+            900,
+            None,
+            "positive (preliminary)",
+            "Preliminary result: a positive preliminary value is acted on now; the final result "
+            "is still to come.",
+        ),
+        (
+            480,
+            "H",
+            "positive (preliminary)",
+            "Preliminary result: a positive preliminary value is acted on now; the final result "
+            "is still to come.",
+        ),
+    ],
+    ids=["negative", "positive", "lab-flagged-positive"],
+)
+def test_a_preliminary_result_says_preliminary_and_what_its_verdict_means(
+    value: float, interpretation: str | None, verdict: str, note: str
+) -> None:
+    """A positive preliminary is acted on (the scan does not wait); only a negative one is said
+    not to rule DVT out."""
+    features = fs(ddimers=[ddimer(value, preliminary=True, interpretation=interpretation)])
+    result = assess(features, settings(), "unlikely")
+    assert result.notes[-1] == note
+    assert sum("Preliminary" in n for n in result.notes) == 1
+    lines = ddimer_section(result).splitlines()
+    assert lines[0].endswith(f"(Observation/dd): **{verdict}**.")
+    assert lines[-1] == f"- {note}"
+
+
+def test_a_final_result_has_no_preliminary_note_or_verdict() -> None:
+    for value in (300, 900):
+        result = assess(fs(ddimers=[ddimer(value)]), settings(), "unlikely")
+        assert not any("reliminary" in n for n in result.notes)
+        assert "preliminary" not in ddimer_section(result)
 
 
 def test_lab_high_flag_is_honoured_when_more_cautious() -> None:
