@@ -4,7 +4,8 @@ pure data.
 The pathway answers three questions the rest of the triage depends on:
 - is DVT a possibility now (a current leg trigger)?
 - is it excluded (Wells decisively unlikely AND a final negative D-dimer that counts)?
-- what is the next test (ultrasound, D-dimer, or documenting the missing Wells criteria)?
+- what is the next test (ultrasound, D-dimer, or none yet: documenting the missing Wells criteria,
+  or the final result of a preliminary negative D-dimer)?
 
 Pregnancy/postpartum and age < 18 are outside NG158 (S3b): no Wells decision is made there.
 Under 18, DVT counts as suspected only with a leg sign, a VTE risk factor, or an examination that
@@ -24,7 +25,8 @@ Decision table (Wells as a range: documented minimum .. possible maximum, see ``
 | max <= 1 | final negative | none: DVT excluded, MSK guidance may follow | — |
 | straddles 2 (min <= 1 < max) | none | dvt-ddimer "Wells a–b so far" | D-dimer; scan if >= 2 |
 | straddles 2 | positive | dvt-ddimer | ultrasound within 4 h |
-| straddles 2 | negative | dvt-ddimer "document the criteria" | none until documented |
+| straddles 2 | final negative | dvt-ddimer "document the criteria" | none until documented |
+| min <= 1 | preliminary negative | dvt-ddimer "await the final result" | none, no new D-dimer |
 
 A straddling range is never "excluded": if the undocumented criteria turn out present, NG158
 sends the patient to ultrasound whatever the D-dimer, so physiotherapy, massage and compression
@@ -141,10 +143,24 @@ class DvtStatus:
             return None
         if self.urgent_flags or self.wells.decision == "likely" or self.ddimer.positive:
             return OrderKind.ULTRASOUND
-        if self.ddimer.status in ("none", "negative-preliminary"):
+        if self.anticoagulated and self.ddimer.status in ("none", "negative-preliminary"):
             # On anticoagulation a new D-dimer cannot rule DVT out: image instead.
-            return OrderKind.ULTRASOUND if self.anticoagulated else OrderKind.DDIMER
-        return None  # undetermined Wells with a negative D-dimer: document the criteria first
+            return OrderKind.ULTRASOUND
+        if self.ddimer.status == "none":
+            return OrderKind.DDIMER
+        # A preliminary negative awaits its final result (the test is done), and undetermined
+        # Wells with a negative D-dimer waits for the criteria to be documented.
+        return None
+
+    @property
+    def awaiting_final_ddimer(self) -> bool:
+        """No test is due because the D-dimer that counts is a preliminary negative: the final
+        result decides, not a new D-dimer."""
+        return (
+            self.next_test is None
+            and self.ddimer is not None
+            and self.ddimer.status == "negative-preliminary"
+        )
 
 
 # What ``assess_dvt`` reads; a rule that uses ``Context.dvt`` reads these too.

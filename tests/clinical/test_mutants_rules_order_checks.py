@@ -278,6 +278,86 @@ def test_an_incomplete_wells_with_a_negative_ddimer_asks_to_complete_the_score()
     ]
 
 
+PRELIMINARY = ddimer(300, preliminary=True)
+AWAITING_WHY = (
+    "{kind} for calf pain before DVT is excluded treats a symptom of a possibly undiagnosed "
+    "DVT; the D-dimer on record is negative but preliminary: its final result is awaited (no new "
+    "D-dimer)."
+)
+
+
+@pytest.mark.parametrize(
+    "findings",
+    [
+        [calf_pain()],
+        [
+            calf_pain(),
+            tender_deep_veins(),
+            Feature(F.COLLATERAL_VEINS, State.UNKNOWN, reason="not documented"),
+        ],
+    ],
+    ids=["wells-0", "wells-incomplete"],
+)
+def test_physiotherapy_beside_a_preliminary_negative_ddimer_awaits_its_final_result(
+    findings: list[Feature],
+) -> None:
+    """The D-dimer is done: the prompt waits for its final result and orders no new one (nor
+    does it ask to complete the Wells score before that result)."""
+    summary, lines, suggestions = not_excluded(
+        Chart(findings, ddimers=[PRELIMINARY]), "physiotherapy"
+    )
+    assert summary == (
+        "Physiotherapy ordered while DVT is not excluded: D-dimer preliminary, await the final "
+        "result (NICE NG158)"
+    )
+    assert lines[4] == AWAITING_WHY.format(kind="Physiotherapy")
+    assert suggestions == [
+        ("Remove the order", True, [("delete", "Remove the draft physiotherapy order")])
+    ]
+
+
+def test_an_nsaid_beside_a_preliminary_negative_ddimer_keeps_its_reason_and_awaits_the_result() -> (
+    None
+):
+    shown = check(Chart([calf_pain()], ddimers=[PRELIMINARY]), draft("nsaid", "Ibuprofen"))
+    assert shown.summary == (
+        "NSAID while DVT is not excluded: bleeding risk if anticoagulation starts; consider "
+        "paracetamol until the final D-dimer result is back"
+    )
+    assert detail(shown)[4] == NSAID_WHY.replace(
+        "DVT is not excluded yet: NICE NG158 asks for D-dimer.",
+        "DVT is not excluded yet; the D-dimer on record is negative but preliminary: its final "
+        "result is awaited (no new D-dimer).",
+    )
+    assert offered(shown) == [
+        ("Remove the NSAID order", None, [("delete", "Remove the draft NSAID order")])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("chart", "test"),
+    [
+        (
+            Chart([calf_pain(), found(F.ANTICOAGULANT)], ddimers=[PRELIMINARY]),
+            "proximal leg vein ultrasound",
+        ),
+        (
+            Chart([calf_pain()], ddimers=[ddimer(900, preliminary=True)]),
+            "proximal leg vein ultrasound",
+        ),
+    ],
+    ids=["preliminary-negative-anticoagulated", "preliminary-positive"],
+)
+def test_a_preliminary_ddimer_that_leads_to_the_scan_asks_for_the_scan(
+    chart: Chart, test: str
+) -> None:
+    summary, _, suggestions = not_excluded(chart, "physiotherapy")
+    assert summary == (
+        f"Physiotherapy ordered while DVT is not excluded: {test} first (NICE NG158)"
+    )
+    assert suggestions[0][0] == f"Replace with {test}"
+
+
 def test_no_prompt_once_dvt_is_excluded() -> None:
     assert not checks(Chart([calf_pain()], ddimers=[ddimer(300)]), draft("physiotherapy"))
 

@@ -10,7 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_mappings.features import Quantity
+from cds.settings import Settings
+from cds.triage.features_view import dvt_triggers
+from cds.triage.order_codes import OrderKind
+from cds.triage.pathway import assess_dvt
+from fhir_mappings.features import Feature, Quantity, State
 from tests.clinical.chart import (
     LEFT,
     NOW,
@@ -152,3 +156,56 @@ def test_under_18_a_calf_3_cm_larger_makes_dvt_suspected(
     )
     expected = {"dvt-outside-pathway"} if suspected else {"muscle-strain"}
     assert topics(chart) == expected
+
+
+PRELIMINARY_NEGATIVE = ddimer(300, preliminary=True)
+UNDOCUMENTED_VEINS = Feature(F.COLLATERAL_VEINS, State.UNKNOWN, reason="not documented")
+
+
+@pytest.mark.parametrize(
+    ("chart", "next_test", "awaiting"),
+    [
+        (Chart([calf_pain()]), OrderKind.DDIMER, False),
+        (Chart([calf_pain()], ddimers=[PRELIMINARY_NEGATIVE]), None, True),
+        (
+            Chart(
+                [calf_pain(), tender_deep_veins(), UNDOCUMENTED_VEINS],
+                ddimers=[PRELIMINARY_NEGATIVE],
+            ),
+            None,
+            True,
+        ),
+        (
+            Chart([calf_pain(), found(F.ANTICOAGULANT)], ddimers=[PRELIMINARY_NEGATIVE]),
+            OrderKind.ULTRASOUND,
+            False,
+        ),
+        (
+            Chart([calf_pain()], ddimers=[ddimer(900, preliminary=True)]),
+            OrderKind.ULTRASOUND,
+            False,
+        ),
+        (
+            Chart([calf_pain(), tender_deep_veins(), UNDOCUMENTED_VEINS], ddimers=[ddimer(300)]),
+            None,
+            False,
+        ),
+    ],
+    ids=[
+        "no-ddimer",
+        "preliminary-negative",
+        "preliminary-negative-wells-incomplete",
+        "preliminary-negative-anticoagulated",
+        "preliminary-positive",
+        "final-negative-wells-incomplete",
+    ],
+)
+def test_a_preliminary_negative_ddimer_names_no_next_test_its_final_result_is_awaited(
+    chart: Chart, next_test: OrderKind | None, awaiting: bool
+) -> None:
+    """The D-dimer is done: NG158's next step is its final result, not a new D-dimer; on
+    anticoagulation the ultrasound, as for any D-dimer that cannot rule DVT out."""
+    features = chart.feature_set()
+    status = assess_dvt(features, Settings(), dvt_triggers(features, Settings().episode_days))
+    assert status.next_test is next_test
+    assert status.awaiting_final_ddimer is awaiting

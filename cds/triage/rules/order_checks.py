@@ -8,6 +8,8 @@
   (paracetamol suggested in words) and the recommended option only adds the NG158 test; removing
   the NSAID is offered, never the default. A test already among the drafts is not asked for
   again: the card says to wait for it.
+- A preliminary negative D-dimer on record: the test is done, so the prompt says its final result
+  is awaited (DVT not excluded yet) and offers no new D-dimer.
 - A D-dimer for a patient whose Wells score says "likely": NG158 sends them to ultrasound (the
   D-dimer only matters if the scan is negative or delayed), so suggest adding the scan.
 
@@ -68,11 +70,23 @@ ORDER_WORDS: Final[dict[str, str]] = {
 SHORT_TEST_WORDS: Final = {OrderKind.ULTRASOUND: "ultrasound", OrderKind.DDIMER: "D-dimer"}
 
 Problem = Literal["not-excluded", "ddimer-when-likely"]
-NsaidStep = Literal["add", "drafted", "first"]
+NsaidStep = Literal["add", "drafted", "first", "awaited"]
+# Why a risky order waits when the D-dimer that counts is a preliminary negative.
+AWAITING_FINAL: Final = (
+    "the D-dimer on record is negative but preliminary: its final result is awaited (no new "
+    "D-dimer)"
+)
 
 
 def summary_not_excluded(order: str, action: str) -> str:
     return f"{order} ordered while DVT is not excluded: {action} first (NICE NG158)"
+
+
+def summary_awaiting_final(order: str) -> str:
+    return (
+        f"{order} ordered while DVT is not excluded: D-dimer preliminary, await the final result "
+        "(NICE NG158)"
+    )
 
 
 def order_words(kind: str) -> str:
@@ -89,6 +103,7 @@ def summary_nsaid(action: str, step_kind: NsaidStep) -> str:
         "add": f", add the {action}",
         "drafted": f" until the drafted {action} is back",
         "first": f", {action} first",
+        "awaited": f" until {action} is back",
     }[step_kind]
     return (
         "NSAID while DVT is not excluded: bleeding risk if anticoagulation starts; consider "
@@ -189,6 +204,7 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
             )
     else:
         kind = order_words(order.kind)
+        awaiting = status.awaiting_final_ddimer
         if finding.test is not None:
             action_words = TEST_WORDS[finding.test]
         elif status.outside_reasons:
@@ -197,24 +213,36 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
             action_words = "treatment of the DVT"
         elif status.known_pe is not None:
             action_words = "treatment of the PE"
+        elif awaiting:
+            action_words = "the final D-dimer result"
         else:
             action_words = "completing the Wells score"
         summary = summary_not_excluded(sentence_start(kind), action_words)
+        reason = f"NICE NG158 asks for {action_words} first"
+        if awaiting:
+            summary = summary_awaiting_final(sentence_start(kind))
+            reason = AWAITING_FINAL
         why = (
             f"{sentence_start(kind)} for calf pain before DVT is excluded treats a symptom of a "
-            f"possibly undiagnosed DVT; NICE NG158 asks for {action_words} first."
+            f"possibly undiagnosed DVT; {reason}."
         )
         delete = delete_action(f"Remove the draft {kind} order", order.reference)
         if order.kind == "nsaid":
             drafted = finding.test is not None and test_action is None
-            if finding.test is None:
+            if awaiting:
+                summary = summary_nsaid(action_words, "awaited")
+            elif finding.test is None:
                 summary = summary_nsaid(action_words, "first")
             elif drafted:
                 summary = summary_nsaid(SHORT_TEST_WORDS[finding.test], "drafted")
             else:
                 summary = summary_nsaid(action_words, "add")
             asks = f"{action_words}, already among the draft orders" if drafted else action_words
-            why = f"{NSAID_WHY} DVT is not excluded yet: NICE NG158 asks for {asks}."
+            why = (
+                f"{NSAID_WHY} DVT is not excluded yet; {AWAITING_FINAL}."
+                if awaiting
+                else f"{NSAID_WHY} DVT is not excluded yet: NICE NG158 asks for {asks}."
+            )
             if test_action is not None:
                 suggestions.append(
                     suggestion(
