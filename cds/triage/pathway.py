@@ -31,7 +31,8 @@ Decision table (Wells as a range: documented minimum .. possible maximum, see ``
 A straddling range is never "excluded": if the undocumented criteria turn out present, NG158
 sends the patient to ultrasound whatever the D-dimer, so physiotherapy, massage and compression
 stay blocked. On anticoagulation (started, or current without a start time) a new D-dimer
-cannot rule DVT out, so the next test is the ultrasound.
+cannot rule DVT out, nor can a negative one that may have been taken on it, so the next test is
+the ultrasound.
 """
 
 from __future__ import annotations
@@ -143,8 +144,9 @@ class DvtStatus:
             return None
         if self.urgent_flags or self.wells.decision == "likely" or self.ddimer.positive:
             return OrderKind.ULTRASOUND
-        if self.anticoagulated and self.ddimer.status in ("none", "negative-preliminary"):
-            # On anticoagulation a new D-dimer cannot rule DVT out: image instead.
+        if self.anticoagulated and not self.ddimer.rules_out:
+            # On anticoagulation a new D-dimer, or a negative one that may have been taken on
+            # it, cannot rule DVT out: image instead.
             return OrderKind.ULTRASOUND
         if self.ddimer.status == "none":
             return OrderKind.DDIMER

@@ -358,6 +358,20 @@ def test_a_preliminary_ddimer_that_leads_to_the_scan_asks_for_the_scan(
     assert suggestions[0][0] == f"Replace with {test}"
 
 
+def test_a_negative_ddimer_beside_an_anticoagulant_without_a_start_asks_for_the_scan() -> None:
+    """Wells 0 is complete, but the negative D-dimer may have been taken on the anticoagulant:
+    the scan decides, as the DVT card says, not the Wells score."""
+    chart = Chart([calf_pain(), found(F.ANTICOAGULANT)], ddimers=[ddimer(300)])
+    summary, _, suggestions = not_excluded(chart, "massage")
+    assert summary == (
+        "Massage ordered while DVT is not excluded: proximal leg vein ultrasound first (NICE NG158)"
+    )
+    assert [label for label, _, _ in suggestions] == [
+        "Replace with proximal leg vein ultrasound",
+        "Keep the order and add proximal leg vein ultrasound",
+    ]
+
+
 def test_no_prompt_once_dvt_is_excluded() -> None:
     assert not checks(Chart([calf_pain()], ddimers=[ddimer(300)]), draft("physiotherapy"))
 

@@ -190,6 +190,11 @@ UNDOCUMENTED_VEINS = Feature(F.COLLATERAL_VEINS, State.UNKNOWN, reason="not docu
             None,
             False,
         ),
+        (
+            Chart([calf_pain(), found(F.ANTICOAGULANT)], ddimers=[ddimer(300)]),
+            OrderKind.ULTRASOUND,
+            False,
+        ),
     ],
     ids=[
         "no-ddimer",
@@ -198,13 +203,15 @@ UNDOCUMENTED_VEINS = Feature(F.COLLATERAL_VEINS, State.UNKNOWN, reason="not docu
         "preliminary-negative-anticoagulated",
         "preliminary-positive",
         "final-negative-wells-incomplete",
+        "final-negative-anticoagulant-without-start",
     ],
 )
 def test_a_preliminary_negative_ddimer_names_no_next_test_its_final_result_is_awaited(
     chart: Chart, next_test: OrderKind | None, awaiting: bool
 ) -> None:
     """The D-dimer is done: NG158's next step is its final result, not a new D-dimer; on
-    anticoagulation the ultrasound, as for any D-dimer that cannot rule DVT out."""
+    anticoagulation the ultrasound, as for any D-dimer that cannot rule DVT out (a negative one
+    beside an anticoagulant without a start time may have been taken on it)."""
     features = chart.feature_set()
     status = assess_dvt(features, Settings(), dvt_triggers(features, Settings().episode_days))
     assert status.next_test is next_test
