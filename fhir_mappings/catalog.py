@@ -67,6 +67,7 @@ LOOP_DIURETICS = (  # HL7 PDDI CDS IG: RxNorm ingredient, brand, clinical and br
     "valueset-furosemide",
     "valueset-bumetanide",
     "valueset-torsemide",
+    "valueset-ethacrynate",
 )
 LOWER_BODY_FRACTURES = "2.16.840.1.113883.3.464.1003.1178"
 FRACTURE_LOWER_BODY = "2.16.840.1.113883.3.464.1003.113.12.1037"

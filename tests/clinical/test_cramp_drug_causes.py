@@ -164,6 +164,7 @@ def drug_feature(resource: dict[str, Any], name: str) -> Feature:
         ((RXNORM, "202991", "Lasix"), F.LOOP_DIURETIC),  # brand name (HL7 PDDI)
         ((RXNORM, "1808", "bumetanide"), F.LOOP_DIURETIC),
         ((RXNORM, "38413", "torsemide"), F.LOOP_DIURETIC),
+        ((RXNORM, "151689", "Edecrin"), F.LOOP_DIURETIC),  # ethacrynic acid, brand
         ((RXNORM, "310798", "hydrochlorothiazide 25 MG Oral Tablet"), F.THIAZIDE_DIURETIC),
         ((ATC, "C03BA11", "indapamide"), F.THIAZIDE_DIURETIC),
         ((RXNORM, "617311", "atorvastatin 40 MG Oral Tablet"), F.STATIN),  # CMS347 SCD
