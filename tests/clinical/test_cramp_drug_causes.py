@@ -167,11 +167,15 @@ def drug_feature(resource: dict[str, Any], name: str) -> Feature:
         ((RXNORM, "151689", "Edecrin"), F.LOOP_DIURETIC),  # ethacrynic acid, brand
         ((RXNORM, "310798", "hydrochlorothiazide 25 MG Oral Tablet"), F.THIAZIDE_DIURETIC),
         ((ATC, "C03BA11", "indapamide"), F.THIAZIDE_DIURETIC),
+        ((RXNORM, "5487", "hydrochlorothiazide"), F.THIAZIDE_DIURETIC),  # ingredient (US Core)
+        ((RXNORM, "2409", "chlorthalidone"), F.THIAZIDE_DIURETIC),
         ((RXNORM, "617311", "atorvastatin 40 MG Oral Tablet"), F.STATIN),  # CMS347 SCD
         ((RXNORM, "83367", "atorvastatin"), F.STATIN),  # ingredient (VSAC Statin Allergen)
         ((RXNORM, "262095", "atorvastatin 80 MG Oral Tablet [Lipitor]"), F.STATIN),  # branded
         ((ATC, "C10AA05", "atorvastatin"), F.STATIN),
         ((ATC, "R03AC02", "salbutamol"), F.BETA2_AGONIST),
+        ((RXNORM, "435", "albuterol"), F.BETA2_AGONIST),  # ingredient (US Core)
+        ((RXNORM, "10368", "terbutaline"), F.BETA2_AGONIST),
         (
             (RXNORM, "745679", "200 ACTUAT Albuterol 0.09 MG/ACTUAT Metered Dose Inhaler"),
             F.BETA2_AGONIST,
