@@ -171,6 +171,7 @@ def drug_feature(resource: dict[str, Any], name: str) -> Feature:
         ((RXNORM, "2409", "chlorthalidone"), F.THIAZIDE_DIURETIC),
         ((RXNORM, "617311", "atorvastatin 40 MG Oral Tablet"), F.STATIN),  # CMS347 SCD
         ((RXNORM, "83367", "atorvastatin"), F.STATIN),  # ingredient (VSAC Statin Allergen)
+        ((RXNORM, "484211", "ezetimibe / Simvastatin"), F.STATIN),  # combination (US Core)
         ((RXNORM, "262095", "atorvastatin 80 MG Oral Tablet [Lipitor]"), F.STATIN),  # branded
         ((ATC, "C10AA05", "atorvastatin"), F.STATIN),
         ((ATC, "R03AC02", "salbutamol"), F.BETA2_AGONIST),
