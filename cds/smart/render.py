@@ -1,4 +1,5 @@
-"""HTML for the app and the demo page: Jinja templates (autoescaped), card markdown, headers.
+"""HTML for the app and the demo page: Jinja templates (autoescaped), card markdown, headers,
+and the pages' own URLs.
 
 Card ``detail`` is CDS Hooks GitHub-flavoured markdown; it is rendered with raw HTML disabled
 (markdown-it-py, CommonMark plus tables), so a card can never inject markup into the page.
@@ -13,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
@@ -66,3 +68,12 @@ def message(settings: Settings, title: str, text: str, status_code: int) -> HTML
 def topic_of(card: Card) -> str:
     topic = card.source.topic
     return topic.code if topic is not None else ""
+
+
+def own_url(request: Request, settings: Settings, configured: str | None, name: str) -> str:
+    """A page's absolute URL: as configured, else under ``CDS_PUBLIC_URL``, else as requested."""
+    if configured:
+        return configured
+    if settings.public_url:
+        return settings.public_url.rstrip("/") + str(request.app.url_path_for(name))
+    return str(request.url_for(name))

@@ -1,4 +1,5 @@
-"""The app's pages under ``/app``: launch, callback, assessment, save, and the demo page.
+"""The app's pages under ``/app``: launch, callback, assessment and save (the demo page is
+``cds.smart.demo_page``).
 
 Every page answers in HTML with a sentence a clinician can act on; no error here renders a
 traceback or the service's JSON errors. Nothing about the patient or the token is logged: the
@@ -18,13 +19,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from cds.errors import CdsError
-from cds.fixture_bundle import ReplayInputError, fixture_from_json
 from cds.settings import Settings
 from cds.smart import answers as ans
+from cds.smart import demo_page
 from cds.smart import launch as smart
-from cds.smart.assess import Assessment, app_settings, assess_bundle, assess_chart, user_reference
-from cds.smart.demo import DemoCsrf, fixture_names, load_named
-from cds.smart.render import STATIC, message, page, topic_of
+from cds.smart.assess import Assessment, app_settings, assess_chart, user_reference
+from cds.smart.render import STATIC, message, own_url, page, topic_of
 from cds.smart.sessions import COOKIE, COOKIE_PATH, Session, SessionStore
 from cds.state import AppState, Clock, get_state
 
@@ -38,20 +38,13 @@ def install_smart(app: FastAPI, settings: Settings, clock: Clock) -> None:
         timedelta(minutes=settings.smart_session_minutes), clock
     )
     app.include_router(router)
+    app.include_router(demo_page.router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="smart-static")
 
 
 def _sessions(request: Request) -> SessionStore:
     store: SessionStore = request.app.state.smart_sessions
     return store
-
-
-def _own_url(request: Request, settings: Settings, configured: str | None, name: str) -> str:
-    if configured:
-        return configured
-    if settings.public_url:
-        return settings.public_url.rstrip("/") + str(request.app.url_path_for(name))
-    return str(request.url_for(name))
 
 
 def _set_cookie(response: Response, request: Request, session: Session) -> None:
@@ -92,7 +85,7 @@ async def launch(request: Request, iss: str = "", launch: str = "") -> Response:
         )
     try:
         smart.caller_for(iss, settings)
-        redirect_uri = _own_url(request, settings, settings.smart_redirect_uri, "smart_callback")
+        redirect_uri = own_url(request, settings, settings.smart_redirect_uri, "smart_callback")
         started = await smart.start(state.http, settings, iss, launch, redirect_uri)
     except smart.LaunchError as exc:
         return message(settings, "The app cannot start", exc.message, 502)
@@ -144,7 +137,7 @@ async def _assess(
     settings = app_state.settings
     grant = session.grant
     assert grant is not None and session.iss is not None
-    launch_url = _own_url(request, settings, settings.smart_launch_url, "smart_launch")
+    launch_url = own_url(request, settings, settings.smart_launch_url, "smart_launch")
     try:
         caller = smart.caller_for(session.iss, settings)
         return await assess_chart(
@@ -255,7 +248,7 @@ def _answers_and_extra(
     return answers, extra + ([condition] if condition else [])
 
 
-async def _form(request: Request) -> FormData:
+async def read_form(request: Request) -> FormData:
     return dict((await request.form()).items())
 
 
@@ -265,7 +258,7 @@ async def _posted(request: Request) -> tuple[AppState, Session, FormData] | Resp
     session = _session(request)
     if session is None:
         return _expired(app_state.settings)
-    form = await _form(request)
+    form = await read_form(request)
     if not session.csrf_ok(form.get("csrf")):
         text = "Reload the page and answer again."
         return message(app_state.settings, "Form expired", text, 403)
@@ -361,88 +354,3 @@ async def _create(
     location = response.headers.get("location", "")
     ident = location.split("/_history/")[0].rsplit("/", 1)[-1] if location else ""
     return ident or "created"
-
-
-# --- demo -------------------------------------------------------------------------------
-
-
-def _demo_settings(request: Request, settings: Settings) -> Settings:
-    """The demo shows the cards with the app's link, as a site with the app configured sees them."""
-    return app_settings(
-        settings, _own_url(request, settings, settings.smart_launch_url, "smart_launch")
-    )
-
-
-def _no_demo(settings: Settings) -> Response:
-    return message(settings, "Not available", "The demo page exists only with CDS_AUTH=off.", 404)
-
-
-@router.get("/demo", name="smart_demo")
-async def demo(request: Request, fixture: str = "") -> Response:
-    app_state = await get_state(request)
-    settings = app_state.settings
-    if settings.auth != "off":
-        return _no_demo(settings)
-    csrf = DemoCsrf.from_request(request)
-    names = fixture_names()
-    cards: list[Any] | None = None
-    chosen = None
-    problem = ""
-    if fixture:
-        try:
-            chosen = load_named(fixture, app_state.clock())
-            cards = await assess_bundle(app_state, _demo_settings(request, settings), chosen)
-        except (ReplayInputError, CdsError) as exc:
-            problem = getattr(exc, "message", None) or str(exc)
-    response = page(
-        settings,
-        "demo.html",
-        names=names,
-        selected=fixture,
-        fixture=chosen,
-        cards=cards,
-        problem=problem,
-        csrf=csrf.token,
-        topic_of=topic_of,
-    )
-    csrf.set_on(response)
-    return response
-
-
-@router.post("/demo")
-async def demo_paste(request: Request) -> Response:
-    app_state = await get_state(request)
-    settings = app_state.settings
-    if settings.auth != "off":
-        return _no_demo(settings)
-    form = await _form(request)
-    csrf = DemoCsrf.from_request(request)
-    if not csrf.matches(form.get("csrf")):
-        return message(settings, "Form expired", "Reload the demo page and paste again.", 403)
-    bundle = str(form.get("bundle") or "")
-    cards: list[Any] | None = None
-    chosen = None
-    problem = ""
-    try:
-        data = orjson.loads(bundle)
-        chosen = fixture_from_json(data, name="pasted bundle", now=app_state.clock())
-        cards = await assess_bundle(app_state, _demo_settings(request, settings), chosen)
-    except orjson.JSONDecodeError:
-        problem = "The pasted text is not JSON."
-    except (ReplayInputError, CdsError) as exc:
-        problem = getattr(exc, "message", None) or str(exc)
-    response = page(
-        settings,
-        "demo.html",
-        names=fixture_names(),
-        selected="",
-        fixture=chosen,
-        cards=cards,
-        problem=problem,
-        pasted=bundle,
-        csrf=csrf.token,
-        topic_of=topic_of,
-        status_code=200 if not problem else 400,
-    )
-    csrf.set_on(response)
-    return response
