@@ -6,7 +6,8 @@
 - FEU and DDU are never mixed: FEU ~= 2 x DDU, so each kind has its own cut-off (§2.3). The
   assay's own cut-off (referenceRange.high) wins when the lab sends one.
 - The age-adjusted cut-off (age x 10 FEU, 5 x age DDU, age > 50; S18a, S18b) is a setting and is
-  only used when DVT is decisively unlikely: never when likely or still undetermined (S18c, S6c).
+  only used when DVT is decisively unlikely: never when likely or still undetermined, nor when a
+  red flag sends the leg to the scan whatever the score (S18c, S6c).
 - A preliminary negative never rules DVT out; a preliminary positive is acted on without waiting
   for the final result. A lab's own "high" flag is honoured when it is more cautious than our
   cut-off.
@@ -74,6 +75,11 @@ class DDimerAssessment:
         return "negative-preliminary" if self.result.preliminary else "negative"
 
     @property
+    def preliminary(self) -> bool:
+        """The result that counts is the lab's preliminary one (its final result is to come)."""
+        return self.result is not None and self.result.preliminary
+
+    @property
     def rules_out(self) -> bool:
         """A final negative result (only meaningful when Wells is decisively unlikely)."""
         return self.status == "negative" and self.reliable_negative
@@ -118,7 +124,8 @@ def eligible(
 
 
 def assess(fs: FeatureSet, settings: Settings, decision: Decision | None) -> DDimerAssessment:
-    """Interpret the D-dimer for this episode; ``decision`` is the Wells decision (or None)."""
+    """Interpret the D-dimer for this episode; ``decision`` is the pathway's (or None): the Wells
+    decision, or "likely" when a red flag sends the leg to the scan whatever the score."""
     result, ignored = eligible(fs, settings)
     notes: list[str] = []
     unknown_start = fs.get(FeatureName.ANTICOAGULANT).present and fs.anticoagulation_started is None

@@ -208,7 +208,9 @@ def assess_dvt(fs: FeatureSet, settings: Settings, triggers: Sequence[Feature]) 
     ddimer: DDimerAssessment | None = None
     if triggers and not outside and known is None and known_pe is None:
         wells = score_wells(fs, settings.wells_version)
-        ddimer = assess(fs, settings, wells.decision)
+        # A red flag sends the leg to the scan whatever the score, as a likely Wells does, so
+        # the D-dimer is read as for a likely patient (never against an age-adjusted cut-off).
+        ddimer = assess(fs, settings, "likely" if urgent else wells.decision)
     return DvtStatus(
         triggers=tuple(triggers),
         outside_reasons=tuple(outside),

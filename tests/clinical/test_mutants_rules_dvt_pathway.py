@@ -15,6 +15,7 @@ from cds.triage import card_topic, evaluate
 from fhir_mappings.features import (
     AlternativeDiagnosis,
     Certainty,
+    DDimerResult,
     DraftOrder,
     Evidence,
     Feature,
@@ -61,6 +62,7 @@ ANTICOAGULANT = Feature(
     State.PRESENT,
     (ev("MedicationRequest/apixaban", ago=timedelta(days=5), value="status active"),),
 )
+AGE_ADJUSTED: dict[str, object] = {"age_adjusted_ddimer": True}
 POSITIVE_STEPS = [
     "- Proximal leg vein ultrasound with the result within 4 h (or interim anticoagulation and a "
     "scan within 24 h): the D-dimer on record is positive.",
@@ -77,6 +79,127 @@ def test_dvt_likely_asks_for_ultrasound_within_4_hours() -> None:
     shown = card(chart, "dvt-likely")
     assert shown.summary == "DVT likely (Wells 2): proximal leg vein ultrasound within 4 h"
     assert steps(shown) == LIKELY_STEPS
+
+
+# Wells 2: the scan comes first whatever the D-dimer (NICE NG158 1.1.3-1.1.4).
+LIKELY_LEG = [calf_pain(), tender_deep_veins(), found(F.ENTIRE_LEG_SWOLLEN)]
+LIKELY_SCAN = (
+    "- Proximal leg vein ultrasound with the result within 4 h (or interim anticoagulation and a "
+    "scan within 24 h)"
+)
+SCAN_NEGATIVE_POSITIVE = (
+    "- Scan negative with this positive D-dimer: stop interim anticoagulation and repeat the scan "
+    "6–8 days later."
+)
+
+
+@pytest.mark.parametrize("anticoagulant", [[], [ANTICOAGULANT]], ids=["none", "anticoagulated"])
+def test_dvt_likely_with_a_positive_ddimer_on_record_asks_for_no_new_one(
+    anticoagulant: list[Feature],
+) -> None:
+    """The D-dimer is done: a negative scan with it means the repeat scan, not another test. A
+    positive D-dimer stands even if it may have been taken on anticoagulation."""
+    chart = Chart([*LIKELY_LEG, *anticoagulant], ddimers=[ddimer(900)])
+    shown = card(chart, "dvt-likely")
+    assert shown.summary == "DVT likely (Wells 2): proximal leg vein ultrasound within 4 h"
+    assert steps(shown) == [
+        f"{LIKELY_SCAN}: the D-dimer on record is positive; no new D-dimer.",
+        SCAN_NEGATIVE_POSITIVE,
+    ]
+
+
+def test_dvt_likely_with_a_preliminary_positive_ddimer_scans_without_waiting() -> None:
+    chart = Chart(LIKELY_LEG, ddimers=[ddimer(900, preliminary=True)])
+    assert steps(card(chart, "dvt-likely")) == [
+        f"{LIKELY_SCAN}: the D-dimer on record is positive; no new D-dimer.",
+        "- The positive D-dimer is preliminary: the scan does not wait for the final result.",
+        SCAN_NEGATIVE_POSITIVE,
+    ]
+
+
+def test_dvt_likely_with_a_final_negative_ddimer_scans_and_a_negative_scan_ends_it() -> None:
+    """Wells likely: a negative D-dimer alone never rules DVT out, but with a negative scan it
+    does (NG158; S5, S6b)."""
+    chart = Chart(LIKELY_LEG, ddimers=[ddimer(300)])
+    assert steps(card(chart, "dvt-likely")) == [
+        f"{LIKELY_SCAN}: the negative D-dimer on record does not rule DVT out on its own here; "
+        "no new D-dimer.",
+        "- Scan negative with this negative D-dimer: stop any interim anticoagulation; DVT "
+        "unlikely; consider other causes and safety-net the patient.",
+    ]
+
+
+def test_dvt_likely_with_a_preliminary_negative_ddimer_scans_and_awaits_the_final_result() -> None:
+    chart = Chart(LIKELY_LEG, ddimers=[ddimer(300, preliminary=True)])
+    assert steps(card(chart, "dvt-likely")) == [
+        f"{LIKELY_SCAN}: the scan does not wait for the D-dimer.",
+        "- D-dimer negative but preliminary: await the final result; no new D-dimer.",
+        "- Scan negative and final D-dimer positive: stop interim anticoagulation and repeat the "
+        "scan 6–8 days later.",
+        "- Scan negative and final D-dimer negative: stop any interim anticoagulation; DVT "
+        "unlikely; consider other causes and safety-net the patient.",
+    ]
+
+
+@pytest.mark.parametrize("preliminary", [False, True], ids=["final", "preliminary"])
+def test_dvt_likely_with_a_negative_ddimer_perhaps_taken_on_anticoagulation(
+    preliminary: bool,
+) -> None:
+    """An anticoagulant without a start time: the negative D-dimer may be falsely low, so a
+    negative scan is followed as after a positive one (docs/clinical-basis.md §1.3 item 10)."""
+    chart = Chart([*LIKELY_LEG, ANTICOAGULANT], ddimers=[ddimer(300, preliminary=preliminary)])
+    assert steps(card(chart, "dvt-likely")) == [
+        "- Anticoagulation is current with no start time on record: MedicationRequest/apixaban "
+        "(status active, 2026-11-20). The negative D-dimer may have been taken on it, may read "
+        "falsely low and cannot be relied on (NICE NG158 2020 update); no new D-dimer.",
+        f"{LIKELY_SCAN}.",
+        "- Scan negative: this D-dimer cannot count as negative, so, as with a positive one, "
+        "repeat the scan 6–8 days later; stop anticoagulation only if it was started as interim "
+        "treatment for this suspected DVT.",
+    ]
+
+
+def test_a_negative_ddimer_taken_before_a_recorded_anticoagulation_start_counts() -> None:
+    """Interim anticoagulation started after the D-dimer (NG158 1.1.4): the D-dimer is reliable."""
+    chart = Chart(
+        LIKELY_LEG,
+        ddimers=[ddimer(300, hours_ago=3)],
+        anticoagulation_started=NOW - timedelta(hours=2),
+    )
+    assert steps(card(chart, "dvt-likely"))[-1] == (
+        "- Scan negative with this negative D-dimer: stop any interim anticoagulation; DVT "
+        "unlikely; consider other causes and safety-net the patient."
+    )
+
+
+@pytest.mark.parametrize(
+    "result",
+    [ddimer(900), ddimer(900, preliminary=True), ddimer(300), ddimer(300, preliminary=True)],
+    ids=["positive", "preliminary-positive", "negative", "preliminary-negative"],
+)
+def test_dvt_likely_offers_no_ddimer_when_one_is_on_record(result: DDimerResult) -> None:
+    shown = card(Chart(LIKELY_LEG, ddimers=[result]), "dvt-likely")
+    assert offered(shown) == [(*SCAN, "Suspected DVT, Wells 2 (NICE NG158)")]
+
+
+@pytest.mark.parametrize(
+    "findings",
+    [LIKELY_LEG, [calf_pain(), found(F.SUDDEN_SEVERE_SWELLING, leg=Laterality.LEFT)]],
+    ids=["wells-likely", "red-flag-wells-0"],
+)
+def test_the_scan_pathway_reads_the_ddimer_against_the_conventional_cut_off(
+    findings: list[Feature],
+) -> None:
+    """Never an age-adjusted cut-off when the leg goes to the scan (S18c, S6c): at 72, 650 ng/mL
+    FEU is positive against 500 (it would be negative against 720)."""
+    shown = card(Chart(findings, age=72, ddimers=[ddimer(650)]), "dvt-likely", **AGE_ADJUSTED)
+    detail = (shown.detail or "").splitlines()
+    assert (
+        "- D-dimer 650 ng/mL FEU (cut-off 500 ng/mL FEU) using conventional FEU cut-off; sent as "
+        "650 ng/mL FEU, taken 2026-11-25 (Observation/dd): **positive**."
+    ) in detail
+    assert "- Age-adjusted cut-off not used: DVT is not decisively unlikely (S18c)." in detail
+    assert steps(shown)[-1] == SCAN_NEGATIVE_POSITIVE
 
 
 def test_sudden_severe_swelling_is_an_emergency_whatever_the_score() -> None:

@@ -17,7 +17,7 @@ from cards.models import Card, Indicator, Link, Suggestion
 from cards.topics import Topic, card_topic
 from cds.smart.link import wells_links
 from cds.triage.context import Context
-from cds.triage.ddimer import ddimer_section
+from cds.triage.ddimer import DDimerAssessment, ddimer_section
 from cds.triage.features_view import feature_evidence, readable, references, short
 from cds.triage.order_codes import OrderKind
 from cds.triage.override_reasons import (
@@ -62,6 +62,9 @@ SCAN_STEP: Final = (
     f"proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h "
     f"(or interim anticoagulation and a scan within {SCAN_DEFERRED_WITHIN_HOURS} h)"
 )
+SCAN_FIRST: Final = f"{SCAN_STEP[:1].upper()}{SCAN_STEP[1:]}"
+REPEAT_SCAN: Final = f"repeat the scan {REPEAT_SCAN_DAYS[0]}–{REPEAT_SCAN_DAYS[1]} days later"
+SAFETY_NET: Final = "DVT unlikely; consider other causes and safety-net the patient."
 
 
 def _criteria(count: int) -> str:
@@ -137,26 +140,69 @@ def anticoagulant_record(fs: FeatureSet) -> str:
     return f"start recorded {fs.anticoagulation_started.date().isoformat()}"
 
 
+def likely_steps(ddimer: DDimerAssessment, anticoagulant: str) -> list[str]:
+    """NG158 1.1.3-1.1.4 when Wells is likely or a red flag sends the leg to the scan: the scan
+    comes first whatever the D-dimer, and a D-dimer on record says what a negative scan means."""
+    if ddimer.status == "none":
+        return [
+            f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h; "
+            "D-dimer as well if the scan is negative.",
+            f"If the scan cannot be had within {SCAN_WITHIN_HOURS} h: take a D-dimer, start "
+            f"interim therapeutic anticoagulation, and scan within {SCAN_DEFERRED_WITHIN_HOURS} h.",
+            f"Scan negative and D-dimer positive: stop interim anticoagulation and {REPEAT_SCAN}.",
+        ]
+    if ddimer.positive:
+        # Anticoagulation can only lower a D-dimer: a positive one stands even if taken on it.
+        steps = [f"{SCAN_FIRST}: the D-dimer on record is positive; no new D-dimer."]
+        if ddimer.preliminary:
+            steps.append(
+                "The positive D-dimer is preliminary: the scan does not wait for the final result."
+            )
+        steps.append(
+            f"Scan negative with this positive D-dimer: stop interim anticoagulation and "
+            f"{REPEAT_SCAN}."
+        )
+        return steps
+    if not ddimer.reliable_negative:
+        # Product choice (docs/clinical-basis.md §1.3 item 10): a negative that may have been
+        # taken on anticoagulation cannot play the negative D-dimer's part after a negative scan.
+        return [
+            f"Anticoagulation is current with no start time on record: {anticoagulant}. The "
+            "negative D-dimer may have been taken on it, may read falsely low and cannot be "
+            "relied on (NICE NG158 2020 update); no new D-dimer.",
+            f"{SCAN_FIRST}.",
+            f"Scan negative: this D-dimer cannot count as negative, so, as with a positive one, "
+            f"{REPEAT_SCAN}; stop anticoagulation only if it was started as interim treatment "
+            "for this suspected DVT.",
+        ]
+    if ddimer.preliminary:
+        return [
+            f"{SCAN_FIRST}: the scan does not wait for the D-dimer.",
+            "D-dimer negative but preliminary: await the final result; no new D-dimer.",
+            f"Scan negative and final D-dimer positive: stop interim anticoagulation and "
+            f"{REPEAT_SCAN}.",
+            f"Scan negative and final D-dimer negative: stop any interim anticoagulation; "
+            f"{SAFETY_NET}",
+        ]
+    return [
+        f"{SCAN_FIRST}: the negative D-dimer on record does not rule DVT out on its own here; no "
+        "new D-dimer.",
+        f"Scan negative with this negative D-dimer: stop any interim anticoagulation; {SAFETY_NET}",
+    ]
+
+
 def next_steps(status: DvtStatus, anticoagulant: str) -> list[str]:
     """NG158's next steps from where the patient stands: a D-dimer already on record is never
     asked for again. ``anticoagulant`` cites the record (``anticoagulant_record``)."""
     wells, ddimer = status.wells, status.ddimer
     assert wells is not None and ddimer is not None
     if status.urgent_flags or wells.decision == "likely":
-        return [
-            f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h; "
-            "D-dimer as well if the scan is negative.",
-            f"If the scan cannot be had within {SCAN_WITHIN_HOURS} h: take a D-dimer, start "
-            "interim "
-            f"therapeutic anticoagulation, and scan within {SCAN_DEFERRED_WITHIN_HOURS} h.",
-            "Scan negative and D-dimer positive: stop interim anticoagulation and repeat the "
-            f"scan {REPEAT_SCAN_DAYS[0]}–{REPEAT_SCAN_DAYS[1]} days later.",
-        ]
+        return likely_steps(ddimer, anticoagulant)
     if ddimer.positive:
         # Anticoagulation can only lower a D-dimer, and a preliminary positive already asks
         # for the scan: neither waits.
-        steps = [f"{SCAN_STEP[:1].upper()}{SCAN_STEP[1:]}: the D-dimer on record is positive."]
-        if ddimer.result is not None and ddimer.result.preliminary:
+        steps = [f"{SCAN_FIRST}: the D-dimer on record is positive."]
+        if ddimer.preliminary:
             steps.append(
                 "The positive D-dimer is preliminary: the scan does not wait for the final result; "
                 "no new D-dimer."
@@ -169,21 +215,20 @@ def next_steps(status: DvtStatus, anticoagulant: str) -> list[str]:
             f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h "
             f"(within {SCAN_DEFERRED_WITHIN_HOURS} h if interim anticoagulation continues).",
         ]
-    safety_net = "DVT unlikely; consider other causes and safety-net the patient."
     if ddimer.status == "none":
         return [
             f"D-dimer with the result within {DDIMER_WITHIN_HOURS} h (before any anticoagulation); "
             "interim anticoagulation if the result will take longer.",
             f"Positive: proximal leg vein ultrasound within {SCAN_WITHIN_HOURS} h "
             f"(or interim anticoagulation and a scan within {SCAN_DEFERRED_WITHIN_HOURS} h).",
-            f"Negative with Wells {UNLIKELY_BAND}: {safety_net}",
+            f"Negative with Wells {UNLIKELY_BAND}: {SAFETY_NET}",
         ]
     document = f"document the {_criteria(len(wells.unknown))} not yet documented"
     if ddimer.status == "negative-preliminary":
         return [
             "D-dimer negative but preliminary: await the final result; no new D-dimer.",
             f"Final result positive: {SCAN_STEP}.",
-            f"Final result negative with Wells {UNLIKELY_BAND}: {safety_net}"
+            f"Final result negative with Wells {UNLIKELY_BAND}: {SAFETY_NET}"
             if wells.decision == "unlikely"
             else f"Wells incomplete: {document}; ultrasound if Wells {LIKELY_BAND} whatever the "
             "D-dimer.",
@@ -192,7 +237,7 @@ def next_steps(status: DvtStatus, anticoagulant: str) -> list[str]:
     return [
         f"D-dimer negative on record, but Wells is incomplete: {document}; no new D-dimer.",
         f"Wells {LIKELY_BAND} once documented: {SCAN_STEP}.",
-        f"Wells {UNLIKELY_BAND} once documented: {safety_net}",
+        f"Wells {UNLIKELY_BAND} once documented: {SAFETY_NET}",
     ]
 
 
@@ -216,7 +261,7 @@ def topic_and_summary(status: DvtStatus) -> tuple[Topic, Indicator, str]:
         return DVT_DDIMER, "warning", summary_ddimer_unreliable(score)
     if ddimer.status == "positive":
         value = ddimer.value_text().split(" (cut-off")[0]
-        if ddimer.result is not None and ddimer.result.preliminary:
+        if ddimer.preliminary:
             value += ", preliminary"
         return DVT_DDIMER, "warning", summary_ddimer_positive(value, score)
     if ddimer.status == "negative-preliminary":
