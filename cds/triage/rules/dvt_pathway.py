@@ -17,7 +17,14 @@ from cards.models import Card, Indicator, Link, Suggestion
 from cards.topics import Topic, card_topic
 from cds.smart.link import wells_links
 from cds.triage.context import Context
-from cds.triage.ddimer import DDimerAssessment, ddimer_section
+from cds.triage.ddimer import ddimer_section
+from cds.triage.dvt_steps import (
+    LIKELY_BAND,
+    UNLIKELY_BAND,
+    anticoagulant_record,
+    criteria_count,
+    next_steps,
+)
 from cds.triage.features_view import feature_evidence, readable, references, short
 from cds.triage.order_codes import OrderKind
 from cds.triage.override_reasons import (
@@ -29,15 +36,8 @@ from cds.triage.override_reasons import (
 from cds.triage.pathway import NG158_SOURCES, READS, DvtStatus, age_caveat
 from cds.triage.rule import Rule
 from cds.triage.rules import compartment_syndrome, pulmonary_embolism
-from cds.triage.thresholds import (
-    DDIMER_WITHIN_HOURS,
-    REPEAT_SCAN_DAYS,
-    SCAN_DEFERRED_WITHIN_HOURS,
-    SCAN_WITHIN_HOURS,
-    WELLS_LIKELY_MIN,
-)
+from cds.triage.thresholds import DDIMER_WITHIN_HOURS, SCAN_WITHIN_HOURS
 from cds.triage.wells_table import wells_section
-from fhir_mappings.features import FeatureName, FeatureSet
 
 DVT_LIKELY: Final = Topic(
     "dvt-likely", "DVT likely: proximal leg vein ultrasound", "NICE NG158 (suspected DVT), Wells"
@@ -55,20 +55,6 @@ OVERRIDE_REASONS: Final = (
 )
 # Cards beside which the D-dimer card is withdrawn (``gives_way``).
 SUPERSEDED_BY: Final = frozenset({pulmonary_embolism.TOPIC.code, compartment_syndrome.TOPIC.code})
-LIKELY_BAND: Final = f"≥ {WELLS_LIKELY_MIN}"
-UNLIKELY_BAND: Final = f"≤ {WELLS_LIKELY_MIN - 1}"
-# The NG158 scan once a D-dimer is positive or Wells is likely.
-SCAN_STEP: Final = (
-    f"proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h "
-    f"(or interim anticoagulation and a scan within {SCAN_DEFERRED_WITHIN_HOURS} h)"
-)
-SCAN_FIRST: Final = f"{SCAN_STEP[:1].upper()}{SCAN_STEP[1:]}"
-REPEAT_SCAN: Final = f"repeat the scan {REPEAT_SCAN_DAYS[0]}–{REPEAT_SCAN_DAYS[1]} days later"
-SAFETY_NET: Final = "DVT unlikely; consider other causes and safety-net the patient."
-
-
-def _criteria(count: int) -> str:
-    return f"{count} criterion" if count == 1 else f"{count} criteria"
 
 
 def summary_sudden_swelling(flag: str, score: str) -> str:
@@ -100,8 +86,8 @@ def summary_undetermined(score: str, undocumented: int) -> str:
     # Wells is applied after history and examination, never the D-dimer first (S8, MDCalc
     # quoting Dr Wells): the undocumented criteria come first, then the test the score asks for.
     return (
-        f"Wells {score} so far ({_criteria(undocumented)} undocumented): examine and document, "
-        f"then D-dimer if {UNLIKELY_BAND}, ultrasound if {LIKELY_BAND}"
+        f"Wells {score} so far ({criteria_count(undocumented)} undocumented): examine and "
+        f"document, then D-dimer if {UNLIKELY_BAND}, ultrasound if {LIKELY_BAND}"
     )
 
 
@@ -121,8 +107,8 @@ def summary_ddimer_positive(value: str, score: str) -> str:
 
 def summary_negative_undetermined(score: str, undocumented: int) -> str:
     return (
-        f"D-dimer negative but Wells {score} is incomplete: document {_criteria(undocumented)}; "
-        f"ultrasound if Wells {LIKELY_BAND}"
+        f"D-dimer negative but Wells {score} is incomplete: document "
+        f"{criteria_count(undocumented)}; ultrasound if Wells {LIKELY_BAND}"
     )
 
 
@@ -130,115 +116,6 @@ def summary_ddimer_preliminary(score: str) -> str:
     return (
         f"Wells {score}, D-dimer negative but preliminary: await the final result before ruling out"
     )
-
-
-def anticoagulant_record(fs: FeatureSet) -> str:
-    """The record that shows the anticoagulation, cited as the Wells criteria are."""
-    feature = fs.get(FeatureName.ANTICOAGULANT)
-    if feature.present or fs.anticoagulation_started is None:
-        return feature_evidence(feature)
-    return f"start recorded {fs.anticoagulation_started.date().isoformat()}"
-
-
-def likely_steps(ddimer: DDimerAssessment, anticoagulant: str) -> list[str]:
-    """NG158 1.1.3-1.1.4 when Wells is likely or a red flag sends the leg to the scan: the scan
-    comes first whatever the D-dimer, and a D-dimer on record says what a negative scan means."""
-    if ddimer.status == "none":
-        return [
-            f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h; "
-            "D-dimer as well if the scan is negative.",
-            f"If the scan cannot be had within {SCAN_WITHIN_HOURS} h: take a D-dimer, start "
-            f"interim therapeutic anticoagulation, and scan within {SCAN_DEFERRED_WITHIN_HOURS} h.",
-            f"Scan negative and D-dimer positive: stop interim anticoagulation and {REPEAT_SCAN}.",
-        ]
-    if ddimer.positive:
-        # Anticoagulation can only lower a D-dimer: a positive one stands even if taken on it.
-        steps = [f"{SCAN_FIRST}: the D-dimer on record is positive; no new D-dimer."]
-        if ddimer.preliminary:
-            steps.append(
-                "The positive D-dimer is preliminary: the scan does not wait for the final result."
-            )
-        steps.append(
-            f"Scan negative with this positive D-dimer: stop interim anticoagulation and "
-            f"{REPEAT_SCAN}."
-        )
-        return steps
-    if not ddimer.reliable_negative:
-        # Product choice (docs/clinical-basis.md §1.3 item 10): a negative that may have been
-        # taken on anticoagulation cannot play the negative D-dimer's part after a negative scan.
-        return [
-            f"Anticoagulation is current with no start time on record: {anticoagulant}. The "
-            "negative D-dimer may have been taken on it, may read falsely low and cannot be "
-            "relied on (NICE NG158 2020 update); no new D-dimer.",
-            f"{SCAN_FIRST}.",
-            f"Scan negative: this D-dimer cannot count as negative, so, as with a positive one, "
-            f"{REPEAT_SCAN}; stop anticoagulation only if it was started as interim treatment "
-            "for this suspected DVT.",
-        ]
-    if ddimer.preliminary:
-        return [
-            f"{SCAN_FIRST}: the scan does not wait for the D-dimer.",
-            "D-dimer negative but preliminary: await the final result; no new D-dimer.",
-            f"Scan negative and final D-dimer positive: stop interim anticoagulation and "
-            f"{REPEAT_SCAN}.",
-            f"Scan negative and final D-dimer negative: stop any interim anticoagulation; "
-            f"{SAFETY_NET}",
-        ]
-    return [
-        f"{SCAN_FIRST}: the negative D-dimer on record does not rule DVT out on its own here; no "
-        "new D-dimer.",
-        f"Scan negative with this negative D-dimer: stop any interim anticoagulation; {SAFETY_NET}",
-    ]
-
-
-def next_steps(status: DvtStatus, anticoagulant: str) -> list[str]:
-    """NG158's next steps from where the patient stands: a D-dimer already on record is never
-    asked for again. ``anticoagulant`` cites the record (``anticoagulant_record``)."""
-    wells, ddimer = status.wells, status.ddimer
-    assert wells is not None and ddimer is not None
-    if status.urgent_flags or wells.decision == "likely":
-        return likely_steps(ddimer, anticoagulant)
-    if ddimer.positive:
-        # Anticoagulation can only lower a D-dimer, and a preliminary positive already asks
-        # for the scan: neither waits.
-        steps = [f"{SCAN_FIRST}: the D-dimer on record is positive."]
-        if ddimer.preliminary:
-            steps.append(
-                "The positive D-dimer is preliminary: the scan does not wait for the final result; "
-                "no new D-dimer."
-            )
-        return steps
-    if status.anticoagulated and not ddimer.rules_out:
-        return [
-            f"Anticoagulation has started or is current: {anticoagulant}. A D-dimer taken now "
-            "may read falsely low and cannot rule DVT out (NICE NG158 2020 update).",
-            f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h "
-            f"(within {SCAN_DEFERRED_WITHIN_HOURS} h if interim anticoagulation continues).",
-        ]
-    if ddimer.status == "none":
-        return [
-            f"D-dimer with the result within {DDIMER_WITHIN_HOURS} h (before any anticoagulation); "
-            "interim anticoagulation if the result will take longer.",
-            f"Positive: proximal leg vein ultrasound within {SCAN_WITHIN_HOURS} h "
-            f"(or interim anticoagulation and a scan within {SCAN_DEFERRED_WITHIN_HOURS} h).",
-            f"Negative with Wells {UNLIKELY_BAND}: {SAFETY_NET}",
-        ]
-    document = f"document the {_criteria(len(wells.unknown))} not yet documented"
-    if ddimer.status == "negative-preliminary":
-        return [
-            "D-dimer negative but preliminary: await the final result; no new D-dimer.",
-            f"Final result positive: {SCAN_STEP}.",
-            f"Final result negative with Wells {UNLIKELY_BAND}: {SAFETY_NET}"
-            if wells.decision == "unlikely"
-            else f"Wells incomplete: {document}; ultrasound if Wells {LIKELY_BAND} whatever the "
-            "D-dimer.",
-        ]
-    # A final negative D-dimer with Wells still open: the criteria decide, not another D-dimer.
-    return [
-        f"D-dimer negative on record, but Wells is incomplete: {document}; no new D-dimer.",
-        f"Wells {LIKELY_BAND} once documented: {SCAN_STEP}.",
-        f"Wells {UNLIKELY_BAND} once documented: {SAFETY_NET}",
-    ]
 
 
 def topic_and_summary(status: DvtStatus) -> tuple[Topic, Indicator, str]:
