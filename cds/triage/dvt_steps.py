@@ -30,6 +30,16 @@ SCAN_STEP: Final = (
 SCAN_FIRST: Final = f"{SCAN_STEP[:1].upper()}{SCAN_STEP[1:]}"
 REPEAT_SCAN: Final = f"repeat the scan {REPEAT_SCAN_DAYS[0]}–{REPEAT_SCAN_DAYS[1]} days later"
 SAFETY_NET: Final = "DVT unlikely; consider other causes and safety-net the patient."
+# The scan when anticoagulation is already current: nothing to start while it is awaited.
+SCAN_ON_ANTICOAGULATION: Final = (
+    f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h "
+    f"(within {SCAN_DEFERRED_WITHIN_HOURS} h if interim anticoagulation continues)."
+)
+# NICE's "stop interim anticoagulation" after a negative scan, when the anticoagulant on record
+# may be treatment for something else (docs/clinical-basis.md §1.3 item 10).
+STOP_IF_INTERIM: Final = (
+    "stop anticoagulation only if it was started as interim treatment for this suspected DVT"
+)
 
 
 def criteria_count(count: int) -> str:
@@ -45,9 +55,21 @@ def anticoagulant_record(fs: FeatureSet) -> str:
     return f"start recorded {fs.anticoagulation_started.date().isoformat()}"
 
 
-def likely_steps(ddimer: DDimerAssessment, anticoagulant: str) -> list[str]:
+def likely_steps(ddimer: DDimerAssessment, anticoagulated: bool, anticoagulant: str) -> list[str]:
     """NG158 1.1.3-1.1.4 when Wells is likely or a red flag sends the leg to the scan: the scan
-    comes first whatever the D-dimer, and a D-dimer on record says what a negative scan means."""
+    comes first whatever the D-dimer, and a D-dimer on record says what a negative scan means.
+    ``anticoagulated`` is ``DvtStatus.anticoagulated``; ``anticoagulant`` cites its record."""
+    if ddimer.status == "none" and anticoagulated:
+        # Product choice (docs/clinical-basis.md §1.3 item 10): no D-dimer can be taken before
+        # the anticoagulation any more, so a negative scan cannot end the work-up.
+        return [
+            f"Anticoagulation has started or is current: {anticoagulant}. A D-dimer taken now "
+            "may read falsely low and cannot say what a negative scan means (NICE NG158 2020 "
+            "update); no D-dimer.",
+            SCAN_ON_ANTICOAGULATION,
+            "Scan negative: no D-dimer from before the anticoagulation can rule DVT out, so, as "
+            f"with a positive D-dimer, {REPEAT_SCAN}; {STOP_IF_INTERIM}.",
+        ]
     if ddimer.status == "none":
         return [
             f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h; "
@@ -77,8 +99,7 @@ def likely_steps(ddimer: DDimerAssessment, anticoagulant: str) -> list[str]:
             "relied on (NICE NG158 2020 update); no new D-dimer.",
             f"{SCAN_FIRST}.",
             f"Scan negative: this D-dimer cannot count as negative, so, as with a positive one, "
-            f"{REPEAT_SCAN}; stop anticoagulation only if it was started as interim treatment "
-            "for this suspected DVT.",
+            f"{REPEAT_SCAN}; {STOP_IF_INTERIM}.",
         ]
     if ddimer.preliminary:
         return [
@@ -102,7 +123,7 @@ def next_steps(status: DvtStatus, anticoagulant: str) -> list[str]:
     wells, ddimer = status.wells, status.ddimer
     assert wells is not None and ddimer is not None
     if status.urgent_flags or wells.decision == "likely":
-        return likely_steps(ddimer, anticoagulant)
+        return likely_steps(ddimer, status.anticoagulated, anticoagulant)
     if ddimer.positive:
         # Anticoagulation can only lower a D-dimer, and a preliminary positive already asks
         # for the scan: neither waits.
@@ -117,8 +138,7 @@ def next_steps(status: DvtStatus, anticoagulant: str) -> list[str]:
         return [
             f"Anticoagulation has started or is current: {anticoagulant}. A D-dimer taken now "
             "may read falsely low and cannot rule DVT out (NICE NG158 2020 update).",
-            f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h "
-            f"(within {SCAN_DEFERRED_WITHIN_HOURS} h if interim anticoagulation continues).",
+            SCAN_ON_ANTICOAGULATION,
         ]
     if ddimer.status == "none":
         return [

@@ -172,6 +172,61 @@ def test_a_negative_ddimer_taken_before_a_recorded_anticoagulation_start_counts(
     )
 
 
+RED_FLAG_LEG = [calf_pain(), found(F.SUDDEN_SEVERE_SWELLING, leg=Laterality.LEFT)]
+SCAN_ON_ANTICOAGULATION = (
+    "- Proximal leg vein ultrasound with the result within 4 h (within 24 h if interim "
+    "anticoagulation continues)."
+)
+
+
+def likely_anticoagulated_steps(cited: str) -> list[str]:
+    return [
+        f"- Anticoagulation has started or is current: {cited}. A D-dimer taken now may read "
+        "falsely low and cannot say what a negative scan means (NICE NG158 2020 update); no "
+        "D-dimer.",
+        SCAN_ON_ANTICOAGULATION,
+        "- Scan negative: no D-dimer from before the anticoagulation can rule DVT out, so, as "
+        "with a positive D-dimer, repeat the scan 6–8 days later; stop anticoagulation only if it "
+        "was started as interim treatment for this suspected DVT.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("findings", "wells"),
+    [(LIKELY_LEG, "Wells 2"), (RED_FLAG_LEG, "Wells 0")],
+    ids=["wells-likely", "red-flag-wells-0"],
+)
+def test_dvt_likely_on_anticoagulation_without_a_ddimer_asks_for_the_scan_alone(
+    findings: list[Feature], wells: str
+) -> None:
+    """A current anticoagulant and no D-dimer in the episode: a new one could read falsely low
+    (NG158 2020 update), so neither the steps nor the buttons ask for one, and a negative scan
+    leads to the repeat scan (docs/clinical-basis.md §1.3 item 10)."""
+    shown = card(Chart([*findings, ANTICOAGULANT]), "dvt-likely")
+    assert steps(shown) == likely_anticoagulated_steps(
+        "MedicationRequest/apixaban (status active, 2026-11-20)"
+    )
+    assert offered(shown) == [(*SCAN, f"Suspected DVT, {wells} (NICE NG158)")]
+
+
+def test_dvt_likely_with_a_ddimer_taken_after_anticoagulation_started_asks_for_no_new_one() -> None:
+    """The D-dimer taken on anticoagulation does not count; the start is cited by its date."""
+    chart = Chart(
+        LIKELY_LEG,
+        ddimers=[ddimer(300, hours_ago=1)],
+        anticoagulation_started=NOW - timedelta(hours=2),
+    )
+    assert steps(card(chart, "dvt-likely")) == likely_anticoagulated_steps(
+        "start recorded 2026-11-25"
+    )
+
+
+def test_dvt_likely_with_anticoagulation_planned_but_not_started_takes_a_ddimer_first() -> None:
+    """A start still to come is not anticoagulation yet: the D-dimer is taken before it."""
+    chart = Chart(LIKELY_LEG, anticoagulation_started=NOW + timedelta(hours=2))
+    assert steps(card(chart, "dvt-likely")) == LIKELY_STEPS
+
+
 @pytest.mark.parametrize(
     "result",
     [ddimer(900), ddimer(900, preliminary=True), ddimer(300), ddimer(300, preliminary=True)],
