@@ -59,6 +59,8 @@ def likely_steps(ddimer: DDimerAssessment, anticoagulated: bool, anticoagulant: 
     """NG158 1.1.3-1.1.4 when Wells is likely or a red flag sends the leg to the scan: the scan
     comes first whatever the D-dimer, and a D-dimer on record says what a negative scan means.
     ``anticoagulated`` is ``DvtStatus.anticoagulated``; ``anticoagulant`` cites its record."""
+    # Anticoagulation already current: nothing to start while the scan is awaited.
+    scan = SCAN_ON_ANTICOAGULATION.removesuffix(".") if anticoagulated else SCAN_FIRST
     if ddimer.status == "none" and anticoagulated:
         # Product choice (docs/clinical-basis.md §1.3 item 10): no D-dimer can be taken before
         # the anticoagulation any more, so a negative scan cannot end the work-up.
@@ -80,7 +82,7 @@ def likely_steps(ddimer: DDimerAssessment, anticoagulated: bool, anticoagulant: 
         ]
     if ddimer.positive:
         # Anticoagulation can only lower a D-dimer: a positive one stands even if taken on it.
-        steps = [f"{SCAN_FIRST}: the D-dimer on record is positive; no new D-dimer."]
+        steps = [f"{scan}: the D-dimer on record is positive; no new D-dimer."]
         if ddimer.preliminary:
             steps.append(
                 "The positive D-dimer is preliminary: the scan does not wait for the final result."
@@ -97,13 +99,13 @@ def likely_steps(ddimer: DDimerAssessment, anticoagulated: bool, anticoagulant: 
             f"Anticoagulation is current with no start time on record: {anticoagulant}. The "
             "negative D-dimer may have been taken on it, may read falsely low and cannot be "
             "relied on (NICE NG158 2020 update); no new D-dimer.",
-            f"{SCAN_FIRST}.",
+            f"{scan}.",
             f"Scan negative: this D-dimer cannot count as negative, so, as with a positive one, "
             f"{REPEAT_SCAN}; {STOP_IF_INTERIM}.",
         ]
     if ddimer.preliminary:
         return [
-            f"{SCAN_FIRST}: the scan does not wait for the D-dimer.",
+            f"{scan}: the scan does not wait for the D-dimer.",
             "D-dimer negative but preliminary: await the final result; no new D-dimer.",
             f"Scan negative and final D-dimer positive: stop interim anticoagulation and "
             f"{REPEAT_SCAN}.",
@@ -111,7 +113,7 @@ def likely_steps(ddimer: DDimerAssessment, anticoagulated: bool, anticoagulant: 
             f"{SAFETY_NET}",
         ]
     return [
-        f"{SCAN_FIRST}: the negative D-dimer on record does not rule DVT out on its own here; no "
+        f"{scan}: the negative D-dimer on record does not rule DVT out on its own here; no "
         "new D-dimer.",
         f"Scan negative with this negative D-dimer: stop any interim anticoagulation; {SAFETY_NET}",
     ]

@@ -87,6 +87,11 @@ LIKELY_SCAN = (
     "- Proximal leg vein ultrasound with the result within 4 h (or interim anticoagulation and a "
     "scan within 24 h)"
 )
+# Anticoagulation already current: no interim anticoagulation to start while the scan waits.
+SCAN_ON_ANTICOAGULATION = (
+    "- Proximal leg vein ultrasound with the result within 4 h (within 24 h if interim "
+    "anticoagulation continues)"
+)
 SCAN_NEGATIVE_POSITIVE = (
     "- Scan negative with this positive D-dimer: stop interim anticoagulation and repeat the scan "
     "6–8 days later."
@@ -102,8 +107,9 @@ def test_dvt_likely_with_a_positive_ddimer_on_record_asks_for_no_new_one(
     chart = Chart([*LIKELY_LEG, *anticoagulant], ddimers=[ddimer(900)])
     shown = card(chart, "dvt-likely")
     assert shown.summary == "DVT likely (Wells 2): proximal leg vein ultrasound within 4 h"
+    scan = SCAN_ON_ANTICOAGULATION if anticoagulant else LIKELY_SCAN
     assert steps(shown) == [
-        f"{LIKELY_SCAN}: the D-dimer on record is positive; no new D-dimer.",
+        f"{scan}: the D-dimer on record is positive; no new D-dimer.",
         SCAN_NEGATIVE_POSITIVE,
     ]
 
@@ -152,7 +158,7 @@ def test_dvt_likely_with_a_negative_ddimer_perhaps_taken_on_anticoagulation(
         "- Anticoagulation is current with no start time on record: MedicationRequest/apixaban "
         "(status active, 2026-11-20). The negative D-dimer may have been taken on it, may read "
         "falsely low and cannot be relied on (NICE NG158 2020 update); no new D-dimer.",
-        f"{LIKELY_SCAN}.",
+        f"{SCAN_ON_ANTICOAGULATION}.",
         "- Scan negative: this D-dimer cannot count as negative, so, as with a positive one, "
         "repeat the scan 6–8 days later; stop anticoagulation only if it was started as interim "
         "treatment for this suspected DVT.",
@@ -166,17 +172,15 @@ def test_a_negative_ddimer_taken_before_a_recorded_anticoagulation_start_counts(
         ddimers=[ddimer(300, hours_ago=3)],
         anticoagulation_started=NOW - timedelta(hours=2),
     )
-    assert steps(card(chart, "dvt-likely"))[-1] == (
+    assert steps(card(chart, "dvt-likely")) == [
+        f"{SCAN_ON_ANTICOAGULATION}: the negative D-dimer on record does not rule DVT out on its "
+        "own here; no new D-dimer.",
         "- Scan negative with this negative D-dimer: stop any interim anticoagulation; DVT "
-        "unlikely; consider other causes and safety-net the patient."
-    )
+        "unlikely; consider other causes and safety-net the patient.",
+    ]
 
 
 RED_FLAG_LEG = [calf_pain(), found(F.SUDDEN_SEVERE_SWELLING, leg=Laterality.LEFT)]
-SCAN_ON_ANTICOAGULATION = (
-    "- Proximal leg vein ultrasound with the result within 4 h (within 24 h if interim "
-    "anticoagulation continues)."
-)
 
 
 def likely_anticoagulated_steps(cited: str) -> list[str]:
@@ -184,7 +188,7 @@ def likely_anticoagulated_steps(cited: str) -> list[str]:
         f"- Anticoagulation has started or is current: {cited}. A D-dimer taken now may read "
         "falsely low and cannot say what a negative scan means (NICE NG158 2020 update); no "
         "D-dimer.",
-        SCAN_ON_ANTICOAGULATION,
+        f"{SCAN_ON_ANTICOAGULATION}.",
         "- Scan negative: no D-dimer from before the anticoagulation can rule DVT out, so, as "
         "with a positive D-dimer, repeat the scan 6–8 days later; stop anticoagulation only if it "
         "was started as interim treatment for this suspected DVT.",
