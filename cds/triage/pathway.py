@@ -19,7 +19,8 @@ Decision table (Wells as a range: documented minimum .. possible maximum, see ``
 
 | Wells range | D-dimer that counts | Card (topic) | Next test |
 |---|---|---|---|
-| min >= 2 (likely) | none | dvt-likely | ultrasound within 4 h (D-dimer if scan delayed, none on anticoagulation) |
+| min >= 2 (likely) | none | dvt-likely | ultrasound within 4 h (D-dimer if scan delayed) |
+| min >= 2, anticoagulated | none | dvt-likely | ultrasound within 4 h, no D-dimer |
 | min >= 2 (likely) | any result | dvt-likely | ultrasound within 4 h, no new D-dimer |
 | max <= 1 (unlikely) | none | dvt-ddimer | D-dimer within 4 h |
 | max <= 1 | positive | dvt-ddimer | ultrasound within 4 h |
