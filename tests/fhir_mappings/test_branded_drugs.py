@@ -77,6 +77,11 @@ def _drug(resource: dict[str, Any], name: str, *, unverified: bool = False) -> F
         ),
         ("324042", "Hydrochlorothiazide / Spironolactone", F.THIAZIDE_DIURETIC),
         (
+            "93252",
+            "hydrochlorothiazide 50 MG / triamterene 75 MG Oral Tablet [Maxzide]",
+            F.THIAZIDE_DIURETIC,
+        ),
+        (
             "859088",
             "NDA020983 200 ACTUAT albuterol 0.09 MG/ACTUAT Metered Dose Inhaler [Ventolin]",
             F.BETA2_AGONIST,
@@ -117,6 +122,7 @@ def test_a_brand_in_a_contained_medication_is_recognised() -> None:
     [
         ("861650", "pitavastatin calcium 2 MG Oral Tablet [Livalo]", F.STATIN),
         ("1245441", "ezetimibe 10 MG / simvastatin 40 MG Oral Tablet [Vytorin]", F.STATIN),
+        ("103918", "fluvastatin 20 MG Oral Capsule [Lescol]", F.STATIN),
         (
             "823971",
             "hydrochlorothiazide 25 MG / lisinopril 20 MG Oral Tablet [Zestoretic]",
