@@ -17,8 +17,8 @@ from cards.models import Link
 from cds.settings import Settings
 
 if TYPE_CHECKING:
-    from cds.triage.wells import WellsResult
     from cds.triage.wells_pe import WellsPe
+    from cds.triage.wells_result import WellsResult
 
 # The DVT examination items the app asks; they also decide the Wells PE item "clinical signs of
 # DVT" (leg swelling with tenderness along the deep veins).

@@ -31,7 +31,7 @@ from cds.triage.thresholds import (
     DDIMER_CUTOFF_FEU_NG_ML,
     POSITIVE_INTERPRETATIONS,
 )
-from cds.triage.wells import Decision
+from cds.triage.wells_result import Decision
 from fhir_mappings.features import DDimerResult, DDimerUnit, FeatureName, FeatureSet
 
 # What ``assess`` reads.

@@ -59,7 +59,8 @@ from cds.triage.thresholds import (
     PREGNANCY_REMINDER_MAX_AGE,
 )
 from cds.triage.wells import READS as WELLS_READS
-from cds.triage.wells import WellsResult, score_wells
+from cds.triage.wells import score_wells
+from cds.triage.wells_result import WellsResult
 from fhir_mappings.features import Certainty, Feature, FeatureName, FeatureSet
 
 NG158_SOURCES: Final = (

@@ -11,7 +11,7 @@ from typing import Final, NamedTuple
 from cards import markdown as md
 from cds.triage.features_view import feature_evidence
 from cds.triage.thresholds import WELLS_LIKELY_MIN
-from cds.triage.wells import WellsResult, alternative_label
+from cds.triage.wells_result import WellsResult, alternative_label
 from fhir_mappings.features import State
 
 STATE_TEXT: Final = {

@@ -19,12 +19,12 @@ import pytest
 
 from cds.smart.answers import ALTERNATIVES, alternative_condition, read_answers
 from cds.triage import card_topic
-from cds.triage.wells import (
+from cds.triage.wells import score_wells
+from cds.triage.wells_result import (
     ALTERNATIVE_LABELS,
     WellsResult,
     alternative_label,
     alternative_source,
-    score_wells,
 )
 from fhir_mappings.catalog import alternative_kind
 from fhir_mappings.codelists import builtin_entries

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cds.triage.wells import decide, score_wells
+from cds.triage.wells import score_wells
+from cds.triage.wells_result import decide
 from fhir_mappings.features import Feature, FeatureName, Laterality, Quantity, State
 from tests.clinical.chart import (
     alternative,

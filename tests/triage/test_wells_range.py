@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from cds.triage.wells import CriterionResult, Decision, WellsResult
+from cds.triage.wells_result import CriterionResult, Decision, WellsResult
 from fhir_mappings.features import AlternativeDiagnosis, State
 from tests.clinical.chart import ev
 
