@@ -45,7 +45,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "dvt-likely-active-cancer": (frozenset({"dvt-likely"}), None),
     "dvt-likely-cellulitis-other-leg": (frozenset({"dvt-likely"}), None),
     # on apixaban, no D-dimer: the scan alone, a repeat scan if negative
-    "dvt-likely-anticoagulated-af-tender-deep-veins": (frozenset({"dvt-likely"}), None),
+    "dvt-likely-on-apixaban-tender-deep-veins": (frozenset({"dvt-likely"}), None),
     "dvt-likely-ddimer-ordered": (frozenset({"dvt-order-check"}), None),
     "dvt-likely-resolved-previous-dvt": (frozenset({"dvt-likely"}), None),
     "dvt-likely-wells-2-bedridden": (frozenset({"dvt-likely"}), None),
