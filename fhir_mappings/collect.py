@@ -56,8 +56,7 @@ class Measurement(NamedTuple):
     """A numeric Observation in the feature's canonical unit (value None: unusable, see reason)."""
 
     feature: str
-    value: float | None
-    unit: str
+    value: float | None  # in the unit the mapping converts it to (VITAL_LISTS, "cm")
     source: EvidenceSource
     time: datetime | None
     reason: str | None = None

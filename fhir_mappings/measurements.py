@@ -116,7 +116,7 @@ def numeric_observation(
         conv = _value(resource, VITAL_LISTS[name])
         quantity = resource.get("valueQuantity")
         col.measurements.append(
-            Measurement(name, conv.value, conv.unit, reading, reading.time, conv.reason, quantity)
+            Measurement(name, conv.value, reading, reading.time, conv.reason, quantity)
         )
     elif name in LAB_LISTS:  # interpretation is read by labs and D-dimer only
         _lab(col, reading, name, _first_interpretation(resource))
@@ -127,7 +127,7 @@ def numeric_observation(
         lat = laterality_of(as_list(resource.get("bodySite")))
         quantity = resource.get("valueQuantity")
         col.measurements.append(
-            Measurement(name, conv.value, "cm", reading, reading.time, conv.reason, quantity, lat)
+            Measurement(name, conv.value, reading, reading.time, conv.reason, quantity, lat)
         )
     elif name == "calf_circumference":
         _calf_legs(col, reading)
@@ -250,7 +250,6 @@ def _calf_legs(col: Collector, reading: _Reading) -> None:
             Measurement(
                 "calf_circumference",
                 conv.value,
-                "cm",
                 reading,
                 reading.time,
                 conv.reason,
