@@ -77,10 +77,10 @@ def _shown(quantity: Any) -> str | None:
 def _value(resource: Observation, target: str, analyte: str = "") -> Converted:
     absent = resource.get("dataAbsentReason")
     if absent is not None:
-        return Converted(None, target, reason=f"data absent: {concept_text(absent) or 'unknown'}")
+        return Converted(None, reason=f"data absent: {concept_text(absent) or 'unknown'}")
     quantity = resource.get("valueQuantity")
     if quantity is None:
-        return Converted(None, target, reason="no valueQuantity")
+        return Converted(None, reason="no valueQuantity")
     return convert(quantity.get("value"), quantity_unit(quantity), target, analyte=analyte)
 
 

@@ -49,8 +49,7 @@ _ANNOTATION = re.compile(r"\{([^}]*)\}")
 
 
 class Converted(NamedTuple):  # immutable, and cheaper to build than a frozen dataclass
-    value: float | None
-    unit: str
+    value: float | None  # in the target unit the caller asked for
     annotation: str | None = None  # e.g. "FEU" from "ng/mL{FEU}"
     reason: str | None = None  # why value is None
 
@@ -97,17 +96,17 @@ def quantity_unit(quantity: Any) -> str | None:
 def convert(value: Any, ucum: str | None, target_ucum: str, *, analyte: str = "") -> Converted:
     """Convert a value in a UCUM unit to ``target_ucum``; unknown units give value None."""
     if value is None:
-        return Converted(None, target_ucum, reason="no value")
+        return Converted(None, reason="no value")
     if not ucum:
-        return Converted(None, target_ucum, reason="unit missing")
+        return Converted(None, reason="unit missing")
     annotation, known, factor, reason = _plan(ucum, target_ucum, analyte)
     if not known:
-        return Converted(None, target_ucum, annotation, reason=reason)
+        return Converted(None, annotation, reason=reason)
     number = float(value)  # before the convertibility check, as it always was
     if factor is None:
-        return Converted(None, target_ucum, annotation, reason=reason)
+        return Converted(None, annotation, reason=reason)
     scaled = number * factor[0] + factor[1]
-    return Converted(round(scaled, 6), target_ucum, annotation)
+    return Converted(round(scaled, 6), annotation)
 
 
 def prepare(targets: Iterable[tuple[str, str]]) -> int:
