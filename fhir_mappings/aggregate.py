@@ -146,12 +146,16 @@ def measured(
     if not ordered:
         return Feature(name, State.UNKNOWN, reason="not measured")
     newest = ordered[0]
-    reason = newest.reason or (
-        f"last measured {newest.time:%Y-%m-%d}, older than {col.options.recent_symptom_days} days"
-        if newest.time
+    return Feature(name, State.UNKNOWN, (newest.evidence,), reason=_unusable(col, newest))
+
+
+def _unusable(col: Collector, m: Measurement) -> str:
+    """Why the newest measurement does not count: its own reason (unit missing...) or its age."""
+    return m.reason or (
+        f"last measured {m.time:%Y-%m-%d}, older than {col.options.recent_symptom_days} days"
+        if m.time
         else "undated measurement"
     )
-    return Feature(name, State.UNKNOWN, (newest.evidence,), reason=reason)
 
 
 def calf_difference(col: Collector) -> Feature:
@@ -174,7 +178,7 @@ def calf_difference(col: Collector) -> Feature:
                 name,
                 State.UNKNOWN,
                 tuple(m.evidence for m in col.calf_legs),
-                reason="no difference and no recent left and right calf circumference",
+                reason=_legs_missing(col, newest),
             )
         )
     larger = Laterality.LEFT if left.value > right.value else Laterality.RIGHT
@@ -189,6 +193,23 @@ def calf_difference(col: Collector) -> Feature:
         larger,
         reason="difference of the two legs' newest circumferences",
     )
+
+
+def _legs_missing(col: Collector, usable: dict[Laterality, Measurement]) -> str:
+    """Why the two legs give no difference: what each leg without a usable circumference lacks."""
+    if not col.calf_legs:
+        return "no difference and no recent left and right calf circumference"
+    missing: list[str] = []
+    for side in (Laterality.LEFT, Laterality.RIGHT):
+        if side in usable:
+            continue
+        taken = [m for m in col.calf_legs if m.laterality is side]
+        if not taken:
+            missing.append(f"{side.value} calf circumference: not measured")
+        else:
+            last = max(taken, key=lambda m: _key(m.time))
+            missing.append(f"{side.value} calf circumference: {_unusable(col, last)}")
+    return "no difference; " + "; ".join(missing)
 
 
 def record_based(col: Collector, feature: Feature, available: frozenset[str]) -> Feature:
