@@ -33,7 +33,7 @@ SAFETY_NET: Final = "DVT unlikely; consider other causes and safety-net the pati
 # The scan when anticoagulation is already current: nothing to start while it is awaited.
 SCAN_ON_ANTICOAGULATION: Final = (
     f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h "
-    f"(within {SCAN_DEFERRED_WITHIN_HOURS} h if interim anticoagulation continues)."
+    f"(within {SCAN_DEFERRED_WITHIN_HOURS} h while the anticoagulation continues)."
 )
 # NICE's "stop interim anticoagulation" after a negative scan, when the anticoagulant on record
 # may be treatment for something else (docs/clinical-basis.md §1.3 item 10).

@@ -53,7 +53,7 @@ ANTICOAGULATED_STEPS = [
     "- Anticoagulation has started or is current: MedicationRequest/apixaban (status active, "
     "2026-11-20). A D-dimer taken now may read falsely low and cannot rule DVT out (NICE NG158 "
     "2020 update).",
-    "- Proximal leg vein ultrasound with the result within 4 h (within 24 h if interim "
+    "- Proximal leg vein ultrasound with the result within 4 h (within 24 h while the "
     "anticoagulation continues).",
 ]
 # As the medication mapping records it: the status as the value, the start as the time.
@@ -89,7 +89,7 @@ LIKELY_SCAN = (
 )
 # Anticoagulation already current: no interim anticoagulation to start while the scan waits.
 SCAN_ON_ANTICOAGULATION = (
-    "- Proximal leg vein ultrasound with the result within 4 h (within 24 h if interim "
+    "- Proximal leg vein ultrasound with the result within 4 h (within 24 h while the "
     "anticoagulation continues)"
 )
 SCAN_NEGATIVE_POSITIVE = (
