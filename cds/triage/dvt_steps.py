@@ -33,7 +33,7 @@ SAFETY_NET: Final = "DVT unlikely; consider other causes and safety-net the pati
 # The scan when anticoagulation is already current: nothing to start while it is awaited.
 SCAN_ON_ANTICOAGULATION: Final = (
     f"Proximal leg vein ultrasound with the result within {SCAN_WITHIN_HOURS} h "
-    f"(within {SCAN_DEFERRED_WITHIN_HOURS} h while the anticoagulation continues)."
+    f"(within {SCAN_DEFERRED_WITHIN_HOURS} h while the anticoagulation continues)"
 )
 # NICE's "stop interim anticoagulation" after a negative scan, when the anticoagulant on record
 # may be treatment for something else (docs/clinical-basis.md §1.3 item 10).
@@ -59,8 +59,7 @@ def likely_steps(ddimer: DDimerAssessment, anticoagulated: bool, anticoagulant: 
     """NG158 1.1.3-1.1.4 when Wells is likely or a red flag sends the leg to the scan: the scan
     comes first whatever the D-dimer, and a D-dimer on record says what a negative scan means.
     ``anticoagulated`` is ``DvtStatus.anticoagulated``; ``anticoagulant`` cites its record."""
-    # Anticoagulation already current: nothing to start while the scan is awaited.
-    scan = SCAN_ON_ANTICOAGULATION.removesuffix(".") if anticoagulated else SCAN_FIRST
+    scan = SCAN_ON_ANTICOAGULATION if anticoagulated else SCAN_FIRST
     if ddimer.status == "none" and anticoagulated:
         # Product choice (docs/clinical-basis.md §1.3 item 10): no D-dimer can be taken before
         # the anticoagulation any more, so a negative scan cannot end the work-up.
@@ -68,7 +67,7 @@ def likely_steps(ddimer: DDimerAssessment, anticoagulated: bool, anticoagulant: 
             f"Anticoagulation has started or is current: {anticoagulant}. A D-dimer taken now "
             "may read falsely low and cannot say what a negative scan means (NICE NG158 2020 "
             "update); no D-dimer.",
-            SCAN_ON_ANTICOAGULATION,
+            f"{SCAN_ON_ANTICOAGULATION}.",
             "Scan negative: no D-dimer from before the anticoagulation can rule DVT out, so, as "
             f"with a positive D-dimer, {REPEAT_SCAN}; {STOP_IF_INTERIM}.",
         ]
@@ -140,7 +139,7 @@ def next_steps(status: DvtStatus, anticoagulant: str) -> list[str]:
         return [
             f"Anticoagulation has started or is current: {anticoagulant}. A D-dimer taken now "
             "may read falsely low and cannot rule DVT out (NICE NG158 2020 update).",
-            SCAN_ON_ANTICOAGULATION,
+            f"{SCAN_ON_ANTICOAGULATION}.",
         ]
     if ddimer.status == "none":
         return [
