@@ -46,6 +46,11 @@ AGE_FACTOR = {
     DDimerUnit.FEU: AGE_ADJUST_FEU_PER_YEAR,
     DDimerUnit.DDU: AGE_ADJUST_DDU_PER_YEAR,
 }
+# Each factor's published source as the card cites it (S18a, S18b).
+AGE_FACTOR_SOURCE = {
+    DDimerUnit.FEU: "Schouten, BMJ 2013",
+    DDimerUnit.DDU: "Eur J Emerg Med 2018",
+}
 UNDATED: Final = "no collection time: cannot place it in this episode"
 SUPERSEDED: Final = "superseded by a newer result"
 
@@ -150,7 +155,8 @@ def assess(fs: FeatureSet, settings: Settings, decision: Decision | None) -> DDi
         elif age <= AGE_ADJUST_MIN_AGE_EXCLUSIVE:
             notes.append(f"Age-adjusted cut-off applies only over {AGE_ADJUST_MIN_AGE_EXCLUSIVE}.")
         elif decision != "unlikely":
-            notes.append("Age-adjusted cut-off not used: DVT is not decisively unlikely (S18c).")
+            # Never when DVT is likely or undetermined (S18c, S6c).
+            notes.append("Age-adjusted cut-off not used: DVT is not decisively unlikely.")
         elif result.assay_cutoff_ng_ml is not None and not (
             CONVENTIONAL_CUTOFF_RANGE[result.kind.value][0]
             <= result.assay_cutoff_ng_ml
@@ -160,7 +166,10 @@ def assess(fs: FeatureSet, settings: Settings, decision: Decision | None) -> DDi
         else:
             cutoff = max(conventional, age * AGE_FACTOR[result.kind])
             factor = AGE_FACTOR[result.kind]
-            basis = f"age-adjusted ({age} × {factor:g} {result.kind.value}, S18a/S18b)"
+            basis = (
+                f"age-adjusted ({age} × {factor:g} {result.kind.value}; "
+                f"{AGE_FACTOR_SOURCE[result.kind]})"
+            )
             adjusted = True
     positive = result.value_ng_ml >= cutoff
     flag = (result.interpretation or "").upper()

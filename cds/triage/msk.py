@@ -20,6 +20,11 @@ MSK_PATHWAY: Final = (
     "https://rightdecisions.scot.nhs.uk/ggc-msk-foot-and-ankle/lower-leg/calf-strainsprain"
 )
 NG59: Final = "https://www.nice.org.uk/guidance/ng59/chapter/Recommendations"
+# The Tyneside IMS "Calf Muscle Injury" leaflet (S17a): RICE period, recovery by grade, Achilles.
+CALF_INJURY_LEAFLET: Final = (
+    "Calf muscle injury leaflet (Tyneside)",
+    "https://docslib.org/doc/3113182",
+)
 SAFETY_NET: Final = (
     "Seek help at once for new leg swelling, breathlessness, chest pain or coughing blood "
     "(possible DVT or PE)."

@@ -16,11 +16,11 @@ from tests.clinical.chart import NOW, RIGHT, Chart, card, lab, present
 
 F = FeatureName
 ADVISORY = (
-    "[ACC/AHA/NHLBI clinical advisory on the use and safety of statins]"
+    "[ACC/AHA/NHLBI 2002: clinical advisory on the use and safety of statins]"
     "(https://doi.org/10.1161/01.str.0000034125.94759.41)"
 )
 GUIDELINE = (
-    "[2018 AHA/ACC guideline on the management of blood cholesterol]"
+    "[AHA/ACC 2018: guideline on the management of blood cholesterol]"
     "(https://doi.org/10.1161/CIR.0000000000000625)"
 )
 BNSSG = (
@@ -30,9 +30,9 @@ BNSSG = (
 NO_TRIGGER = "No DVT trigger recorded (no current calf pain, swelling or tenderness)."
 ABOUT_CRAMP = (
     "- Usually benign (nocturnal, exercise-associated, pregnancy). Drug causes: diuretics, "
-    "beta-agonists, statins, calcium-channel blockers, raloxifene (S18d).\n"
+    "beta-agonists, statins, calcium-channel blockers, raloxifene (BNSSG Remedy).\n"
     "- Disease causes: PAD, neuropathy, hypothyroidism, cirrhosis, CKD; suggested bloods U&E, LFT, "
-    "calcium, magnesium, HbA1c, TSH, CK (S18d).\n"
+    "calcium, magnesium, HbA1c, TSH, CK (BNSSG Remedy).\n"
     "- CK ≥ 3× the upper limit suggests myopathy or rhabdomyolysis rather than cramp.\n"
     "- Seek help at once for new leg swelling, breathlessness, chest pain or coughing blood "
     "(possible DVT or PE)."
@@ -80,7 +80,7 @@ def myopathy_detail(ck: str, steps: list[str]) -> str:
         [
             f"{ck}, Observation/creatine_kinase, with calf muscle symptoms on a statin: "
             "statin-associated myopathy, not a simple cramp; cramp self-care is not the answer "
-            "(S36, S37).",
+            "(ACC/AHA/NHLBI 2002; AHA/ACC 2018).",
             NO_TRIGGER,
             "**Statin on record**",
             "- atorvastatin (statin), MedicationRequest/statin (status active, 2026-08-27)",
@@ -91,7 +91,8 @@ def myopathy_detail(ck: str, steps: list[str]) -> str:
                 [
                     *(f"- {step}" for step in steps),
                     "- Same-day assessment for rhabdomyolysis if the urine is dark (tea or cola "
-                    "coloured), passing less urine, or the muscles are weak (S36, S37).",
+                    "coloured), passing less urine, or the muscles are weak (ACC/AHA/NHLBI 2002; "
+                    "AHA/ACC 2018).",
                 ]
             ),
             "**Other recent bloods**",
@@ -111,11 +112,11 @@ def test_the_statin_myopathy_card_word_for_word() -> None:
         "CK 980 U/L is 4.9× the lab's upper limit (200 U/L)",
         [
             "Review atorvastatin: stop it or reduce the dose until the symptoms and CK are "
-            "assessed (S36, S37).",
-            "Repeat CK weekly while symptoms last (S36); check renal function and thyroid "
-            "function (TSH): kidney disease and hypothyroidism make statin myopathy more likely "
-            "(S36, S37).",
-            "Look for drugs that raise statin levels (S37).",
+            "assessed (ACC/AHA/NHLBI 2002; AHA/ACC 2018).",
+            "Repeat CK weekly while symptoms last (ACC/AHA/NHLBI 2002); check renal function and "
+            "thyroid function (TSH): kidney disease and hypothyroidism make statin myopathy more "
+            "likely (ACC/AHA/NHLBI 2002; AHA/ACC 2018).",
+            "Look for drugs that raise statin levels (AHA/ACC 2018).",
         ],
     )
     assert order_of(found) == (
@@ -145,11 +146,12 @@ def test_the_rhabdomyolysis_card_word_for_word() -> None:
     assert found.detail == myopathy_detail(
         "CK 2400 U/L is 12.0× the lab's upper limit (200 U/L)",
         [
-            "Stop atorvastatin now (CK ≥ 10× the upper limit with muscle symptoms; S36, S37).",
+            "Stop atorvastatin now (CK ≥ 10× the upper limit with muscle symptoms; ACC/AHA/NHLBI "
+            "2002; AHA/ACC 2018).",
             "Same day: creatinine and U&E (renal function, potassium) and urinalysis for "
-            "myoglobin; rhabdomyolysis can injure the kidneys (S36, S37).",
+            "myoglobin; rhabdomyolysis can injure the kidneys (ACC/AHA/NHLBI 2002; AHA/ACC 2018).",
             "Repeat CK until it falls; do not restart a statin until symptoms settle and CK is "
-            "normal (S36).",
+            "normal (ACC/AHA/NHLBI 2002).",
         ],
     )
     assert order_of(found)[1] == "stat"
@@ -186,11 +188,11 @@ def test_the_cramp_card_naming_furosemide_word_for_word() -> None:
             "**Drugs on record that cause cramp**",
             "- furosemide (loop diuretic), MedicationRequest/furosemide (status active, "
             "2026-08-27): likely cause of the low potassium 3.1 mmol/L and magnesium 0.6 mmol/L; "
-            "review the dose and replace what is low (S38)",
-            "Bloods suggested, as the picture may have a cause (S18d): potassium 3.1 mmol/L (low, "
-            "< 3.5); magnesium 0.6 mmol/L (low, < 0.7); calcium 2 mmol/L (low, < 2.12); "
-            "furosemide (loop diuretic) on record, a drug that causes cramp. Those with no recent "
-            "result are offered as draft orders.",
+            "review the dose and replace what is low (BNF)",
+            "Bloods suggested, as the picture may have a cause (BNSSG Remedy): potassium 3.1 "
+            "mmol/L (low, < 3.5); magnesium 0.6 mmol/L (low, < 0.7); calcium 2 mmol/L (low, < "
+            "2.12); furosemide (loop diuretic) on record, a drug that causes cramp. Those with no "
+            "recent result are offered as draft orders.",
             BNSSG,
         ]
     )
@@ -214,13 +216,13 @@ def test_a_statin_with_an_unjudged_ck_word_for_word() -> None:
         [
             "**Drugs on record that cause cramp**",
             "- atorvastatin (statin), MedicationRequest/statin (status active, 2026-08-27): can "
-            "cause cramp (S18d)",
+            "cause cramp (BNSSG Remedy)",
             "On atorvastatin: CK 5000 U/L was sent without the lab's upper limit, so statin "
             "myopathy (CK ≥ 3× the upper limit) is unknown, neither shown nor excluded: read the "
             "CK against the lab's range.",
-            "Bloods suggested, as the picture may have a cause (S18d): part of the panel already "
-            "taken; atorvastatin (statin) on record, a drug that causes cramp. Those with no "
-            "recent result are offered as draft orders.",
+            "Bloods suggested, as the picture may have a cause (BNSSG Remedy): part of the panel "
+            "already taken; atorvastatin (statin) on record, a drug that causes cramp. Those with "
+            "no recent result are offered as draft orders.",
             BNSSG,
         ]
     )

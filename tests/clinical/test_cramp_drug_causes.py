@@ -84,7 +84,7 @@ def test_salbutamol_explains_a_low_potassium_but_not_a_low_magnesium() -> None:
     assert "salbutamol" not in found.summary
     assert "treat the cause and review drugs" in found.summary
     assert "salbutamol (beta-2 agonist), MedicationRequest/m1" in found.detail
-    assert "can cause cramp (S18d)" in found.detail
+    assert "can cause cramp (BNSSG Remedy)" in found.detail
 
 
 def test_a_drug_with_normal_electrolytes_is_listed_not_blamed() -> None:

@@ -183,7 +183,7 @@ UNDETERMINED = [calf_pain(), tender_deep_veins(), UNDOCUMENTED_OEDEMA]
         ),
         (
             Chart(UNDETERMINED, age=72, ddimers=[ddimer(650)]),
-            "- Age-adjusted cut-off not used: DVT is not decisively unlikely (S18c).",
+            "- Age-adjusted cut-off not used: DVT is not decisively unlikely.",
         ),
         (
             Chart([calf_pain()], age=72, ddimers=[ddimer(650)._replace(assay_cutoff_ng_ml=450)]),
@@ -191,8 +191,9 @@ UNDETERMINED = [calf_pain(), tender_deep_veins(), UNDOCUMENTED_OEDEMA]
         ),
         (
             Chart([calf_pain()], age=72, ddimers=[ddimer(730)]),
-            "- D-dimer 730 ng/mL FEU (cut-off 720 ng/mL FEU) using age-adjusted (72 × 10 FEU, "
-            "S18a/S18b); sent as 730 ng/mL FEU, taken 2026-11-25 (Observation/dd): **positive**.",
+            "- D-dimer 730 ng/mL FEU (cut-off 720 ng/mL FEU) using age-adjusted (72 × 10 FEU; "
+            "Schouten, BMJ 2013); sent as 730 ng/mL FEU, taken 2026-11-25 (Observation/dd): "
+            "**positive**.",
         ),
     ],
 )

@@ -93,7 +93,7 @@ def test_under_18_the_outside_pathway_card_says_ng158_covers_adults() -> None:
     child = Chart([calf_pain(), found(F.LEG_SWELLING)], age=16)
     lines = (card(child, "dvt-outside-pathway").detail or "").splitlines()
     assert (
-        "- NICE NG158 covers adults aged 18 and over (S3b): Wells and the D-dimer are not "
+        "- NICE NG158 covers adults aged 18 and over: Wells and the D-dimer are not "
         "validated in children and young people."
     ) in lines
 

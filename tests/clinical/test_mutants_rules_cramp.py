@@ -18,9 +18,9 @@ CRAMP_URL = "https://remedy.bnssg.icb.nhs.uk/bnssg-icb/development-area/muscle-c
 NO_TRIGGER = "No DVT trigger recorded (no current calf pain, swelling or tenderness)."
 ADVICE = [
     "- Usually benign (nocturnal, exercise-associated, pregnancy). Drug causes: diuretics, "
-    "beta-agonists, statins, calcium-channel blockers, raloxifene (S18d).",
+    "beta-agonists, statins, calcium-channel blockers, raloxifene (BNSSG Remedy).",
     "- Disease causes: PAD, neuropathy, hypothyroidism, cirrhosis, CKD; suggested bloods U&E, "
-    "LFT, calcium, magnesium, HbA1c, TSH, CK (S18d).",
+    "LFT, calcium, magnesium, HbA1c, TSH, CK (BNSSG Remedy).",
     "- CK ≥ 3× the upper limit suggests myopathy or rhabdomyolysis rather than cramp.",
     "- Seek help at once for new leg swelling, breathlessness, chest pain or coughing blood "
     "(possible DVT or PE).",
@@ -79,8 +79,8 @@ def test_a_well_adults_recent_one_leg_cramp_gets_advice_and_no_blood_panel() -> 
         "",
         "No blood tests suggested: a recent cramp in one leg with nothing in the record pointing "
         "to a cause is usually exercise-associated or idiopathic; stretching, hydration and "
-        "safety-net (S18d). Bloods if it lasts more than 14 days, recurs, affects both legs, or a "
-        "drug or illness suggests a cause.",
+        "safety-net (BNSSG Remedy). Bloods if it lasts more than 14 days, recurs, affects both "
+        "legs, or a drug or illness suggests a cause.",
         "",
         SOURCES,
     ]
@@ -95,8 +95,8 @@ NO_LABS = "Leg cramp with no recent bloods: check electrolytes, magnesium, calci
 
 def bloods_because(reasons: str) -> str:
     return (
-        f"Bloods suggested, as the picture may have a cause (S18d): {reasons}. Those with no "
-        "recent result are offered as draft orders."
+        f"Bloods suggested, as the picture may have a cause (BNSSG Remedy): {reasons}. Those with "
+        "no recent result are offered as draft orders."
     )
 
 
@@ -149,7 +149,7 @@ def test_a_drug_that_causes_cramp_is_listed() -> None:
         "**Drugs on record that cause cramp**",
         "",
         "- furosemide (loop diuretic), MedicationRequest/furosemide (2026-10-26): can cause "
-        "cramp (S18d)",
+        "cramp (BNSSG Remedy)",
         "",
         bloods_because("furosemide (loop diuretic) on record, a drug that causes cramp"),
     ]
@@ -179,7 +179,7 @@ def test_low_values_on_a_diuretic_name_the_drug_as_their_likely_cause() -> None:
     assert (
         "- furosemide (loop diuretic), MedicationRequest/furosemide (2026-10-26): likely cause of "
         "the low potassium 3.1 mmol/L and magnesium 0.5 mmol/L; review the dose and replace what "
-        "is low (S38)"
+        "is low (BNF)"
     ) in lines(shown)
     assert labels(shown) == ["Order bloods: CK"]
     assert lines(shown)[-3] == bloods_because(
@@ -255,7 +255,7 @@ def test_a_statin_with_a_ck_three_times_the_upper_limit_is_myopathy_not_cramp() 
     assert lines(shown) == [
         "CK 900 U/L is 4.5× the lab's upper limit (200 U/L), Observation/creatine_kinase, with "
         "calf muscle symptoms on a statin: statin-associated myopathy, not a simple cramp; cramp "
-        "self-care is not the answer (S36, S37).",
+        "self-care is not the answer (ACC/AHA/NHLBI 2002; AHA/ACC 2018).",
         "",
         NO_TRIGGER,
         "",
@@ -270,15 +270,16 @@ def test_a_statin_with_a_ck_three_times_the_upper_limit_is_myopathy_not_cramp() 
         "**Next steps**",
         "",
         "- Review atorvastatin: stop it or reduce the dose until the symptoms and CK are assessed "
-        "(S36, S37).",
-        "- Repeat CK weekly while symptoms last (S36); check renal function and thyroid function "
-        "(TSH): kidney disease and hypothyroidism make statin myopathy more likely (S36, S37).",
-        "- Look for drugs that raise statin levels (S37).",
+        "(ACC/AHA/NHLBI 2002; AHA/ACC 2018).",
+        "- Repeat CK weekly while symptoms last (ACC/AHA/NHLBI 2002); check renal function and "
+        "thyroid function (TSH): kidney disease and hypothyroidism make statin myopathy more "
+        "likely (ACC/AHA/NHLBI 2002; AHA/ACC 2018).",
+        "- Look for drugs that raise statin levels (AHA/ACC 2018).",
         "- Same-day assessment for rhabdomyolysis if the urine is dark (tea or cola coloured), "
-        "passing less urine, or the muscles are weak (S36, S37).",
+        "passing less urine, or the muscles are weak (ACC/AHA/NHLBI 2002; AHA/ACC 2018).",
         "",
-        "Sources: [ACC/AHA/NHLBI clinical advisory on the use and safety of statins]"
-        "(https://doi.org/10.1161/01.str.0000034125.94759.41); [2018 AHA/ACC guideline on the "
+        "Sources: [ACC/AHA/NHLBI 2002: clinical advisory on the use and safety of statins]"
+        "(https://doi.org/10.1161/01.str.0000034125.94759.41); [AHA/ACC 2018: guideline on the "
         "management of blood cholesterol](https://doi.org/10.1161/CIR.0000000000000625)",
     ]
     assert labels(shown) == ["Order a repeat CK"]
@@ -294,13 +295,14 @@ def test_a_statin_with_a_ck_ten_times_the_upper_limit_is_possible_rhabdomyolysis
     )
     text = lines(shown)
     assert text[text.index("**Next steps**") + 2 :][:4] == [
-        "- Stop atorvastatin now (CK ≥ 10× the upper limit with muscle symptoms; S36, S37).",
+        "- Stop atorvastatin now (CK ≥ 10× the upper limit with muscle symptoms; ACC/AHA/NHLBI "
+        "2002; AHA/ACC 2018).",
         "- Same day: creatinine and U&E (renal function, potassium) and urinalysis for myoglobin; "
-        "rhabdomyolysis can injure the kidneys (S36, S37).",
+        "rhabdomyolysis can injure the kidneys (ACC/AHA/NHLBI 2002; AHA/ACC 2018).",
         "- Repeat CK until it falls; do not restart a statin until symptoms settle and CK is "
-        "normal (S36).",
+        "normal (ACC/AHA/NHLBI 2002).",
         "- Same-day assessment for rhabdomyolysis if the urine is dark (tea or cola coloured), "
-        "passing less urine, or the muscles are weak (S36, S37).",
+        "passing less urine, or the muscles are weak (ACC/AHA/NHLBI 2002; AHA/ACC 2018).",
     ]
     assert text[text.index("**Other recent bloods**") + 2] == (
         "- potassium 4.1 mmol/L (not low), Observation/potassium"

@@ -257,7 +257,7 @@ def test_the_scan_pathway_reads_the_ddimer_against_the_conventional_cut_off(
         "- D-dimer 650 ng/mL FEU (cut-off 500 ng/mL FEU) using conventional FEU cut-off; sent as "
         "650 ng/mL FEU, taken 2026-11-25 (Observation/dd): **positive**."
     ) in detail
-    assert "- Age-adjusted cut-off not used: DVT is not decisively unlikely (S18c)." in detail
+    assert "- Age-adjusted cut-off not used: DVT is not decisively unlikely." in detail
     assert steps(shown)[-1] == SCAN_NEGATIVE_POSITIVE
 
 

@@ -37,8 +37,9 @@ SAFETY_NET = (
     "Seek help at once for new leg swelling, breathlessness, chest pain or coughing blood "
     "(possible DVT or PE)."
 )
+TYNESIDE = "[Calf muscle injury leaflet (Tyneside)](https://docslib.org/doc/3113182)"
 STRAIN_SOURCES = (
-    "Sources: [Calf strain leaflet (HUTH)]"
+    f"Sources: {TYNESIDE}; [Calf strain leaflet (HUTH)]"
     "(https://www.hey.nhs.uk/patient-leaflet/soft-tissue-injury-calf-strain/); "
     "[NHS GGC MSK]"
     "(https://rightdecisions.scot.nhs.uk/ggc-msk-foot-and-ankle/lower-leg/calf-strainsprain)"
@@ -74,11 +75,11 @@ def strain_card_lines(first: str) -> list[str]:
         "",
         f"- {first}",
         "- Expected recovery: grade 1 in 1–3 weeks, grade 2 in 4–8 weeks, grade 3 in 8–12 weeks "
-        "(S17a).",
-        "- Then graded return to walking and calf exercises; self-management first (S17c).",
+        "(Tyneside leaflet).",
+        "- Then graded return to walking and calf exercises; self-management first (NHS GGC MSK).",
         "- Review, or refer to physiotherapy, if pain persists beyond 3 days, recurs, or prevents "
         "walking or weight-bearing.",
-        "- An audible 'pop' or 'snap' suggests Achilles rupture: A&E (S17a).",
+        "- An audible 'pop' or 'snap' suggests Achilles rupture: A&E (Tyneside leaflet).",
         f"- {SAFETY_NET}",
         "",
         STRAIN_SOURCES,
@@ -92,7 +93,8 @@ def test_a_fresh_strain_gets_rice_and_analgesia_for_72_hours() -> None:
         "Calf muscle strain, DVT made unlikely: RICE and analgesia for 72 h, then graded return"
     )
     assert lines(shown) == strain_card_lines(
-        "First 72 h: rest, ice, compression, elevation (RICE) and simple analgesia (S17a, S17b)."
+        "First 72 h: rest, ice, compression, elevation (RICE) and simple analgesia (Tyneside and "
+        "HUTH leaflets)."
     )
     assert [(link.label, link.url) for link in shown.links or []] == [
         (
@@ -114,7 +116,7 @@ def test_past_72_hours_a_strain_is_not_told_to_rest_ice_and_compress(
         )
         assert lines(shown)[4] == (
             "- The first 72 h (rest, ice, compression, elevation and simple analgesia) are over: "
-            f"{lasted:.0f} days since the injury (S17a, S17b)."
+            f"{lasted:.0f} days since the injury (Tyneside and HUTH leaflets)."
         )
     else:
         assert "RICE and analgesia for 72 h" in shown.summary
@@ -141,9 +143,9 @@ def test_a_possible_achilles_rupture_goes_to_same_day_assessment_whatever_the_dv
         "Possible Achilles tendon rupture: Observation/pop (2026-11-25).",
         "",
         "An audible pop or snap at the back of the ankle suggests rupture: same-day A&E or "
-        "orthopaedic assessment (S17a). No physiotherapy referral until assessed.",
+        "orthopaedic assessment (Tyneside leaflet). No physiotherapy referral until assessed.",
         "",
-        "Sources: [Calf muscle injury leaflet (S17a)](https://docslib.org/doc/3113182)",
+        "Sources: [Calf muscle injury leaflet (Tyneside)](https://docslib.org/doc/3113182)",
     ]
 
 
@@ -160,16 +162,24 @@ def test_sciatica_gets_the_ng59_advice_and_the_cauda_equina_safety_net() -> None
         "Sciatica / radicular pain: sciatica: Condition/sciatica (2026-11-25).",
         "",
         "- Stratify the episode (e.g. STarT Back), advise keeping active, and offer a group "
-        "exercise programme; manual or psychological therapy only alongside exercise (NICE NG59, "
-        "S17d, S17e).",
+        "exercise programme; manual or psychological therapy only alongside exercise "
+        "(NICE NG59).",
         "- About 12 weeks of community management including MSK physiotherapy before specialist "
-        "referral (S17f).",
-        "- MRI only if symptoms persist beyond 4–6 weeks and intervention is considered (S16e).",
+        "referral (Devon referral guidance).",
+        "- MRI only if symptoms persist beyond 4–6 weeks and intervention is considered "
+        "(GP Reasoning sciatica algorithm).",
         "- Progressive or severe motor weakness (e.g. foot drop): urgent spinal referral.",
         "- Safety-net for cauda equina: new saddle numbness, bladder or bowel disturbance, sexual "
-        "dysfunction or weakness in both legs means go to A&E now (S14a, S14b).",
+        "dysfunction or weakness in both legs means go to A&E now (BMJ Best Practice, NICE CKS).",
         "",
-        "Sources: [NICE NG59](https://www.nice.org.uk/guidance/ng59/chapter/Recommendations)",
+        "Sources: [NICE NG59](https://www.nice.org.uk/guidance/ng59/chapter/Recommendations); "
+        "[Devon referral guidance: low back pain with or without sciatica]"
+        "(https://northeast.devonformularyguidance.nhs.uk/referral-guidance/eastern-locality/"
+        "musculosketal/low-back-pain-with-or-without-sciatica-radiculopathy); "
+        "[GP Reasoning: sciatica algorithm]"
+        "(https://gpreasoning.uk/tools/algorithms/sciatica.html); "
+        "[BMJ Best Practice: cauda equina syndrome]"
+        "(https://bestpractice.bmj.com/topics/en-gb/3000164/diagnosis-approach)",
     ]
     assert [(link.label, link.url) for link in shown.links or []] == [
         (
@@ -203,14 +213,15 @@ def test_a_strain_persisting_recurring_and_preventing_walking_is_referred_to_phy
         "Reason for referral: pain persisting 10 days, recurring, preventing walking. Findings: "
         "calf muscle strain, symptom duration, recurrent pain, walking difficulty.",
         "",
-        "For a strain, pain beyond the first 3 days (the RICE period) counts as persisting (S17a).",
+        "For a strain, pain beyond the first 3 days (the RICE period) counts as persisting "
+        "(Tyneside leaflet).",
         "",
         "NHS MSK pathways: self-management first, then assessment, manual therapy and graded "
-        "exercise (S17c); for sciatica, exercise-based care (NICE NG59).",
+        "exercise (NHS GGC MSK); for sciatica, exercise-based care (NICE NG59).",
         "",
         SAFETY_NET,
         "",
-        MSK_SOURCES,
+        MSK_SOURCES.replace("Sources: ", f"Sources: {TYNESIDE}; "),
     ]
     (referral,) = shown.suggestions or []
     assert (referral.label, referral.isRecommended) == (
@@ -254,7 +265,7 @@ def test_sciatica_preventing_walking_is_referred_without_the_rice_period() -> No
         "Reason for referral: pain preventing walking. Findings: sciatica, walking difficulty.",
         "",
         "NHS MSK pathways: self-management first, then assessment, manual therapy and graded "
-        "exercise (S17c); for sciatica, exercise-based care (NICE NG59).",
+        "exercise (NHS GGC MSK); for sciatica, exercise-based care (NICE NG59).",
         "",
         SAFETY_NET,
         "",

@@ -45,19 +45,21 @@ def test_in_pregnancy_the_card_gives_the_rcog_steps_instead_of_wells() -> None:
         "",
         "**Next steps**",
         "",
-        "- NICE NG158 does not cover pregnancy or the 6 weeks after it (S3b, S27): no Wells "
-        "score and no D-dimer rule-out (the D-dimer rises in normal pregnancy; S28).",
-        "- Compression duplex ultrasound of the leg veins the same day (S28).",
+        "- NICE NG158 does not cover pregnancy or the 6 weeks after it (RCOG Green-top 37a): no "
+        "Wells score and no D-dimer rule-out (the D-dimer rises in normal pregnancy; RCOG "
+        "Green-top 37b).",
+        "- Compression duplex ultrasound of the leg veins the same day (RCOG Green-top 37b).",
         "- Therapeutic low-molecular-weight heparin while waiting for the scan, unless "
-        "contraindicated (bleeding, low platelets; S28).",
+        "contraindicated (bleeding, low platelets; RCOG Green-top 37b).",
         "- Scan negative but suspicion still high: stop the heparin and repeat the scan on days 3 "
-        "and 7 (S28).",
+        "and 7 (RCOG Green-top 37b).",
         "- Obstetric (maternal medicine) and haematology advice the same day.",
         "",
         NO_PHYSIO,
         "",
         "Sources: [RCOG Green-top 37b: thromboembolic disease in pregnancy and the puerperium]"
-        f"({RCOG}); [NICE NG158]({NG158})",
+        f"({RCOG}); [RCOG Green-top 37a: reducing the risk of VTE in pregnancy and the "
+        f"puerperium]({RCOG}); [NICE NG158]({NG158})",
     ]
     assert [(link.label, link.url) for link in shown.links or []] == [("NICE NG158 scope", NG158)]
 
@@ -97,7 +99,7 @@ def test_under_18_the_card_asks_for_paediatric_assessment(age: int | None) -> No
         "",
         "**Next steps**",
         "",
-        "- NICE NG158 covers adults aged 18 and over (S3b): Wells and the D-dimer are not "
+        "- NICE NG158 covers adults aged 18 and over: Wells and the D-dimer are not "
         "validated in children and young people.",
         "- Same-day assessment by the paediatric (or adolescent) team, with haematology advice; "
         "imaging is decided there.",
@@ -133,16 +135,16 @@ def test_a_lab_flag_overruled_by_the_age_adjusted_cut_off_is_shown_with_the_safe
         "consider other causes"
     )
     assert lines(shown) == [
-        "D-dimer 600 ng/mL FEU (cut-off 700 ng/mL FEU) using age-adjusted (70 × 10 FEU, "
-        "S18a/S18b) (Observation/dd): **negative** by the age-adjusted cut-off, but the "
+        "D-dimer 600 ng/mL FEU (cut-off 700 ng/mL FEU) using age-adjusted (70 × 10 FEU; "
+        "Schouten, BMJ 2013) (Observation/dd): **negative** by the age-adjusted cut-off, but the "
         "laboratory flagged it **high** against its own cut-off of 500 ng/mL FEU (conventional).",
         "",
         "- With Wells decisively unlikely and this negative D-dimer, NICE NG158 calls DVT "
-        "unlikely; the age adjustment is a setting of this service (S18a, S18b).",
+        "unlikely; the age adjustment is a setting of this service.",
         "- If in doubt, the conventional cut-off would call the result positive: proximal leg "
         "vein ultrasound.",
         "- Consider other causes: Baker's cyst, cellulitis, superficial thrombophlebitis, muscle "
-        "strain (S16a, S16b).",
+        "strain (BMJ Best Practice, UpToDate).",
         "- Tell the patient DVT is unlikely, what the signs of DVT and PE are, and to come back "
         "at once with new leg swelling, breathlessness or chest pain (NICE NG158).",
         "",

@@ -145,7 +145,7 @@ def test_a_leg_with_dvt_excluded_is_not_mentioned() -> None:
 def test_unilateral_leg_swelling_means_never_perc_negative() -> None:
     swollen = pe_chart(found(F.LEG_SWELLING, leg=Laterality.LEFT))
     both = pe_chart(found(F.LEG_SWELLING, leg=Laterality.BILATERAL))
-    perc = "- A patient with unilateral leg swelling can never be PERC-negative (S13e)."
+    perc = "- A patient with unilateral leg swelling can never be PERC-negative."
     assert perc in section(detail(swollen), "Next steps (NICE NG158)")
     assert perc not in section(detail(both), "Next steps (NICE NG158)")
 

@@ -27,18 +27,18 @@ TOPIC: Final = Topic(
 )
 OVERRIDE_REASONS: Final = (ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED)
 LINK: Final = (
-    "BMJ Best Practice: cauda equina syndrome (S14a)",
+    "BMJ Best Practice: cauda equina syndrome",
     "https://bestpractice.bmj.com/topics/en-gb/3000164/diagnosis-approach",
 )
 INTRO: Final = (
     "Possible cauda equina syndrome: in the community refer immediately to hospital, to be "
     "seen within hours; in hospital, emergency MRI within "
-    f"{CES_MRI_WITHIN_HOURS} h of request (S14a)."
+    f"{CES_MRI_WITHIN_HOURS} h of request (BMJ Best Practice)."
 )
 NOTES: Final = (
     f"Recent (< {CES_RECENT_DAYS} days) onset or worsening of these with back or leg "
     "pain: refer immediately to hospital; emergency lumbosacral MRI within "
-    f"{CES_MRI_WITHIN_HOURS} h of request (S14a).",
+    f"{CES_MRI_WITHIN_HOURS} h of request (BMJ Best Practice).",
     "A post-void residual ≥ 200 mL makes CES more likely; a lower one does not exclude it.",
 )
 

@@ -31,17 +31,18 @@ TOPIC: Final = Topic(
 )
 OVERRIDE_REASONS: Final = (ALREADY_REFERRED, NOT_APPLICABLE, PATIENT_DECLINED)
 LINK: Final = (
-    "Compartment syndrome, adult (S15c)",
+    "Compartment syndrome, adult (MedVellum)",
     "https://www.medvellum.com/topics/compartment-syndrome-adult",
 )
+# The intro and the signs rest on S15a-c; the signs and the pulses also on BOAST (S32).
 INTRO: Final = (
     "Possible acute compartment syndrome: emergency orthopaedic assessment and compartment "
-    "pressure measurement now (S15a-c)."
+    "pressure measurement now."
 )
 NOTES: Final = (
     "Pain out of proportion and pain on passive stretch are the earliest signs; "
     "paraesthesia is an early warning. Do not wait for pallor, paralysis or "
-    "pulselessness: palpable pulses do not exclude it (S15a-c).",
+    "pulselessness: palpable pulses do not exclude it (BOAST).",
     f"Best outcomes with fasciotomy within {FASCIOTOMY_BEST_WITHIN_HOURS} h; damage is "
     f"irreversible after about {MUSCLE_DAMAGE_IRREVERSIBLE_HOURS} h.",
     "Never suggest physiotherapy for this picture.",

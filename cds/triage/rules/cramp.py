@@ -148,15 +148,15 @@ def bloods_paragraph(why: list[str], ordered: bool) -> str:
         return (
             "No blood tests suggested: a recent cramp in one leg with nothing in the record "
             "pointing to a cause is usually exercise-associated or idiopathic; stretching, "
-            "hydration and safety-net (S18d). Bloods if it lasts more than "
+            "hydration and safety-net (BNSSG Remedy). Bloods if it lasts more than "
             f"{CRAMP_BLOODS_AFTER_DAYS} days, recurs, affects both legs, or a drug or illness "
             "suggests a cause."
         )
     if not ordered:
         return ""
     return (
-        f"Bloods suggested, as the picture may have a cause (S18d): {'; '.join(why)}. Those "
-        "with no recent result are offered as draft orders."
+        f"Bloods suggested, as the picture may have a cause (BNSSG Remedy): {'; '.join(why)}. "
+        "Those with no recent result are offered as draft orders."
     )
 
 
@@ -176,9 +176,9 @@ def drug_lines(finding: CrampFinding) -> list[str]:
         explained = [lab.value_text for lab in finding.abnormal if drug in finding.causes(lab)]
         why = (
             f"likely cause of the low {' and '.join(explained)}; review the dose and replace "
-            "what is low (S38)"
+            "what is low (BNF)"
             if explained
-            else "can cause cramp (S18d)"
+            else "can cause cramp (BNSSG Remedy)"
         )
         lines.append(f"{drug.label}, {evidence_text([drug.evidence])}: {why}")
     return lines
@@ -251,9 +251,10 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         md.bullets(
             [
                 "Usually benign (nocturnal, exercise-associated, pregnancy). Drug causes: "
-                "diuretics, beta-agonists, statins, calcium-channel blockers, raloxifene (S18d).",
+                "diuretics, beta-agonists, statins, calcium-channel blockers, raloxifene "
+                "(BNSSG Remedy).",
                 "Disease causes: PAD, neuropathy, hypothyroidism, cirrhosis, CKD; suggested bloods "
-                "U&E, LFT, calcium, magnesium, HbA1c, TSH, CK (S18d).",
+                "U&E, LFT, calcium, magnesium, HbA1c, TSH, CK (BNSSG Remedy).",
                 f"CK ≥ {CK_ULN_MULTIPLE:g}× the upper limit suggests myopathy or rhabdomyolysis "
                 "rather than cramp.",
                 SAFETY_NET,

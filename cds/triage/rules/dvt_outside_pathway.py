@@ -46,22 +46,29 @@ RCOG_37B: Final = (
     "RCOG Green-top 37b: thromboembolic disease in pregnancy and the puerperium",
     "https://www.rcog.org.uk/guidance/browse-all-guidance/green-top-guidelines/",
 )
+# Both Green-top guidelines are listed at the same RCOG address.
+RCOG_37A: Final = (
+    "RCOG Green-top 37a: reducing the risk of VTE in pregnancy and the puerperium",
+    RCOG_37B[1],
+)
 # The puerperium the mapping reads as postpartum (a delivery within this many weeks; S27).
 POSTPARTUM_WEEKS: Final = MappingOptions().postpartum_weeks
+# NG158's scope: S3b; the puerperium: S27; the steps: S28.
 PREGNANCY_STEPS: Final = (
-    f"NICE NG158 does not cover pregnancy or the {POSTPARTUM_WEEKS} weeks after it (S3b, S27): "
-    "no Wells score and no D-dimer rule-out (the D-dimer rises in normal pregnancy; S28).",
-    "Compression duplex ultrasound of the leg veins the same day (S28).",
+    f"NICE NG158 does not cover pregnancy or the {POSTPARTUM_WEEKS} weeks after it "
+    "(RCOG Green-top 37a): no Wells score and no D-dimer rule-out (the D-dimer rises in normal "
+    "pregnancy; RCOG Green-top 37b).",
+    "Compression duplex ultrasound of the leg veins the same day (RCOG Green-top 37b).",
     "Therapeutic low-molecular-weight heparin while waiting for the scan, unless contraindicated "
-    "(bleeding, low platelets; S28).",
+    "(bleeding, low platelets; RCOG Green-top 37b).",
     "Scan negative but suspicion still high: stop the heparin and repeat the scan on days 3 and 7 "
-    "(S28).",
+    "(RCOG Green-top 37b).",
     "Obstetric (maternal medicine) and haematology advice the same day.",
 )
 # The pathway's reads, and the draft orders (no second ultrasound order is suggested).
 READS: Final = frozenset({*pathway.READS, "draft_orders"})
-CHILD_STEPS: Final = (
-    f"NICE NG158 covers adults aged {NG158_MIN_AGE} and over (S3b): Wells and the D-dimer are not "
+CHILD_STEPS: Final = (  # NG158's scope: S3b
+    f"NICE NG158 covers adults aged {NG158_MIN_AGE} and over: Wells and the D-dimer are not "
     "validated in children and young people.",
     "Same-day assessment by the paediatric (or adolescent) team, with haematology advice; "
     "imaging is decided there.",
@@ -115,7 +122,7 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         md.bullets(item for item in facts if item),
         md.section("Next steps", md.bullets(steps)),
         "Do not start physiotherapy, massage or compression until DVT is excluded.",
-        md.sources([RCOG_37B, NG158_SOURCES[0]] if pregnant else [NG158_SOURCES[0]]),
+        md.sources([RCOG_37B, RCOG_37A, NG158_SOURCES[0]] if pregnant else [NG158_SOURCES[0]]),
     )
     summary = summary_pregnancy() if pregnant else summary_age(age if age is not None else 0)
     return [

@@ -70,11 +70,11 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         md.bullets(
             [
                 "With Wells decisively unlikely and this negative D-dimer, NICE NG158 calls DVT "
-                "unlikely; the age adjustment is a setting of this service (S18a, S18b).",
+                "unlikely; the age adjustment is a setting of this service.",  # S18a, S18b
                 "If in doubt, the conventional cut-off would call the result positive: proximal "
                 "leg vein ultrasound.",
                 "Consider other causes: Baker's cyst, cellulitis, superficial thrombophlebitis, "
-                "muscle strain (S16a, S16b).",
+                "muscle strain (BMJ Best Practice, UpToDate).",  # S16a, S16b
                 "Tell the patient DVT is unlikely, what the signs of DVT and PE are, and to come "
                 "back at once with new leg swelling, breathlessness or chest pain (NICE NG158).",
             ]

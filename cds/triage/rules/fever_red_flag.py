@@ -134,25 +134,27 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     if ctx.dvt.excluded:
         dvt = (
             "DVT was made unlikely by the NICE NG158 pathway before this fever; fever does not "
-            "exclude DVT (cellulitis and DVT coexist): reassess if the leg swells (S16a)."
+            "exclude DVT (cellulitis and DVT coexist): reassess if the leg swells "
+            "(BMJ Best Practice: DVT)."
         )
     else:
         dvt = (
             "Fever does not exclude DVT: cellulitis and DVT coexist. Complete the NICE NG158 DVT "
-            "assessment as well (S16a)."
+            "assessment as well (BMJ Best Practice: DVT)."
         )
     notes = [
         "Assess today for infection: cellulitis, necrotising fasciitis (pain out of proportion, "
         "rapid spread, systemic upset: emergency), septic arthritis, an infected haematoma "
-        "(S16a, S29).",
+        "(BMJ Best Practice: DVT; NICE CKS: cellulitis).",
         dvt,
         "No RICE, cramp self-care or physiotherapy while the fever is unexplained.",
     ]
-    if spine:
+    if spine:  # S33
         notes.insert(
             1,
             "Fever with back pain and sciatica is a red flag for spinal infection (discitis, "
-            "epidural abscess): same-day assessment; no physiotherapy until it is excluded (S33).",
+            "epidural abscess): same-day assessment; no physiotherapy until it is excluded "
+            "(NICE CKS: sciatica).",
         )
     if red:
         intro = (

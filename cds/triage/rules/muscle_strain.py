@@ -18,6 +18,7 @@ from cds.triage import pathway
 from cds.triage.context import Context
 from cds.triage.features_view import feature_evidence, recent_present
 from cds.triage.msk import (
+    CALF_INJURY_LEAFLET,
     MSK_PATHWAY,
     OVERRIDE_REASONS,
     SAFETY_NET,
@@ -34,7 +35,6 @@ TOPIC: Final = Topic(
     "muscle-strain", "Calf muscle strain: self-care guidance", "Calf strain (NHS MSK pathways)"
 )
 LEAFLET_STRAIN: Final = "https://www.hey.nhs.uk/patient-leaflet/soft-tissue-injury-calf-strain/"
-ACHILLES_LEAFLET: Final = "https://docslib.org/doc/3113182"
 READS: Final = frozenset(
     {
         FeatureName.MUSCLE_STRAIN,
@@ -66,8 +66,8 @@ def achilles_card(ctx: Context, achilles: Feature) -> Card:
     detail = md.join_sections(
         f"Possible Achilles tendon rupture: {feature_evidence(achilles)}.",
         "An audible pop or snap at the back of the ankle suggests rupture: same-day A&E or "
-        "orthopaedic assessment (S17a). No physiotherapy referral until assessed.",
-        md.sources([("Calf muscle injury leaflet (S17a)", ACHILLES_LEAFLET)]),
+        "orthopaedic assessment (Tyneside leaflet). No physiotherapy referral until assessed.",
+        md.sources([CALF_INJURY_LEAFLET]),
     )
     return ctx.card(
         topic=TOPIC,
@@ -86,10 +86,10 @@ def strain_card(ctx: Context, strain: Feature) -> Card:
     past_rice = lasted is not None and lasted * 24 > RICE_HOURS
     first = (
         f"The first {RICE_HOURS} h (rest, ice, compression, elevation and simple analgesia) are "
-        f"over: {lasted:.0f} days since the injury (S17a, S17b)."
+        f"over: {lasted:.0f} days since the injury (Tyneside and HUTH leaflets)."
         if past_rice and lasted is not None
         else f"First {RICE_HOURS} h: rest, ice, compression, elevation (RICE) and simple "
-        "analgesia (S17a, S17b)."
+        "analgesia (Tyneside and HUTH leaflets)."
     )
     detail = md.join_sections(
         dvt_statement(ctx.dvt),
@@ -98,15 +98,22 @@ def strain_card(ctx: Context, strain: Feature) -> Card:
             [
                 first,
                 "Expected recovery: grade 1 in 1–3 weeks, grade 2 in 4–8 weeks, grade 3 in "
-                "8–12 weeks (S17a).",
-                "Then graded return to walking and calf exercises; self-management first (S17c).",
+                "8–12 weeks (Tyneside leaflet).",
+                "Then graded return to walking and calf exercises; self-management first "
+                "(NHS GGC MSK).",
                 "Review, or refer to physiotherapy, if pain persists beyond "
                 f"{PHYSIO_PERSISTENT_DAYS} days, recurs, or prevents walking or weight-bearing.",
-                "An audible 'pop' or 'snap' suggests Achilles rupture: A&E (S17a).",
+                "An audible 'pop' or 'snap' suggests Achilles rupture: A&E (Tyneside leaflet).",
                 SAFETY_NET,
             ]
         ),
-        md.sources([("Calf strain leaflet (HUTH)", LEAFLET_STRAIN), ("NHS GGC MSK", MSK_PATHWAY)]),
+        md.sources(
+            [
+                CALF_INJURY_LEAFLET,
+                ("Calf strain leaflet (HUTH)", LEAFLET_STRAIN),
+                ("NHS GGC MSK", MSK_PATHWAY),
+            ]
+        ),
     )
     return ctx.card(
         topic=TOPIC,

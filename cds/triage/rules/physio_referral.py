@@ -19,6 +19,7 @@ from cds.triage import pathway
 from cds.triage.context import Context
 from cds.triage.features_view import readable, recent_present, references
 from cds.triage.msk import (
+    CALF_INJURY_LEAFLET,
     MSK_PATHWAY,
     NG59,
     OVERRIDE_REASONS,
@@ -93,19 +94,26 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         role="physio",
         reason_text=f"Calf/leg pain {reason}; DVT excluded or not suspected",
     )
+    # The RICE period explains "persisting" for a strain only; sciatica has its own basis.
+    strain = bool(recent_present(ctx.fs, [FeatureName.MUSCLE_STRAIN], ctx.settings.episode_days))
     detail = md.join_sections(
         dvt_statement(ctx.dvt),
         f"Reason for referral: pain {reason}. Findings: "
         f"{', '.join(readable(f.name) for f in evidence)}.",
-        # The RICE period explains "persisting" for a strain only; sciatica has its own basis.
         f"For a strain, pain beyond the first {PHYSIO_PERSISTENT_DAYS} days (the RICE period) "
-        "counts as persisting (S17a)."
-        if recent_present(ctx.fs, [FeatureName.MUSCLE_STRAIN], ctx.settings.episode_days)
+        "counts as persisting (Tyneside leaflet)."
+        if strain
         else "",
         "NHS MSK pathways: self-management first, then assessment, manual therapy and graded "
-        "exercise (S17c); for sciatica, exercise-based care (NICE NG59).",
+        "exercise (NHS GGC MSK); for sciatica, exercise-based care (NICE NG59).",
         SAFETY_NET,
-        md.sources([("NHS GGC MSK", MSK_PATHWAY), ("NICE NG59", NG59)]),
+        md.sources(
+            [
+                *([CALF_INJURY_LEAFLET] if strain else []),
+                ("NHS GGC MSK", MSK_PATHWAY),
+                ("NICE NG59", NG59),
+            ]
+        ),
     )
     return [
         ctx.card(

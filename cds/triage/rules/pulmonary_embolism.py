@@ -162,7 +162,7 @@ def _perc_line(fs: FeatureSet) -> str:
     swollen = [f for f in present(fs, SWELLING_TRIGGERS) if not only_bilateral(f)]
     if not swollen:
         return ""
-    return "A patient with unilateral leg swelling can never be PERC-negative (S13e)."
+    return "A patient with unilateral leg swelling can never be PERC-negative."  # S13e
 
 
 UNCONFIRMED_PE: Final = (

@@ -46,14 +46,18 @@ TOPIC: Final = Topic(
     "Possible statin myopathy: raised CK on a statin",
     "ACC/AHA/NHLBI statin safety advisory; ACC/AHA 2018 cholesterol guideline",
 )
-ADVISORY: Final = "https://doi.org/10.1161/01.str.0000034125.94759.41"
-GUIDELINE: Final = "https://doi.org/10.1161/CIR.0000000000000625"
+ADVISORY: Final = "https://doi.org/10.1161/01.str.0000034125.94759.41"  # S36
+GUIDELINE: Final = "https://doi.org/10.1161/CIR.0000000000000625"  # S37
+# How the card's sentences cite them, as its Sources line names them.
+ADVISORY_NAME: Final = "ACC/AHA/NHLBI 2002"
+GUIDELINE_NAME: Final = "AHA/ACC 2018"
+BOTH: Final = f"{ADVISORY_NAME}; {GUIDELINE_NAME}"
 # Muscle symptoms of the calf the service reads (S37: pain, cramping, weakness).
 SYMPTOMS: Final = (FeatureName.CRAMP, FeatureName.CALF_PAIN)
 READS: Final = frozenset({*SYMPTOMS, FeatureName.STATIN, "labs", *pathway.READS})
 RHABDO_SIGNS: Final = (
     "Same-day assessment for rhabdomyolysis if the urine is dark (tea or cola coloured), "
-    "passing less urine, or the muscles are weak (S36, S37)."
+    f"passing less urine, or the muscles are weak ({BOTH})."
 )
 
 
@@ -115,18 +119,19 @@ def steps(found: Myopathy) -> list[str]:
     if found.rhabdomyolysis:
         return [
             f"Stop {found.statins[0].name} now (CK ≥ {CK_RHABDOMYOLYSIS_ULN_MULTIPLE:g}× the "
-            "upper limit with muscle symptoms; S36, S37).",
+            f"upper limit with muscle symptoms; {BOTH}).",
             "Same day: creatinine and U&E (renal function, potassium) and urinalysis for "
-            "myoglobin; rhabdomyolysis can injure the kidneys (S36, S37).",
+            f"myoglobin; rhabdomyolysis can injure the kidneys ({BOTH}).",
             "Repeat CK until it falls; do not restart a statin until symptoms settle and CK is "
-            "normal (S36).",
+            f"normal ({ADVISORY_NAME}).",
         ]
     return [
         f"Review {found.statins[0].name}: stop it or reduce the dose until the symptoms and CK "
-        "are assessed (S36, S37).",
-        "Repeat CK weekly while symptoms last (S36); check renal function and thyroid function "
-        "(TSH): kidney disease and hypothyroidism make statin myopathy more likely (S36, S37).",
-        "Look for drugs that raise statin levels (S37).",
+        f"are assessed ({BOTH}).",
+        f"Repeat CK weekly while symptoms last ({ADVISORY_NAME}); check renal function and "
+        "thyroid function (TSH): kidney disease and hypothyroidism make statin myopathy more "
+        f"likely ({BOTH}).",
+        f"Look for drugs that raise statin levels ({GUIDELINE_NAME}).",
     ]
 
 
@@ -146,7 +151,7 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     others = [f"{lab.text}, {lab.result.evidence.reference}" for lab in found.others]
     detail = md.join_sections(
         f"{ck_text(found)}, with calf muscle symptoms on a statin: statin-associated myopathy, "
-        "not a simple cramp; cramp self-care is not the answer (S36, S37).",
+        f"not a simple cramp; cramp self-care is not the answer ({BOTH}).",
         dvt,
         md.section("Statin on record", md.bullets(statins)),
         md.section("Muscle symptoms", md.bullets(symptoms)),
@@ -154,8 +159,8 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         md.section("Other recent bloods", md.bullets(others)) if others else "",
         md.sources(
             [
-                ("ACC/AHA/NHLBI clinical advisory on the use and safety of statins", ADVISORY),
-                ("2018 AHA/ACC guideline on the management of blood cholesterol", GUIDELINE),
+                (f"{ADVISORY_NAME}: clinical advisory on the use and safety of statins", ADVISORY),
+                (f"{GUIDELINE_NAME}: guideline on the management of blood cholesterol", GUIDELINE),
             ]
         ),
     )
