@@ -92,6 +92,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "dvt-outside-pathway-synthea-caesarean": (frozenset({"dvt-outside-pathway"}), None),
     "dvt-outside-pathway-synthea-normal-pregnancy": (frozenset({"dvt-outside-pathway"}), None),
     "nsaid-order-select-naprosyn-rxnorm": (frozenset({"dvt-order-check"}), None),
+    "nsaid-order-sign-on-apixaban": (frozenset({"dvt-order-check"}), None),
     "sciatica-radicular-right": (frozenset({"sciatica", "physio-referral"}), None),
     "under-18-sports-injury-normal-exam": (frozenset({"muscle-strain"}), None),
 }

@@ -3,8 +3,9 @@
 - Physiotherapy, massage or compression for calf pain while DVT is likely or not yet excluded:
   warn and offer the NG158 test instead (delete the draft and create the test), or the test
   alongside the order.
-- An NSAID while DVT is not excluded: the reason is bleeding risk if anticoagulation starts
-  (docs/clinical-basis.md §1.15, S34), so the analgesia choice stays with the clinician
+- An NSAID while DVT is not excluded: the reason is bleeding risk (docs/clinical-basis.md §1.15,
+  S34): now with an anticoagulant on record, with the treatment of a DVT or PE on record, else if
+  anticoagulation starts for a confirmed DVT. So the analgesia choice stays with the clinician
   (paracetamol suggested in words) and the recommended option only adds the NG158 test; removing
   the NSAID is offered, never the default. A test already among the drafts is not asked for
   again: the card says to wait for it.
@@ -29,6 +30,7 @@ from cards.topics import Topic
 from cds.hooks import HookName
 from cds.triage import pathway
 from cds.triage.context import Context
+from cds.triage.dvt_steps import anticoagulant_record
 from cds.triage.features_view import readable, references
 from cds.triage.order_codes import OrderKind
 from cds.triage.override_reasons import (
@@ -97,25 +99,45 @@ def sentence_start(words: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def summary_nsaid(action: str, step_kind: NsaidStep) -> str:
-    """The NSAID prompt: add the test, wait for the drafted one, or do the named step first."""
+def summary_nsaid(risk: str, action: str, step_kind: NsaidStep) -> str:
+    """The NSAID prompt: its bleeding risk (``nsaid_risk``), then add the test, wait for the
+    drafted one, or do the named step first."""
     step = {
         "add": f", add the {action}",
         "drafted": f" until the drafted {action} is back",
         "first": f", {action} first",
         "awaited": f" until {action} is back",
     }[step_kind]
-    return (
-        "NSAID while DVT is not excluded: bleeding risk if anticoagulation starts; consider "
-        f"paracetamol{step}"
-    )
+    return f"{risk}; consider paracetamol{step}"
 
 
-NSAID_WHY: Final = (
-    "If DVT is confirmed, anticoagulation starts, and an NSAID taken with an anticoagulant raises "
-    "the risk of bleeding (BNF interactions; NICE CKS, NSAIDs: prescribing issues). The choice of "
-    "analgesia stays with you: paracetamol is an option while DVT is being excluded."
+NSAID_INTERACTION: Final = (
+    "an NSAID taken with an anticoagulant raises the risk of bleeding (BNF interactions; NICE "
+    "CKS, NSAIDs: prescribing issues). The choice of analgesia stays with you: paracetamol is an "
+    "option"
 )
+
+
+def nsaid_risk(status: DvtStatus, anticoagulant: str) -> tuple[str, str]:
+    """(the summary's words, the detail's sentences) for an NSAID's bleeding risk: now when an
+    anticoagulant is current, with the treatment of a clot on record, else if anticoagulation
+    starts because DVT is confirmed. ``anticoagulant`` cites the record of a current one."""
+    if status.anticoagulated:
+        return (
+            "NSAID on current anticoagulation: bleeding risk now",
+            f"Anticoagulation is current: {anticoagulant}. {sentence_start(NSAID_INTERACTION)}.",
+        )
+    clot = "DVT" if status.known_dvt is not None else "PE" if status.known_pe is not None else ""
+    if clot:
+        return (
+            f"NSAID with a {clot} on record: bleeding risk with its anticoagulation",
+            f"The {clot} on record is treated with anticoagulation, and {NSAID_INTERACTION}.",
+        )
+    return (
+        "NSAID while DVT is not excluded: bleeding risk if anticoagulation starts",
+        f"If DVT is confirmed, anticoagulation starts, and {NSAID_INTERACTION} while DVT is being "
+        "excluded.",
+    )
 
 
 def summary_ddimer_when_likely(score: str) -> str:
@@ -228,21 +250,23 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
         )
         delete = delete_action(f"Remove the draft {kind} order", order.reference)
         if order.kind == "nsaid":
+            risk, risk_why = nsaid_risk(status, anticoagulant_record(ctx.fs))
             drafted = finding.test is not None and test_action is None
             if awaiting:
-                summary = summary_nsaid(action_words, "awaited")
+                summary = summary_nsaid(risk, action_words, "awaited")
             elif finding.test is None:
-                summary = summary_nsaid(action_words, "first")
+                summary = summary_nsaid(risk, action_words, "first")
             elif drafted:
-                summary = summary_nsaid(SHORT_TEST_WORDS[finding.test], "drafted")
+                summary = summary_nsaid(risk, SHORT_TEST_WORDS[finding.test], "drafted")
             else:
-                summary = summary_nsaid(action_words, "add")
+                summary = summary_nsaid(risk, action_words, "add")
             asks = f"{action_words}, already among the draft orders" if drafted else action_words
-            why = (
-                f"{NSAID_WHY} DVT is not excluded yet; {AWAITING_FINAL}."
-                if awaiting
-                else f"{NSAID_WHY} DVT is not excluded yet: NICE NG158 asks for {asks}."
-            )
+            if status.known_clot is not None:
+                why = risk_why  # the summary names the clot's treatment as the step first
+            elif awaiting:
+                why = f"{risk_why} DVT is not excluded yet; {AWAITING_FINAL}."
+            else:
+                why = f"{risk_why} DVT is not excluded yet: NICE NG158 asks for {asks}."
             if test_action is not None:
                 suggestions.append(
                     suggestion(
