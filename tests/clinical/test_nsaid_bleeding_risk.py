@@ -80,3 +80,9 @@ def test_without_anticoagulation_or_a_clot_the_risk_is_if_anticoagulation_starts
         f"If DVT is confirmed, anticoagulation starts, and {INTERACTION} while DVT is being "
         "excluded. DVT is not excluded yet: NICE NG158 asks for D-dimer."
     )
+
+
+def test_being_anticoagulated_is_not_offered_as_a_reason_to_go_ahead_with_an_nsaid() -> None:
+    card = nsaid_card(Chart([calf_pain(), found(F.ANTICOAGULANT, ref="MedicationRequest/a")]))
+    codes = [reason.code for reason in card.overrideReasons or []]
+    assert codes == ["dvt-already-excluded", "alternative-diagnosis-confirmed", "patient-refuses"]

@@ -53,6 +53,8 @@ OVERRIDE_REASONS: Final = (
     ALTERNATIVE_CONFIRMED,
     PATIENT_DECLINED,
 )
+# An anticoagulant is the reason an NSAID is risky, never a reason to go ahead with one.
+NSAID_OVERRIDE_REASONS: Final = tuple(r for r in OVERRIDE_REASONS if r != ALREADY_ANTICOAGULATED)
 READS: Final = frozenset({*pathway.READS, "draft_orders"})
 
 RISKY_KINDS: Final = ("physiotherapy", "massage", "compression", "nsaid")
@@ -341,7 +343,7 @@ def _card(
         index=index,
         suggestions=suggestions,
         selection_behavior="at-most-one",
-        override_reasons=OVERRIDE_REASONS,
+        override_reasons=NSAID_OVERRIDE_REASONS if order.kind == "nsaid" else OVERRIDE_REASONS,
         links=[Link(label="NICE NG158", url=NG158_SOURCES[0][1], type="absolute")],
     )
 
