@@ -96,6 +96,13 @@ READABLE: Final[dict[str, str]] = {
     FeatureName.SYMPTOM_DURATION_DAYS: "symptom duration",
     FeatureName.ANTICOAGULANT: "anticoagulant on record",
     FeatureName.PREGNANCY: "pregnancy or postpartum",
+    FeatureName.ACTIVE_CANCER: "active cancer",
+    FeatureName.PARALYSIS_OR_PLASTER: "paralysis, paresis or leg plaster",
+    FeatureName.BEDRIDDEN: "bedridden",
+    FeatureName.RECENT_MAJOR_SURGERY: "recent major surgery",
+    FeatureName.PREVIOUS_DVT: "previous DVT",
+    FeatureName.PREVIOUS_PE: "previous PE",
+    FeatureName.HORMONAL_CONTRACEPTION: "hormonal contraception",
 }
 
 

@@ -97,6 +97,26 @@ CHILD_RISK_FACTORS: Final = (
 
 
 @dataclass(frozen=True, slots=True)
+class ChildGrounds:
+    """Under 18, what makes DVT suspected: leg signs (a calf at least 3 cm larger among them),
+    VTE risk factors on record, and examination items nobody documented (unknown is not
+    normal)."""
+
+    signs: tuple[Feature, ...]
+    risk_factors: tuple[Feature, ...]
+    undocumented: tuple[str, ...]  # feature names
+
+    @property
+    def suspected(self) -> bool:
+        return bool(self.signs or self.risk_factors or self.undocumented)
+
+    @property
+    def examination_only(self) -> bool:
+        """Suspected only because the examination is not documented yet."""
+        return self.suspected and not (self.signs or self.risk_factors)
+
+
+@dataclass(frozen=True, slots=True)
 class DvtStatus:
     triggers: tuple[Feature, ...]  # current leg findings that make DVT a possibility
     outside_reasons: tuple[str, ...]  # "pregnancy" | "age" when outside NG158
@@ -109,6 +129,7 @@ class DvtStatus:
     # Under 18 without a leg sign or risk factor: why DVT is not suspected (no triggers then).
     not_suspected: str = ""
     known_pe: Feature | None = None  # a confirmed current PE
+    child: ChildGrounds | None = None  # under 18 with a leg complaint: why DVT is suspected
 
     @property
     def known_clot(self) -> Feature | None:
@@ -192,10 +213,12 @@ def assess_dvt(fs: FeatureSet, settings: Settings, triggers: Sequence[Feature]) 
     """Triggers (``dvt_triggers(fs, settings.episode_days)``), scope, Wells and the D-dimer."""
     outside: list[str] = []
     not_suspected = ""
+    child: ChildGrounds | None = None
     if fs.get(FeatureName.PREGNANCY).present:
         outside.append("pregnancy")
     if fs.age_years is not None and fs.age_years < NG158_MIN_AGE and triggers:
-        if dvt_suspected_under_18(fs, settings.episode_days):
+        child = child_grounds(fs, settings.episode_days)
+        if child.suspected:
             outside.append("age")
         else:
             not_suspected = (
@@ -228,6 +251,7 @@ def assess_dvt(fs: FeatureSet, settings: Settings, triggers: Sequence[Feature]) 
         or (fs.anticoagulation_started is not None and after(fs.now, fs.anticoagulation_started)),
         not_suspected=not_suspected,
         known_pe=known_pe,
+        child=child,
     )
 
 
@@ -254,14 +278,16 @@ def age_caveat(age: int | None) -> str:
     return ""
 
 
-def dvt_suspected_under_18(fs: FeatureSet, days: int) -> bool:
-    """A leg sign, a calf at least 3 cm larger, a VTE risk factor, or an examination item nobody
-    documented (unknown is not normal)."""
-    if recent_present(fs, CHILD_LEG_SIGNS, days):
-        return True
-    difference = calf_difference_cm(fs.get(FeatureName.CALF_DIFFERENCE).quantity)
+def child_grounds(fs: FeatureSet, days: int) -> ChildGrounds:
+    """Under 18: the leg signs, a calf at least 3 cm larger, the VTE risk factors on record, and
+    the examination items nobody documented."""
+    signs = recent_present(fs, CHILD_LEG_SIGNS, days)
+    calf = fs.get(FeatureName.CALF_DIFFERENCE)
+    difference = calf_difference_cm(calf.quantity)
     if difference is not None and difference >= CALF_DIFFERENCE_CM:
-        return True
-    if any(fs.get(name).present for name in CHILD_RISK_FACTORS):
-        return True
-    return any(fs.get(name).unknown for name in CHILD_EXAMINATION)
+        signs.append(calf)
+    return ChildGrounds(
+        signs=tuple(signs),
+        risk_factors=tuple(fs.get(name) for name in CHILD_RISK_FACTORS if fs.get(name).present),
+        undocumented=tuple(name for name in CHILD_EXAMINATION if fs.get(name).unknown),
+    )

@@ -94,6 +94,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "nsaid-order-select-naprosyn-rxnorm": (frozenset({"dvt-order-check"}), None),
     "nsaid-order-sign-on-apixaban": (frozenset({"dvt-order-check"}), None),
     "sciatica-radicular-right": (frozenset({"sciatica", "physio-referral"}), None),
+    "under-18-calf-pain-examination-not-documented": (frozenset({"dvt-outside-pathway"}), None),
     "under-18-sports-injury-normal-exam": (frozenset({"muscle-strain"}), None),
 }
 # Topics a physiotherapy referral never travels with: the live DVT cards and every red flag.

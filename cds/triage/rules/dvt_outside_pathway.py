@@ -1,7 +1,8 @@
 """Suspected DVT outside the NICE NG158 pathway: pregnancy or the 6 weeks after it, or age under
 18 with a leg sign or risk factor (S3b). Wells and the D-dimer are not validated there, so the card
 gives the steps that apply instead of a score (docs/clinical-basis.md §1.12, §1.13): in pregnancy
-and the puerperium the RCOG Green-top 37b steps (S28); under 18, same-day paediatric assessment.
+and the puerperium the RCOG Green-top 37b steps (S28); under 18, same-day paediatric assessment,
+or, when only the leg examination is missing, the examination first with both branches.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from cds.triage.override_reasons import (
     ORDER_EXISTS,
     PATIENT_DECLINED,
 )
-from cds.triage.pathway import NG158_SOURCES, DvtStatus
+from cds.triage.pathway import CHILD_RISK_FACTORS, NG158_SOURCES, ChildGrounds, DvtStatus
 from cds.triage.rule import Rule
 from cds.triage.thresholds import NG158_MIN_AGE
-from fhir_mappings.features import FeatureName
+from fhir_mappings.features import FeatureName, FeatureSet, State
 from fhir_mappings.options import MappingOptions
 
 TOPIC: Final = Topic(
@@ -74,6 +75,16 @@ CHILD_STEPS: Final = (  # NG158's scope: S3b
     "imaging is decided there.",
 )
 
+# Under 18 when only the examination is missing: it decides whether DVT is suspected at all.
+CHILD_EXAMINE_STEPS: Final = (
+    "Examine both legs and document swelling, tenderness along the deep veins and pitting oedema.",
+    "A leg sign or a VTE risk factor: same-day assessment by the paediatric (or adolescent) team, "
+    "with haematology advice; imaging is decided there.",
+    "No leg sign and no VTE risk factor: DVT is not suspected. NICE NG158 covers adults aged "
+    f"{NG158_MIN_AGE} and over: Wells and the D-dimer are not validated in children and young "
+    "people.",
+)
+
 
 def summary_pregnancy() -> str:
     return (
@@ -87,6 +98,34 @@ def summary_age(age: int) -> str:
         f"Suspected DVT at age {age}: under {NG158_MIN_AGE} is outside NICE NG158, same-day "
         "paediatric assessment"
     )
+
+
+def summary_examine(age: int) -> str:
+    return (
+        f"Leg complaint at age {age}, examination not documented: examine; a leg sign or VTE "
+        "risk factor means same-day paediatric assessment"
+    )
+
+
+def child_facts(fs: FeatureSet, child: ChildGrounds) -> list[str]:
+    """What the under-18 card rests on: the risk factors on record, and when only the
+    examination is missing, what is not documented and what the record says of risk factors."""
+    facts = [
+        f"VTE risk factor on record: {readable(f.name)} ({feature_evidence(f)})"
+        for f in child.risk_factors
+    ]
+    if child.examination_only:
+        facts.append(f"Not documented: {', '.join(readable(name) for name in child.undocumented)}")
+        # Only what the record was searched for is "not found"; the rest is not claimed absent.
+        searched = [
+            readable(name) for name in CHILD_RISK_FACTORS if fs.get(name).state is State.ABSENT
+        ]
+        facts.append(
+            f"No VTE risk factor found on record (searched: {', '.join(searched)})"
+            if searched
+            else "VTE risk factors: the record could not be searched"
+        )
+    return facts
 
 
 def _scan(ctx: Context, status: DvtStatus) -> list[Suggestion]:
@@ -112,11 +151,14 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     age = ctx.fs.age_years
     pregnancy = ctx.fs.get(FeatureName.PREGNANCY)
     pregnant = "pregnancy" in status.outside_reasons
+    child = None if pregnant else status.child
     facts = [
         f"Pregnancy or postpartum: {feature_evidence(pregnancy)}" if pregnant else "",
         f"Age: {age}" if age is not None else "Age: not documented",
+        *(child_facts(ctx.fs, child) if child is not None else ()),
     ]
-    steps = PREGNANCY_STEPS if pregnant else CHILD_STEPS
+    examine = child is not None and child.examination_only
+    steps = PREGNANCY_STEPS if pregnant else CHILD_EXAMINE_STEPS if examine else CHILD_STEPS
     detail = md.join_sections(
         f"Current leg findings: {', '.join(readable(f.name) for f in status.triggers)}.",
         md.bullets(item for item in facts if item),
@@ -124,7 +166,13 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         "Do not start physiotherapy, massage or compression until DVT is excluded.",
         md.sources([RCOG_37B, RCOG_37A, NG158_SOURCES[0]] if pregnant else [NG158_SOURCES[0]]),
     )
-    summary = summary_pregnancy() if pregnant else summary_age(age if age is not None else 0)
+    summary = (
+        summary_pregnancy()
+        if pregnant
+        else summary_examine(age if age is not None else 0)
+        if examine
+        else summary_age(age if age is not None else 0)
+    )
     return [
         ctx.card(
             topic=TOPIC,
