@@ -51,13 +51,12 @@ GUIDELINE: Final = "https://doi.org/10.1161/CIR.0000000000000625"  # S37
 # How the card's sentences cite them, as its Sources line names them.
 ADVISORY_NAME: Final = "ACC/AHA/NHLBI 2002"
 GUIDELINE_NAME: Final = "AHA/ACC 2018"
-BOTH: Final = f"{ADVISORY_NAME}; {GUIDELINE_NAME}"
 # Muscle symptoms of the calf the service reads (S37: pain, cramping, weakness).
 SYMPTOMS: Final = (FeatureName.CRAMP, FeatureName.CALF_PAIN)
 READS: Final = frozenset({*SYMPTOMS, FeatureName.STATIN, "labs", *pathway.READS})
 RHABDO_SIGNS: Final = (
     "Same-day assessment for rhabdomyolysis if the urine is dark (tea or cola coloured), "
-    f"passing less urine, or the muscles are weak ({BOTH})."
+    "passing less urine, or the muscles are weak."
 )
 
 
@@ -119,18 +118,18 @@ def steps(found: Myopathy) -> list[str]:
     if found.rhabdomyolysis:
         return [
             f"Stop {found.statins[0].name} now (CK ≥ {CK_RHABDOMYOLYSIS_ULN_MULTIPLE:g}× the "
-            f"upper limit with muscle symptoms; {BOTH}).",
+            f"upper limit with muscle symptoms).",
             "Same day: creatinine and U&E (renal function, potassium) and urinalysis for "
-            f"myoglobin; rhabdomyolysis can injure the kidneys ({BOTH}).",
+            "myoglobin; rhabdomyolysis can injure the kidneys.",
             "Repeat CK until it falls; do not restart a statin until symptoms settle and CK is "
             f"normal ({ADVISORY_NAME}).",
         ]
     return [
         f"Review {found.statins[0].name}: stop it or reduce the dose until the symptoms and CK "
-        f"are assessed ({BOTH}).",
+        f"are assessed.",
         f"Repeat CK weekly while symptoms last ({ADVISORY_NAME}); check renal function and "
         "thyroid function (TSH): kidney disease and hypothyroidism make statin myopathy more "
-        f"likely ({BOTH}).",
+        f"likely.",
         f"Look for drugs that raise statin levels ({GUIDELINE_NAME}).",
     ]
 
@@ -151,7 +150,7 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     others = [f"{lab.text}, {lab.result.evidence.reference}" for lab in found.others]
     detail = md.join_sections(
         f"{ck_text(found)}, with calf muscle symptoms on a statin: statin-associated myopathy, "
-        f"not a simple cramp; cramp self-care is not the answer ({BOTH}).",
+        f"not a simple cramp; cramp self-care is not the answer.",
         dvt,
         md.section("Statin on record", md.bullets(statins)),
         md.section("Muscle symptoms", md.bullets(symptoms)),
