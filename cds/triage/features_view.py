@@ -243,11 +243,17 @@ def explicitly_bilateral(feature: Feature) -> bool:
     return Laterality.BILATERAL in lats or {Laterality.LEFT, Laterality.RIGHT} <= lats
 
 
-def evidence_text(evidence: Sequence[Evidence], limit: int = 3) -> str:
-    """'Observation/1 (3.2 cm, 2026-11-24)'; references only, never patient identifiers."""
+def evidence_text(evidence: Sequence[Evidence], limit: int = 3, *, named: bool = True) -> str:
+    """'Observation/1 (3.2 cm, 2026-11-24)', 'Condition/2 (Malignant tumor of colon, 2026-01-05)':
+    a record other than an Observation is cited with its code's display, which the clinician
+    recognises from the chart (an Observation's value is the point, its criterion names it);
+    ``named=False`` where the card has just named it. Never patient identifiers."""
     parts: list[str] = []
     for ev in evidence[:limit]:
         bits = [b for b in (ev.value, ev.time.date().isoformat() if ev.time else None) if b]
+        display = ev.concept.display if named and ev.concept is not None else None
+        if display and not ev.reference.startswith("Observation/") and display not in bits:
+            bits.insert(0, display)
         if ev.certainty is not Certainty.CONFIRMED:
             bits.append(ev.certainty.value)
         if ev.note and ev.note not in bits:

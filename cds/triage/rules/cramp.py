@@ -180,7 +180,7 @@ def drug_lines(finding: CrampFinding) -> list[str]:
             if explained
             else "can cause cramp (BNSSG Remedy)"
         )
-        lines.append(f"{drug.label}, {evidence_text([drug.evidence])}: {why}")
+        lines.append(f"{drug.label}, {evidence_text([drug.evidence], named=False)}: {why}")
     return lines
 
 

@@ -143,7 +143,9 @@ def cards(ctx: Context) -> Iterable[Card | None]:
         if dvt_settled(ctx.dvt)
         else "DVT is not excluded: follow the DVT card; a raised CK does not exclude a DVT."
     )
-    statins = [f"{drug.label}, {evidence_text([drug.evidence])}" for drug in found.statins]
+    statins = [
+        f"{drug.label}, {evidence_text([drug.evidence], named=False)}" for drug in found.statins
+    ]
     symptoms = [
         f"{readable(symptom.name)}: {feature_evidence(symptom)}" for symptom in found.symptoms
     ]
