@@ -4,7 +4,10 @@ is missing the card asks for it instead of announcing a suspected DVT."""
 
 from __future__ import annotations
 
-from fhir_mappings.features import Laterality
+from dataclasses import replace
+
+from cds.triage import card_topic
+from fhir_mappings.features import DraftOrder, Laterality
 from tests.clinical.chart import (
     Chart,
     F,
@@ -12,6 +15,7 @@ from tests.clinical.chart import (
     card,
     documented_absent,
     found,
+    run,
     topics,
     unknown,
 )
@@ -94,3 +98,13 @@ def test_a_leg_sign_keeps_the_suspected_dvt_card_without_the_examination_request
 def test_a_documented_normal_examination_without_risk_factors_gives_no_dvt_card() -> None:
     examined = Chart([calf_pain(), documented_absent(F.LEG_SWELLING)], age=10)
     assert "dvt-outside-pathway" not in topics(examined)
+
+
+def test_an_order_check_for_a_child_not_yet_examined_asks_for_the_examination_first() -> None:
+    physio = DraftOrder("ServiceRequest/physio", "ServiceRequest", "physiotherapy", None, True)
+    features = replace(not_examined().feature_set(), draft_orders=[physio])
+    shown = run(features, "order-sign")
+    (check,) = [c for c in shown if card_topic(c) == "dvt-order-check"]
+    assert check.summary == (
+        "Physiotherapy ordered while DVT is not excluded: the leg examination first (NICE NG158)"
+    )

@@ -231,6 +231,8 @@ def order_card(ctx: Context, finding: OrderFinding, status: DvtStatus, index: in
         awaiting = status.awaiting_final_ddimer
         if finding.test is not None:
             action_words = TEST_WORDS[finding.test]
+        elif status.child is not None and status.child.examination_only:
+            action_words = "the leg examination"  # it decides whether DVT is suspected at all
         elif status.outside_reasons:
             action_words = "specialist assessment"
         elif status.known_dvt is not None:
