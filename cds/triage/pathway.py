@@ -102,6 +102,7 @@ class ChildGrounds:
     VTE risk factors on record, and examination items nobody documented (unknown is not
     normal)."""
 
+    age: int
     signs: tuple[Feature, ...]
     risk_factors: tuple[Feature, ...]
     undocumented: tuple[str, ...]  # feature names
@@ -217,7 +218,7 @@ def assess_dvt(fs: FeatureSet, settings: Settings, triggers: Sequence[Feature]) 
     if fs.get(FeatureName.PREGNANCY).present:
         outside.append("pregnancy")
     if fs.age_years is not None and fs.age_years < NG158_MIN_AGE and triggers:
-        child = child_grounds(fs, settings.episode_days)
+        child = child_grounds(fs, fs.age_years, settings.episode_days)
         if child.suspected:
             outside.append("age")
         else:
@@ -278,7 +279,7 @@ def age_caveat(age: int | None) -> str:
     return ""
 
 
-def child_grounds(fs: FeatureSet, days: int) -> ChildGrounds:
+def child_grounds(fs: FeatureSet, age: int, days: int) -> ChildGrounds:
     """Under 18: the leg signs, a calf at least 3 cm larger, the VTE risk factors on record, and
     the examination items nobody documented."""
     signs = recent_present(fs, CHILD_LEG_SIGNS, days)
@@ -287,6 +288,7 @@ def child_grounds(fs: FeatureSet, days: int) -> ChildGrounds:
     if difference is not None and difference >= CALF_DIFFERENCE_CM:
         signs.append(calf)
     return ChildGrounds(
+        age=age,
         signs=tuple(signs),
         risk_factors=tuple(fs.get(name) for name in CHILD_RISK_FACTORS if fs.get(name).present),
         undocumented=tuple(name for name in CHILD_EXAMINATION if fs.get(name).unknown),

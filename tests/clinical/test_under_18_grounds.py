@@ -108,3 +108,13 @@ def test_an_order_check_for_a_child_not_yet_examined_asks_for_the_examination_fi
     assert check.summary == (
         "Physiotherapy ordered while DVT is not excluded: the leg examination first (NICE NG158)"
     )
+
+
+def test_a_pregnant_teenager_gets_the_pregnancy_card_without_the_child_grounds() -> None:
+    """Pregnancy decides the steps (RCOG); it is not listed again as a child's risk factor."""
+    chart = not_examined(found(F.PREGNANCY, ref="Condition/preg"), age=16)
+    chart.sex = "female"
+    shown = card(chart, "dvt-outside-pathway")
+    assert shown.summary.startswith("Suspected DVT in pregnancy or postpartum")
+    lines = (shown.detail or "").splitlines()
+    assert not any(line.startswith(("- VTE risk factor", "- Not documented")) for line in lines)

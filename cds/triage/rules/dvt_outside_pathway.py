@@ -151,27 +151,26 @@ def cards(ctx: Context) -> Iterable[Card | None]:
     age = ctx.fs.age_years
     pregnancy = ctx.fs.get(FeatureName.PREGNANCY)
     pregnant = "pregnancy" in status.outside_reasons
+    # The only other reason is the age, and then the child's grounds are always known.
     child = None if pregnant else status.child
+    steps: tuple[str, ...]
+    if child is None:
+        steps, summary = PREGNANCY_STEPS, summary_pregnancy()
+    elif child.examination_only:
+        steps, summary = CHILD_EXAMINE_STEPS, summary_examine(child.age)
+    else:
+        steps, summary = CHILD_STEPS, summary_age(child.age)
     facts = [
         f"Pregnancy or postpartum: {feature_evidence(pregnancy)}" if pregnant else "",
         f"Age: {age}" if age is not None else "Age: not documented",
         *(child_facts(ctx.fs, child) if child is not None else ()),
     ]
-    examine = child is not None and child.examination_only
-    steps = PREGNANCY_STEPS if pregnant else CHILD_EXAMINE_STEPS if examine else CHILD_STEPS
     detail = md.join_sections(
         f"Current leg findings: {', '.join(readable(f.name) for f in status.triggers)}.",
         md.bullets(item for item in facts if item),
         md.section("Next steps", md.bullets(steps)),
         "Do not start physiotherapy, massage or compression until DVT is excluded.",
         md.sources([RCOG_37B, RCOG_37A, NG158_SOURCES[0]] if pregnant else [NG158_SOURCES[0]]),
-    )
-    summary = (
-        summary_pregnancy()
-        if pregnant
-        else summary_examine(age if age is not None else 0)
-        if examine
-        else summary_age(age if age is not None else 0)
     )
     return [
         ctx.card(
