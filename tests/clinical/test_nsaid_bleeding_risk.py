@@ -86,3 +86,13 @@ def test_being_anticoagulated_is_not_offered_as_a_reason_to_go_ahead_with_an_nsa
     card = nsaid_card(Chart([calf_pain(), found(F.ANTICOAGULANT, ref="MedicationRequest/a")]))
     codes = [reason.code for reason in card.overrideReasons or []]
     assert codes == ["dvt-already-excluded", "alternative-diagnosis-confirmed", "patient-refuses"]
+
+
+def test_a_physiotherapy_card_still_offers_already_anticoagulated() -> None:
+    """Treatment under way is a fair reason to go ahead with physiotherapy for the leg."""
+    physio = DraftOrder("ServiceRequest/physio", "ServiceRequest", "physiotherapy", None, True)
+    chart = Chart([calf_pain(), found(F.ANTICOAGULANT, ref="MedicationRequest/a")])
+    features = replace(chart.feature_set(), draft_orders=[physio])
+    shown = evaluate(features, hook="order-sign", settings=Settings(), hook_instance="h")
+    (card,) = [c for c in shown if card_topic(c) == "dvt-order-check"]
+    assert "already-anticoagulated" in [reason.code for reason in card.overrideReasons or []]
