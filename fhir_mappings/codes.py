@@ -36,6 +36,34 @@ DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 
 KNOWN_SYSTEMS = frozenset({SNOMED, ICD10CM, LOINC, ATC, RXNORM, LOCAL_OBSERVATIONS})
 
+# Coded answers a finding Observation may carry as its value (flowsheets and structured exam
+# templates write "Yes" / "No" rather than valueBoolean); sources in valuesets/SOURCES.md, ANSWERS:
+# LOINC answer list LL2817-6 (HL7 SDC IG), SNOMED CT qualifier values (yes / no / unknown sets of
+# the HL7 New Zealand and HL7 Germany guides; DICOM CID 240 Present-Absent; a present / absent /
+# unknown set), HL7 v2 table 0136 (THO v2-0532 and its older system).
+ANSWER_YES: frozenset[tuple[str, str]] = frozenset(
+    {
+        (LOINC, "LA33-6"),
+        (SNOMED, "373066001"),
+        (SNOMED, "52101004"),
+        ("http://terminology.hl7.org/CodeSystem/v2-0532", "Y"),
+        ("http://terminology.hl7.org/CodeSystem/v2-0136", "Y"),
+    }
+)
+ANSWER_NO: frozenset[tuple[str, str]] = frozenset(
+    {
+        (LOINC, "LA32-8"),
+        (SNOMED, "373067005"),
+        (SNOMED, "2667000"),
+        (SNOMED, "272519000"),
+        ("http://terminology.hl7.org/CodeSystem/v2-0532", "N"),
+        ("http://terminology.hl7.org/CodeSystem/v2-0136", "N"),
+    }
+)
+ANSWER_UNKNOWN: frozenset[tuple[str, str]] = frozenset(
+    {(LOINC, "LA4489-6"), (SNOMED, "261665006"), (SNOMED, "373068000")}
+)
+
 # Laterality qualifiers (SNOMED CT; Belgian eHealth ValueSet be-vs-laterality)
 LATERALITY_CODES: dict[str, Laterality] = {
     "7771000": Laterality.LEFT,

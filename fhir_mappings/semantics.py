@@ -11,7 +11,15 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from fhir_mappings.codes import ICD10CM, LATERALITY_CODES, SNOMED, icd_laterality
+from fhir_mappings.codes import (
+    ANSWER_NO,
+    ANSWER_UNKNOWN,
+    ANSWER_YES,
+    ICD10CM,
+    LATERALITY_CODES,
+    SNOMED,
+    icd_laterality,
+)
 from fhir_mappings.features import Certainty, Coding, Laterality, State
 from fhir_mappings.units import quantity_unit
 
@@ -190,8 +198,10 @@ def interpretation_codes(resource: Any) -> set[str]:
 def observation_polarity(resource: Any) -> tuple[State, str | None, str | None]:
     """(state, value text, reason) for a coded finding Observation.
 
-    Present: valueBoolean true, interpretation POS/DET, or no value (the finding was recorded).
-    Absent: valueBoolean false or interpretation NEG/ND. dataAbsentReason: unknown.
+    Present: valueBoolean true, interpretation POS/DET, a "yes" / "present" answer (coded or in
+    words), any other value, or no value (the finding was recorded). Absent: valueBoolean false,
+    interpretation NEG/ND, or a "no" / "absent" answer. dataAbsentReason or an "unknown" answer:
+    unknown.
     """
     absent = resource.get("dataAbsentReason")
     if absent is not None:
@@ -205,11 +215,43 @@ def observation_polarity(resource: Any) -> tuple[State, str | None, str | None]:
     for attr in ("valueCodeableConcept", "valueString", "valueInteger", "valueQuantity"):
         value = resource.get(attr)
         if value is not None:
+            answer: State | None = None
             if attr == "valueCodeableConcept":
                 shown = concept_text(value)
+                answer = _coded_answer(value)
             elif attr == "valueQuantity":
                 shown = f"{value.get('value', '')} {quantity_unit(value) or ''}".strip()
             else:
                 shown = str(value)
-            return State.PRESENT, shown[:80], None
+                answer = _TEXT_ANSWERS.get(shown.strip().rstrip(".").casefold())
+            if answer is State.UNKNOWN:
+                return State.UNKNOWN, shown[:80], f"recorded as {shown[:80] or 'unknown'}"
+            # Any other value describes the finding (a grade, a side), so it was found.
+            return answer or State.PRESENT, shown[:80], None
     return State.PRESENT, None, None
+
+
+# A finding recorded in words, as flowsheets write it; only the whole value is read.
+_TEXT_ANSWERS: dict[str, State] = {
+    **dict.fromkeys(("yes", "y", "present", "positive"), State.PRESENT),
+    **dict.fromkeys(("no", "n", "absent", "negative", "not present", "none"), State.ABSENT),
+    **dict.fromkeys(("unknown", "not known", "unk"), State.UNKNOWN),
+}
+
+
+def _coded_answer(value: Any) -> State | None:
+    """Yes / no / unknown from a coded answer (``codes.ANSWER_*``); None for any other value.
+    Answers that contradict each other are unknown."""
+    pairs = set(code_pairs(value))
+    found = {
+        state
+        for state, answers in (
+            (State.PRESENT, ANSWER_YES),
+            (State.ABSENT, ANSWER_NO),
+            (State.UNKNOWN, ANSWER_UNKNOWN),
+        )
+        if pairs & answers
+    }
+    if not found:
+        return None
+    return found.pop() if len(found) == 1 else State.UNKNOWN

@@ -60,6 +60,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "fever-muscle-strain": (frozenset({"fever-red-flag"}), None),
     "fever-sciatica-spinal-infection": (frozenset({"fever-red-flag"}), None),
     "fever-septic-hot-calf": (frozenset({"fever-red-flag", "dvt-ddimer"}), None),
+    "flowsheet-answers-no-wells-0": (frozenset({"dvt-ddimer"}), None),
     "heart-failure-bilateral-swelling": (frozenset(), None),
     "missing-data-wells-range": (frozenset({"dvt-ddimer"}), None),
     "muscle-strain-physio-referral": (frozenset({"muscle-strain", "physio-referral"}), None),
