@@ -109,6 +109,9 @@ class DDimerResult(NamedTuple):
     assay_cutoff_ng_ml: float | None = None  # from referenceRange.high when given, same kind
     interpretation: str | None = None  # HL7 v3 interpretation code if sent (H, N, POS, NEG, ...)
     preliminary: bool = False
+    # "<", "<=", ">=", ">" when the lab reports a bound (below or above its measuring range): the
+    # value is then a limit, not the result.
+    comparator: str | None = None
 
 
 class LabResult(NamedTuple):

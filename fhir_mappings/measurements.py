@@ -69,9 +69,11 @@ class _Reading(NamedTuple):
 
 
 def _shown(quantity: Any) -> str | None:
+    """The quantity as sent, its comparator ("<0.27 mg/L") included."""
     if not quantity or quantity.get("value") is None:
         return None
-    return f"{quantity['value']} {quantity_unit(quantity) or '(no unit)'}".strip()
+    bound = quantity.get("comparator") or ""
+    return f"{bound}{quantity['value']} {quantity_unit(quantity) or '(no unit)'}".strip()
 
 
 def _value(resource: Observation, target: str, analyte: str = "") -> Converted:
@@ -214,6 +216,7 @@ def _ddimer(col: Collector, reading: _Reading, kind: DDimerUnit, interp: str | N
             assay_cutoff_ng_ml=high,
             interpretation=interp,
             preliminary=reading.note is not None,
+            comparator=(resource.get("valueQuantity") or {}).get("comparator"),
         )
     )
 

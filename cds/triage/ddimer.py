@@ -94,7 +94,8 @@ class DDimerAssessment:
             return "no D-dimer in this episode"
         kind = self.result.kind.value
         cutoff = f"{self.cutoff_ng_ml:g} ng/mL {kind}" if self.cutoff_ng_ml is not None else "?"
-        return f"{self.result.value_ng_ml:g} ng/mL {kind} (cut-off {cutoff})"
+        bound = self.result.comparator or ""
+        return f"{bound}{self.result.value_ng_ml:g} ng/mL {kind} (cut-off {cutoff})"
 
 
 def eligible(
@@ -126,6 +127,18 @@ def eligible(
             ignored.extend((r, UNDATED if r.time is None else SUPERSEDED) for r in older)
             return result, ignored
     return None, ignored
+
+
+def decided_by_bound(result: DDimerResult, cutoff: float) -> bool:
+    """Whether a result reported as a limit (a comparator) still falls on one side of
+    ``cutoff`` (positive: at or above it): "<270" is below 500, ">20000" above it. A plain value
+    always decides."""
+    value, bound = result.value_ng_ml, result.comparator
+    if bound in ("<", "<="):
+        return value < cutoff or (bound == "<" and value == cutoff)
+    if bound in (">", ">="):
+        return value >= cutoff
+    return bound is None
 
 
 def assess(fs: FeatureSet, settings: Settings, decision: Decision | None) -> DDimerAssessment:
@@ -171,7 +184,14 @@ def assess(fs: FeatureSet, settings: Settings, decision: Decision | None) -> DDi
                 f"{AGE_FACTOR_SOURCE[result.kind]})"
             )
             adjusted = True
-    positive = result.value_ng_ml >= cutoff
+    if not decided_by_bound(result, cutoff):
+        # "<600" against 500, ">400" against 500: the limit the lab gives does not say on which
+        # side of the cut-off the result lies, so it cannot count (unknown is not negative).
+        limit = f"{result.comparator}{result.value_ng_ml:g} ng/mL {result.kind.value}"
+        why = f"reported as {limit}: a limit that does not decide against the cut-off {cutoff:g}"
+        return DDimerAssessment(ignored=((result, why), *ignored), notes=tuple(notes))
+    bound = result.comparator
+    positive = result.value_ng_ml >= cutoff if bound is None else bound.startswith(">")
     flag = (result.interpretation or "").upper()
     overruled = ""
     if not positive and flag in POSITIVE_INTERPRETATIONS:
