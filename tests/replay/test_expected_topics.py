@@ -63,7 +63,10 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "flowsheet-answers-no-wells-0": (frozenset({"dvt-ddimer"}), None),
     "heart-failure-bilateral-swelling": (frozenset(), None),
     "missing-data-wells-range": (frozenset({"dvt-ddimer"}), None),
-    "muscle-strain-ddimer-below-measuring-range": (frozenset({"muscle-strain", "physio-referral"}), None),
+    "muscle-strain-ddimer-below-measuring-range": (
+        frozenset({"muscle-strain", "physio-referral"}),
+        None,
+    ),
     "muscle-strain-physio-referral": (frozenset({"muscle-strain", "physio-referral"}), None),
     "muscle-strain-wells-minus-2": (frozenset({"muscle-strain"}), None),
     "no-birth-date-calf-pain": (frozenset({"dvt-ddimer"}), None),
