@@ -21,7 +21,7 @@ from fhir_mappings.catalog import (
     RECORD_LISTS,
     SUPPLEMENT_PREFIX,
 )
-from fhir_mappings.collect import Collector, Finding, Measurement
+from fhir_mappings.collect import Collector, Finding, Measurement, Unread
 from fhir_mappings.features import Evidence, Feature, FeatureName, Laterality, Quantity, State
 from fhir_mappings.semantics import merge_laterality
 
@@ -212,6 +212,25 @@ def _legs_missing(col: Collector, usable: dict[Laterality, Measurement]) -> str:
     return "no difference; " + "; ".join(missing)
 
 
+def _could_be(col: Collector, name: str, record: Unread) -> bool:
+    """Whether an unread record could be what ``name`` looks for: any Condition for a previous
+    clot; a current one for the other criteria; a procedure or medication within the criterion's
+    window (undated ones included)."""
+    if name in (F.PREVIOUS_DVT, F.PREVIOUS_PE):
+        return True
+    if record.resource_type == "Condition" and not record.current:
+        return False
+    if name == F.ACTIVE_CANCER:
+        if record.resource_type == "Condition":
+            return True
+        since = col.since(months=col.options.cancer_treatment_months)
+    elif name == F.PARALYSIS_OR_PLASTER and record.resource_type == "Condition":
+        return True
+    else:
+        since = col.since(weeks=col.options.surgery_window_weeks)
+    return record.time is None or record.time >= since
+
+
 def record_based(col: Collector, feature: Feature, available: frozenset[str]) -> Feature:
     """ABSENT "by record" when the data set was retrieved and nothing current matched; the
     reason says what was searched (data sets with their counts, and the value sets)."""
@@ -230,6 +249,17 @@ def record_based(col: Collector, feature: Feature, available: frozenset[str]) ->
     counts = [_count(col.counts.get(datasets[0], 0), datasets[0])]
     counts += [_count(col.counts[d], d) for d in datasets[1:] if d in available and col.counts[d]]
     text = f"no {label} found among {' and '.join(counts)} (value sets: {_titles(col, name)})"
+    unread = [r for r in col.unread if r.resource_type in datasets and _could_be(col, name, r)]
+    if unread:
+        # Not found is not absent: a record coded in no system we read could be just that.
+        shown = "; ".join(f"{r.reference} ({r.text})" for r in unread[:3])
+        more = f" and {len(unread) - 3} more" if len(unread) > 3 else ""
+        why = (
+            f"{text}, but {_count(len(unread), 'record')} could not be read (coded in no system "
+            f"the lists hold, e.g. CPT only, or text only): {shown}{more}; {label} unknown"
+        )
+        evidence = tuple(Evidence(reference=r.reference, note=r.text) for r in unread)
+        return Feature(name, State.UNKNOWN, (*evidence, *feature.evidence), reason=why)
     if reason.startswith("only"):
         text += f" ({reason})"
     if col.terminology_note:

@@ -69,6 +69,7 @@ class CodeIndex:
     by_code: Mapping[tuple[str, str], tuple[CodeEntry, ...]]
     lists: Mapping[str, tuple[CodeEntry, ...]]
     value_sets: Mapping[str, tuple[str, ...]]  # list name -> ids of the value sets defining it
+    systems: frozenset[str]  # the code systems the lists hold: a record coded in none is unread
 
     def match(self, system: str, code: str) -> tuple[CodeEntry, ...]:
         """Entries matching one coding (ICD-10-CM/ATC through ancestors, others exactly)."""
@@ -198,4 +199,5 @@ def load_index(local_codes_file: str | None = None, include_unverified: bool = F
         by_code={k: tuple(v) for k, v in by_code.items()},
         lists={k: tuple(v) for k, v in lists.items()},
         value_sets=list_value_sets(builtin_value_sets()),
+        systems=frozenset(system for system, _ in by_code),
     )

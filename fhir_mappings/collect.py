@@ -69,6 +69,20 @@ class Measurement(NamedTuple):
         return self.source.quantity_evidence(self.quantity, self.laterality)
 
 
+DAYS_PER_MONTH = 30.4
+
+
+class Unread(NamedTuple):
+    """A Condition, Procedure or medication record coded in no system the lists hold (CPT only,
+    a local code, text only): it could be what a record-based criterion looks for."""
+
+    resource_type: str
+    reference: str
+    time: datetime | None  # its own time (onset, performed, authored...)
+    text: str  # what it says, for the card
+    current: bool  # not inactive, resolved or in remission (Conditions)
+
+
 @dataclass(slots=True)
 class Collector:
     now: datetime
@@ -96,6 +110,7 @@ class Collector:
     fractures: list[tuple[Evidence, datetime | None, bool]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    unread: list[Unread] = field(default_factory=list)
     birth_date: object | None = None
     sex: str | None = None
 
@@ -105,8 +120,9 @@ class Collector:
     def skip(self, reference: str, reason: str) -> None:
         self.skipped.append(Skipped(reference=reference, reason=reason))
 
-    def since(self, *, days: int = 0, weeks: int = 0) -> datetime:
-        return self.now - timedelta(days=days, weeks=weeks)
+    def since(self, *, days: int = 0, weeks: int = 0, months: int = 0) -> datetime:
+        """``now`` minus the span; a month is 30.4 days (a year's average)."""
+        return self.now - timedelta(days=days + DAYS_PER_MONTH * months, weeks=weeks)
 
     def recent(self, when: datetime | None) -> bool:
         return when is not None and when >= self.since(days=self.options.recent_symptom_days)

@@ -22,7 +22,8 @@ from fhir_mappings.catalog import (
     VITAL_LISTS,
 )
 from fhir_mappings.codelists import CodeEntry, load_index
-from fhir_mappings.collect import Collector
+from fhir_mappings.codes import CONDITION_CLINICAL, CONDITION_VERIFICATION
+from fhir_mappings.collect import Collector, Unread
 from fhir_mappings.features import FeatureSet
 from fhir_mappings.findings import condition_findings, observation_findings
 from fhir_mappings.measurements import numeric_observation
@@ -37,13 +38,17 @@ from fhir_mappings.records import (
 )
 from fhir_mappings.resources import InvalidResource, validate
 from fhir_mappings.semantics import (
+    IGNORED_VERIFICATION,
+    PAST_CLINICAL,
     code_pairs,
     codings_of,
+    concept_text,
+    first_code,
     observation_ignored,
     reference_of,
     to_datetime,
 )
-from fhir_mappings.timing import future_dated
+from fhir_mappings.timing import future_dated, own_time
 
 NUMERIC_LISTS = frozenset({*VITAL_LISTS, *LAB_LISTS, *DDIMER_LISTS, *CALF_LISTS})
 _MEDICATION_TYPES = frozenset(MEDICATION_TYPES)
@@ -120,6 +125,32 @@ def _record_candidates(
     return ()
 
 
+# Records that say nothing, whatever their code: not "unread", just not there.
+_VOID_STATUSES = frozenset({"entered-in-error", "not-done", "cancelled"})
+
+
+def _note_unread(col: Collector, resource_type: str, raw: Mapping[str, Any], ref: str) -> None:
+    """A record coded in no system the lists hold is noted as unread: ``record_based`` must not
+    call what it could be "not found"."""
+    concept = drug_concept(col, raw) if resource_type in _MEDICATION_TYPES else raw.get("code")
+    if any(system in col.index.systems for system, _ in code_pairs(concept)):
+        return  # read, and matched no list: truly not found
+    if raw.get("status") in _VOID_STATUSES or (
+        first_code(raw.get("verificationStatus"), CONDITION_VERIFICATION) in IGNORED_VERIFICATION
+    ):
+        return
+    clinical = first_code(raw.get("clinicalStatus"), CONDITION_CLINICAL)
+    col.unread.append(
+        Unread(
+            resource_type,
+            ref,
+            own_time(resource_type, raw),
+            concept_text(concept) or "no code or text",
+            clinical not in PAST_CLINICAL,
+        )
+    )
+
+
 def _map_one(col: Collector, raw: Any, position: int) -> None:
     if not isinstance(raw, Mapping):
         col.skip(f"#{position}", "not a JSON object")
@@ -164,6 +195,8 @@ def _map_one(col: Collector, raw: Any, position: int) -> None:
     else:
         entries = _record_candidates(col, resource_type, raw)
     if not entries:
+        if resource_type != "Observation":
+            _note_unread(col, resource_type, raw, ref)
         return
     view = None
     if resource_type == "Observation" and _vital_signs_only(entries):

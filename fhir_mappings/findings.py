@@ -8,7 +8,7 @@ of" and "active" codes must never be confused (clinical-basis §2.4: Z85 / 26698
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from fhir_mappings.catalog import (
@@ -249,7 +249,7 @@ def _history_finding(
         )
     elif list_name == F.ACTIVE_CANCER:
         months = col.options.cancer_treatment_months
-        treated = abated is not None and abated >= col.now - timedelta(days=30.4 * months)
+        treated = abated is not None and abated >= col.since(months=months)
         note = None if current else _abatement_note(abated, treated, months)
         eligible = current or treated
         reason: str | None = None

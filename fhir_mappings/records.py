@@ -174,7 +174,7 @@ def _cancer_treatment(
     col: Collector, ev: Evidence, when: datetime | None, done: bool, status: str
 ) -> None:
     months = col.options.cancer_treatment_months
-    recent = when is not None and col.now - timedelta(days=30.4 * months) <= when <= col.now
+    recent = when is not None and col.since(months=months) <= when <= col.now
     eligible = done and recent
     why = None if eligible else (status if not done else f"treatment not within {months} months")
     note = f"cancer treatment within {months} months"

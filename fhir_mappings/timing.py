@@ -61,3 +61,15 @@ def _date_only(value: Any) -> bool:
     if isinstance(value, str):
         return "T" not in value
     return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def own_time(resource_type: str, resource: Mapping[str, Any]) -> datetime | None:
+    """The first of a resource's own times that is given (``_OWN_TIMES``), as aware UTC."""
+    for path in _OWN_TIMES.get(resource_type, ()):
+        value: Any = resource.get(path[0])
+        if len(path) == 2:
+            value = value.get(path[1]) if isinstance(value, Mapping) else None
+        when = to_datetime(value)
+        if when is not None:
+            return when
+    return None

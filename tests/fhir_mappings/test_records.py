@@ -113,7 +113,8 @@ def procedure(days_ago: float, status: str = "completed", surgical: bool = True)
         (procedure(20), ("Procedure",), State.UNKNOWN),  # in window, anaesthesia unknown
         (procedure(20 * 7), ("Procedure",), State.ABSENT),  # older than 12 weeks
         (procedure(20, status="in-progress"), ("Procedure",), State.ABSENT),
-        (procedure(20, surgical=False), ("Procedure",), State.ABSENT),
+        # text only, no category: unread, so it could be the operation (not found is not absent)
+        (procedure(20, surgical=False), ("Procedure",), State.UNKNOWN),
         (procedure(20 * 7), (), State.UNKNOWN),
     ],
 )
