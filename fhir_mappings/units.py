@@ -43,6 +43,12 @@ UCUM_TO_PINT: dict[str, str] = {
     "d": "day",
 }
 
+# UCUM has two codes for the litre, "L" and "l" (HL7 THO v2-0568 "volume units" lists "l" and
+# "ml"): "mmol/l" or "ng/ml" is the same unit as "mmol/L" or "ng/mL", and European labs send it.
+UCUM_TO_PINT.update(
+    {code[:-1] + "l": pint_expr for code, pint_expr in UCUM_TO_PINT.items() if code[-1] == "L"}
+)
+
 MOLAR_MASS_G_PER_MOL: dict[str, float] = {"magnesium": 24.305, "calcium": 40.078}
 
 _ANNOTATION = re.compile(r"\{([^}]*)\}")
