@@ -145,7 +145,7 @@ def _note_unread(col: Collector, resource_type: str, raw: Mapping[str, Any], ref
             resource_type,
             ref,
             own_time(resource_type, raw),
-            concept_text(concept) or "no code or text",
+            concept_text(concept)[:80] or "no code or text",
             clinical not in PAST_CLINICAL,
         )
     )
