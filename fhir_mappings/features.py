@@ -127,6 +127,7 @@ class LabResult(NamedTuple):
     high: float | None = None
     interpretation: str | None = None
     preliminary: bool = False
+    comparator: str | None = None  # as for a D-dimer: the value is then a limit
 
 
 class AlternativeDiagnosis(NamedTuple):

@@ -177,6 +177,7 @@ def _lab(col: Collector, reading: _Reading, analyte: str, interp: str | None) ->
             high=high,
             interpretation=interp,
             preliminary=reading.note is not None,
+            comparator=(resource.get("valueQuantity") or {}).get("comparator"),
         )
     )
 

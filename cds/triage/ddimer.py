@@ -21,7 +21,7 @@ from typing import Final
 
 from cards import markdown as md
 from cds.settings import Settings
-from cds.triage.features_view import after
+from cds.triage.features_view import after, below
 from cds.triage.thresholds import (
     AGE_ADJUST_DDU_PER_YEAR,
     AGE_ADJUST_FEU_PER_YEAR,
@@ -129,18 +129,6 @@ def eligible(
     return None, ignored
 
 
-def decided_by_bound(result: DDimerResult, cutoff: float) -> bool:
-    """Whether a result reported as a limit (a comparator) still falls on one side of
-    ``cutoff`` (positive: at or above it): "<270" is below 500, ">20000" above it. A plain value
-    always decides."""
-    value, bound = result.value_ng_ml, result.comparator
-    if bound in ("<", "<="):
-        return value < cutoff or (bound == "<" and value == cutoff)
-    if bound in (">", ">="):
-        return value >= cutoff
-    return bound is None
-
-
 def assess(fs: FeatureSet, settings: Settings, decision: Decision | None) -> DDimerAssessment:
     """Interpret the D-dimer for this episode; ``decision`` is the pathway's (or None): the Wells
     decision, or "likely" when a red flag sends the leg to the scan whatever the score."""
@@ -184,14 +172,14 @@ def assess(fs: FeatureSet, settings: Settings, decision: Decision | None) -> DDi
                 f"{AGE_FACTOR_SOURCE[result.kind]})"
             )
             adjusted = True
-    if not decided_by_bound(result, cutoff):
+    negative = below(result.value_ng_ml, result.comparator, cutoff)
+    if negative is None:
         # "<600" against 500, ">400" against 500: the limit the lab gives does not say on which
         # side of the cut-off the result lies, so it cannot count (unknown is not negative).
         limit = f"{result.comparator}{result.value_ng_ml:g} ng/mL {result.kind.value}"
         why = f"reported as {limit}: a limit that does not decide against the cut-off {cutoff:g}"
         return DDimerAssessment(ignored=((result, why), *ignored), notes=tuple(notes))
-    bound = result.comparator
-    positive = result.value_ng_ml >= cutoff if bound is None else bound.startswith(">")
+    positive = not negative
     flag = (result.interpretation or "").upper()
     overruled = ""
     if not positive and flag in POSITIVE_INTERPRETATIONS:

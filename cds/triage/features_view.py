@@ -183,6 +183,18 @@ def recent_present(fs: FeatureSet, names: Iterable[str], days: float) -> list[Fe
     return [feature for feature in found if is_recent(feature, fs.now, days)]
 
 
+def below(value: float, comparator: str | None, threshold: float) -> bool | None:
+    """Whether a result lies below ``threshold``; None when the lab reports it as a limit that
+    does not say ("<600" against 500, ">400" against 500, "ad")."""
+    if comparator is None:
+        return value < threshold
+    if comparator in ("<", "<="):
+        return True if value < threshold or (comparator == "<" and value == threshold) else None
+    if comparator in (">", ">="):
+        return False if value >= threshold else None
+    return None
+
+
 def calf_difference_cm(quantity: Quantity | None) -> float | None:
     """A calf circumference difference in cm (a difference sent in mm converted), rounded so a
     conversion cannot turn 3.0 cm into 2.9999999; None when it is not a length in cm or mm."""

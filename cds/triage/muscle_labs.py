@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Final
 
 from cds.triage.context import Context
-from cds.triage.features_view import after, measured_value
+from cds.triage.features_view import after, below, measured_value
 from cds.triage.thresholds import (
     CALCIUM_LOW_MMOL_L,
     CK_ULN_MULTIPLE,
@@ -87,22 +87,30 @@ class DrugOnRecord:
 def judge_lab(analyte: str, result: LabResult) -> LabFinding:
     """Flag a low electrolyte or a CK >= 3 x ULN; the lab's own range wins when it is sent."""
     name = LAB_NAMES[analyte]
-    value = f"{name} {measured_value(result.value)} {result.unit}"
+    bound = result.comparator or ""
+    value = f"{name} {bound}{measured_value(result.value)} {result.unit}"
     if analyte == CK:
         if result.high is None or result.high <= 0:
             return LabFinding(analyte, result, False, f"{value} (no reference range sent)")
         multiple = result.value / result.high
-        high = result.value >= CK_ULN_MULTIPLE * result.high
-        flag = f"≥ {CK_ULN_MULTIPLE:g}× upper limit" if high else "not markedly raised"
-        return LabFinding(analyte, result, high, f"{value} ({flag})", multiple)
+        under = below(result.value, result.comparator, CK_ULN_MULTIPLE * result.high)
+        flag = {
+            True: "not markedly raised",
+            False: f"≥ {CK_ULN_MULTIPLE:g}× upper limit",
+            None: f"a limit: ≥ {CK_ULN_MULTIPLE:g}× upper limit or not, not known",
+        }[under]
+        return LabFinding(analyte, result, under is False, f"{value} ({flag})", multiple)
     if result.unit != "mmol/L":
         return LabFinding(analyte, result, False, f"{value} (unit not judged)")
     low, severe = LOW_LIMITS[analyte]
     if result.low is not None:
         low = result.low
-    if severe is not None and result.value < severe:
+    if severe is not None and below(result.value, result.comparator, severe):
         return LabFinding(analyte, result, True, f"{value} (severely low, < {severe:g})")
-    if result.value < low:
+    is_low = below(result.value, result.comparator, low)
+    if is_low is None:  # a limit on both sides of the threshold: unknown is not normal
+        return LabFinding(analyte, result, False, f"{value} (a limit: low or not, not known)")
+    if is_low:
         return LabFinding(analyte, result, True, f"{value} (low, < {low:g})")
     return LabFinding(analyte, result, False, f"{value} (not low)")
 
