@@ -63,7 +63,9 @@ def minimal_index(full: CodeIndex, reachable: set[tuple[str, str]]) -> CodeIndex
     """``full`` with its lookup table cut to ``reachable`` (the lists themselves are kept: the
     wording says whether a list has codes at all, and nothing per call walks them)."""
     by_code = {key: entries for key, entries in full.by_code.items() if key in reachable}
-    return CodeIndex(by_code=by_code, lists=full.lists, value_sets=full.value_sets)
+    return CodeIndex(
+        by_code=by_code, lists=full.lists, value_sets=full.value_sets, systems=full.systems
+    )
 
 
 def _best(run: Callable[[], FeatureSet], n: int) -> float:

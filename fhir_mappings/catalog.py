@@ -279,7 +279,11 @@ DRUG_CLASS_LISTS = (
     F.STATIN,
     F.BETA2_AGONIST,
 )
-MEDICATION_LISTS = (*DRUG_CLASS_LISTS, CANCER_TREATMENT_LIST)
+# Contraceptives that do not raise the VTE risk (progestogen-only pill, levonorgestrel IUS,
+# emergency levonorgestrel, spermicides; clinical-basis §1.13): a record of one does not make
+# hormonal contraception a VTE risk factor, though the contraceptive sets hold it.
+NO_VTE_CONTRACEPTION_LIST = "no_vte_contraception"
+MEDICATION_LISTS = (*DRUG_CLASS_LISTS, CANCER_TREATMENT_LIST, NO_VTE_CONTRACEPTION_LIST)
 SURGERY_CATEGORY_LIST = "recent_major_surgery"  # the surgical category; "history of surgery"
 PROCEDURE_LISTS = (
     SURGERY_CATEGORY_LIST,

@@ -42,6 +42,7 @@ from fhir_mappings.catalog import (
     DRUG_CLASS_LISTS,
     IMMOBILISATION_LIST,
     MAJOR_SURGERY_LIST,
+    NO_VTE_CONTRACEPTION_LIST,
     SURGERY_CATEGORY_LIST,
 )
 from fhir_mappings.codelists import CodeEntry
@@ -297,7 +298,10 @@ def medication_findings(
     requester = resource.get("requester") or resource.get("informationSource")
     if administered:
         requester = field_of(next(iter(resource.get("performer") or []), None), "actor")
+    no_vte = any(e.list_name == NO_VTE_CONTRACEPTION_LIST for e in entries)
     for entry in {e.list_name: e for e in entries}.values():
+        if entry.list_name == F.HORMONAL_CONTRACEPTION and no_vte:
+            continue  # a contraceptive, but not one that raises the VTE risk
         concept = next((c for c in codings if c.system == entry.system), None)
         ev = Evidence(
             reference=ref,

@@ -129,7 +129,7 @@ def test_forearm_fracture_with_immobilisation_is_not_a_leg_in_plaster() -> None:
         ("854252", F.ANTICOAGULANT),  # enoxaparin prefilled syringe
         ("314659", F.ANTICOAGULANT),  # heparin (Synthea)
         ("978950", F.HORMONAL_CONTRACEPTION),  # Natazia
-        ("748962", F.HORMONAL_CONTRACEPTION),  # Camila
+        ("748879", F.HORMONAL_CONTRACEPTION),  # Levora (Camila, a progestogen-only pill, is not)
     ],
 )
 def test_rxnorm_drugs_are_recognised(code: str, feature: str) -> None:
