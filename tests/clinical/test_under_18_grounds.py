@@ -85,7 +85,11 @@ def test_a_risk_factor_on_record_makes_dvt_suspected_and_is_cited() -> None:
     )
     lines = (shown.detail or "").splitlines()
     assert lines[3].startswith("- VTE risk factor on record: hormonal contraception (Medication")
-    assert not any(line.startswith("- Not documented") for line in lines)
+    # the examination still missing is said, but the record search line is the examine card's
+    assert lines[4] == (
+        "- Not documented: tenderness along the deep veins, leg swelling, pitting oedema"
+    )
+    assert not any(line.startswith("- No VTE risk factor found") for line in lines)
 
 
 def test_a_leg_sign_keeps_the_suspected_dvt_card_without_the_examination_request() -> None:

@@ -108,14 +108,15 @@ def summary_examine(age: int) -> str:
 
 
 def child_facts(fs: FeatureSet, child: ChildGrounds) -> list[str]:
-    """What the under-18 card rests on: the risk factors on record, and when only the
-    examination is missing, what is not documented and what the record says of risk factors."""
+    """What the under-18 card rests on: the risk factors on record, the examination items not
+    documented, and when only those are missing, what the record says of risk factors."""
     facts = [
         f"VTE risk factor on record: {readable(f.name)} ({feature_evidence(f)})"
         for f in child.risk_factors
     ]
-    if child.examination_only:
+    if child.undocumented:
         facts.append(f"Not documented: {', '.join(readable(name) for name in child.undocumented)}")
+    if child.examination_only:
         # Only what the record was searched for is "not found"; the rest is not claimed absent.
         searched = [
             readable(name) for name in CHILD_RISK_FACTORS if fs.get(name).state is State.ABSENT
