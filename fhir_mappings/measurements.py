@@ -76,6 +76,11 @@ def _shown(quantity: Any) -> str | None:
     return f"{bound}{quantity['value']} {quantity_unit(quantity) or '(no unit)'}".strip()
 
 
+def _comparator(resource: Observation) -> str | None:
+    """The valueQuantity's comparator ("<", ">="...): the value is then a limit."""
+    return (resource.get("valueQuantity") or {}).get("comparator")
+
+
 def _value(resource: Observation, target: str, analyte: str = "") -> Converted:
     absent = resource.get("dataAbsentReason")
     if absent is not None:
@@ -177,7 +182,7 @@ def _lab(col: Collector, reading: _Reading, analyte: str, interp: str | None) ->
             high=high,
             interpretation=interp,
             preliminary=reading.note is not None,
-            comparator=(resource.get("valueQuantity") or {}).get("comparator"),
+            comparator=_comparator(resource),
         )
     )
 
@@ -217,7 +222,7 @@ def _ddimer(col: Collector, reading: _Reading, kind: DDimerUnit, interp: str | N
             assay_cutoff_ng_ml=high,
             interpretation=interp,
             preliminary=reading.note is not None,
-            comparator=(resource.get("valueQuantity") or {}).get("comparator"),
+            comparator=_comparator(resource),
         )
     )
 

@@ -13,7 +13,7 @@ future only if that day has not begun anywhere yet (UTC+14 is the earliest time 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -38,18 +38,25 @@ _OWN_TIMES: Mapping[str, tuple[tuple[str, ...], ...]] = {
 _EARLIEST_ZONE = timedelta(hours=14)
 
 
-def future_dated(
-    resource_type: str, resource: Mapping[str, Any], now: datetime, skew_seconds: int
-) -> str | None:
-    """Why ``resource`` is dated in the future (the element named), or None."""
-    latest = now + timedelta(seconds=skew_seconds)
+def _own_times(
+    resource_type: str, resource: Mapping[str, Any]
+) -> Iterator[tuple[tuple[str, ...], Any, datetime]]:
+    """(path, value as sent, aware UTC time) of each of the resource's own times that is given."""
     for path in _OWN_TIMES.get(resource_type, ()):
         value: Any = resource.get(path[0])
         if len(path) == 2:
             value = value.get(path[1]) if isinstance(value, Mapping) else None
         when = to_datetime(value)
-        if when is None:
-            continue
+        if when is not None:
+            yield path, value, when
+
+
+def future_dated(
+    resource_type: str, resource: Mapping[str, Any], now: datetime, skew_seconds: int
+) -> str | None:
+    """Why ``resource`` is dated in the future (the element named), or None."""
+    latest = now + timedelta(seconds=skew_seconds)
+    for path, value, when in _own_times(resource_type, resource):
         if _date_only(value):
             when -= _EARLIEST_ZONE
         if when > latest:
@@ -65,11 +72,4 @@ def _date_only(value: Any) -> bool:
 
 def own_time(resource_type: str, resource: Mapping[str, Any]) -> datetime | None:
     """The first of a resource's own times that is given (``_OWN_TIMES``), as aware UTC."""
-    for path in _OWN_TIMES.get(resource_type, ()):
-        value: Any = resource.get(path[0])
-        if len(path) == 2:
-            value = value.get(path[1]) if isinstance(value, Mapping) else None
-        when = to_datetime(value)
-        if when is not None:
-            return when
-    return None
+    return next((when for _, _, when in _own_times(resource_type, resource)), None)
